@@ -1,0 +1,169 @@
+//! The command line: clap definitions, resolution of flags + config file into stage options, and
+//! dispatch. Flag doc comments are the `--help` text. No pipeline logic lives here.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::atomic;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::generate::{self, GenerateParams, OutputFormat};
+use crate::ingest::{self, IngestOptions};
+
+/// adept: find power-user candidates from application telemetry, training results and help records.
+#[derive(Debug, Parser)]
+#[command(name = "adept", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read and check an input directory: print a per-table summary and write the rejects ledger.
+    Validate(ValidateArgs),
+    /// Write a synthetic organisation's tables with planted power users (and truth.csv).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Directory holding the tables (events.csv, events.parquet, events/, ...).
+    #[arg(long, value_name = "DIR")]
+    pub input: PathBuf,
+    /// Directory for rejects.parquet.
+    #[arg(long, value_name = "DIR", default_value = "adept-out")]
+    pub out: PathBuf,
+    /// TOML configuration file (column mappings, time zone, reject limit).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Analyse as of this date (YYYY-MM-DD); timestamps after its end are rejected. Default: the
+    /// config's `as_of`, else today (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Parquet,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Number of people in the organisation.
+    #[arg(long, default_value_t = 500)]
+    pub users: usize,
+    /// Number of days of telemetry, ending at --end.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// Random seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+    pub format: FormatArg,
+    /// Last day of telemetry (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", default_value = "2026-10-31")]
+    pub end: NaiveDate,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Parses arguments and runs the command. Clap's own errors (and --help) exit inside.
+pub fn run<I, T>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    match cli.command {
+        Command::Validate(args) => validate(args),
+        Command::Generate(args) => generate_cmd(args),
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    match path {
+        Some(p) => Config::from_file(p),
+        None => Ok(Config::default()),
+    }
+}
+
+fn resolve_as_of(flag: Option<NaiveDate>, config: &Config) -> NaiveDate {
+    flag.or(config.as_of)
+        .unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+/// Prints to stdout; a closed pipe (`adept ... | head`) is not an error.
+fn say(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::output("<stdout>", e)),
+        _ => Ok(()),
+    }
+}
+
+fn validate(args: ValidateArgs) -> Result<()> {
+    let ValidateArgs {
+        input,
+        out,
+        config,
+        as_of,
+    } = args;
+    let config = load_config(config.as_deref())?;
+    let as_of = resolve_as_of(as_of, &config);
+    let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
+    say(&format!("as of {as_of}\n{}", ingested.summary))?;
+    let ledger = out.join("rejects.parquet");
+    let mut rejects = ingested.rejects.clone();
+    atomic::write_parquet(&mut rejects, &ledger)?;
+    say(&format!(
+        "rejects ledger: {} ({} rows)\n",
+        ledger.display(),
+        rejects.height()
+    ))?;
+    match ingested.reject_rate_error(Some(&ledger)) {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+fn generate_cmd(args: GenerateArgs) -> Result<()> {
+    let GenerateArgs {
+        users,
+        days,
+        seed,
+        format,
+        end,
+        out,
+    } = args;
+    let params = GenerateParams {
+        users,
+        days,
+        seed,
+        format: match format {
+            FormatArg::Parquet => OutputFormat::Parquet,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Jsonl => OutputFormat::Jsonl,
+        },
+        end_date: end,
+    };
+    params.check()?;
+    let started = std::time::Instant::now();
+    let summary = generate::generate(&params, &out)?;
+    let secs = started.elapsed().as_secs_f64();
+    say(&format!(
+        "wrote {} users, {} events to {} in {secs:.1} s ({:.0} events/s)\n",
+        summary.users,
+        summary.events,
+        out.display(),
+        summary.events as f64 / secs.max(1e-9)
+    ))
+}

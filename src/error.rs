@@ -1,0 +1,125 @@
+//! Typed errors for every stage, sorted into the classes that decide adept's exit status.
+//!
+//! Library code returns [`Error`]; the binary maps [`Error::class`] to an exit code. Messages start
+//! with a capital, put user-supplied values in backticks and say what to do where that is known.
+
+use std::path::PathBuf;
+
+/// One result type for the whole crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Who has to act on an error: decides the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// A flag, argument or configuration value is wrong.
+    Usage,
+    /// Input data is missing, unreadable or too dirty.
+    Data,
+    /// An output could not be written.
+    Output,
+    /// Something that should not happen: probably a bug in adept.
+    Internal,
+}
+
+impl ErrorClass {
+    /// The process exit status for this class (documented in the README).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorClass::Usage => 2,
+            ErrorClass::Data => 3,
+            ErrorClass::Output => 4,
+            ErrorClass::Internal => 70,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Configuration: {0}")]
+    Config(String),
+
+    #[error("Cannot read configuration file `{path}`: {message}")]
+    ConfigFile { path: PathBuf, message: String },
+
+    #[error("{}", capitalised(.0))]
+    Input(String),
+
+    #[error("Cannot read `{path}`: {message}")]
+    Unreadable { path: PathBuf, message: String },
+
+    #[error(
+        "`{path}` has no column `{column}` (needed for `{table}`).\n  Columns found: {found}\n  Map a column of yours to `{column}` under [tables.{table}.columns] in the config file"
+    )]
+    MissingColumn {
+        path: PathBuf,
+        table: String,
+        column: String,
+        found: String,
+    },
+
+    #[error("`{path}`, column `{column}`: {message}")]
+    ColumnType {
+        path: PathBuf,
+        column: String,
+        message: String,
+    },
+
+    #[error(
+        "Too many rejected rows in `{table}`: {rejected} of {read} ({rate:.2}%) exceed the limit of {limit:.2}%. See the rejects ledger{ledger}"
+    )]
+    RejectRate {
+        table: String,
+        rejected: u64,
+        read: u64,
+        rate: f64,
+        limit: f64,
+        ledger: String,
+    },
+
+    #[error("Cannot write `{path}`: {message}")]
+    Output { path: PathBuf, message: String },
+
+    #[error("Internal error (probably a bug in adept, please report it): {0}")]
+    Internal(String),
+
+    #[error("Internal error in polars (probably a bug in adept, please report it): {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+}
+
+impl Error {
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Config(_) | Error::ConfigFile { .. } => ErrorClass::Usage,
+            Error::Input(_)
+            | Error::Unreadable { .. }
+            | Error::MissingColumn { .. }
+            | Error::ColumnType { .. }
+            | Error::RejectRate { .. } => ErrorClass::Data,
+            Error::Output { .. } => ErrorClass::Output,
+            Error::Internal(_) | Error::Polars(_) => ErrorClass::Internal,
+        }
+    }
+
+    pub fn output(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Error {
+        Error::Output {
+            path: path.into(),
+            message: err.to_string(),
+        }
+    }
+
+    pub fn unreadable(path: impl Into<PathBuf>, err: impl std::fmt::Display) -> Error {
+        Error::Unreadable {
+            path: path.into(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// The message with its first letter in upper case.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

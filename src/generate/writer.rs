@@ -1,0 +1,246 @@
+//! Streams tables to disk atomically: Parquet (zstd, one row group per chunk), CSV or JSONL.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::calendar::{push_date, push_int, push_timestamp};
+use super::params::OutputFormat;
+use super::table::{Table, Values};
+use crate::atomic::AtomicFile;
+use crate::error::{Error, Result};
+
+/// Rows formatted per parallel task for CSV and JSONL.
+const TEXT_ROWS_PER_TASK: usize = 16_384;
+
+enum Sink {
+    /// Created on the first chunk, from its schema.
+    Parquet(Option<polars::io::parquet::write::BatchedWriter<File>>),
+    Text(BufWriter<File>),
+}
+
+/// One output file being written chunk by chunk; it appears only on [`TableWriter::finish`].
+pub struct TableWriter {
+    file: AtomicFile,
+    sink: Sink,
+    format: OutputFormat,
+    rows: u64,
+    started: bool,
+}
+
+impl TableWriter {
+    pub fn create(path: &Path, format: OutputFormat) -> Result<TableWriter> {
+        let mut file = AtomicFile::create(path)?;
+        let handle = file
+            .file()
+            .try_clone()
+            .map_err(|e| Error::output(path, e))?;
+        let sink = match format {
+            OutputFormat::Parquet => Sink::Parquet(None),
+            OutputFormat::Csv | OutputFormat::Jsonl => {
+                Sink::Text(BufWriter::with_capacity(1 << 20, handle))
+            }
+        };
+        Ok(TableWriter {
+            file,
+            sink,
+            format,
+            rows: 0,
+            started: false,
+        })
+    }
+
+    /// Appends the rows of `table` (every chunk must have the same columns).
+    pub fn write(&mut self, table: &Table) -> Result<()> {
+        let path = self.file.target().to_path_buf();
+        match &mut self.sink {
+            Sink::Parquet(writer) => {
+                let df = table.to_dataframe()?;
+                if writer.is_none() {
+                    let handle = self
+                        .file
+                        .file()
+                        .try_clone()
+                        .map_err(|e| Error::output(&path, e))?;
+                    *writer = Some(
+                        ParquetWriter::new(handle)
+                            .with_compression(ParquetCompression::Zstd(None))
+                            .with_statistics(StatisticsOptions::full())
+                            .batched(df.schema())
+                            .map_err(|e| Error::output(&path, e))?,
+                    );
+                }
+                if df.height() > 0 {
+                    let writer = writer.as_mut().expect("created above");
+                    writer
+                        .write_batch(&df)
+                        .map_err(|e| Error::output(&path, e))?;
+                }
+            }
+            Sink::Text(out) => {
+                if !self.started && self.format == OutputFormat::Csv {
+                    let header: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
+                    writeln!(out, "{}", header.join(",")).map_err(|e| Error::output(&path, e))?;
+                }
+                let format = self.format;
+                let pieces: Vec<Vec<u8>> = (0..table.rows().div_ceil(TEXT_ROWS_PER_TASK))
+                    .into_par_iter()
+                    .map(|task| {
+                        let from = task * TEXT_ROWS_PER_TASK;
+                        let to = (from + TEXT_ROWS_PER_TASK).min(table.rows());
+                        let mut buf = Vec::with_capacity((to - from) * 160);
+                        for row in from..to {
+                            match format {
+                                OutputFormat::Csv => csv_row(table, row, &mut buf),
+                                _ => json_row(table, row, &mut buf),
+                            }
+                        }
+                        buf
+                    })
+                    .collect();
+                for piece in pieces {
+                    out.write_all(&piece).map_err(|e| Error::output(&path, e))?;
+                }
+            }
+        }
+        self.started = true;
+        self.rows += table.rows() as u64;
+        Ok(())
+    }
+
+    /// Finishes the file and moves it into place; returns its path and row count.
+    pub fn finish(self) -> Result<(PathBuf, u64)> {
+        let path = self.file.target().to_path_buf();
+        if !self.started {
+            return Err(Error::Internal(format!(
+                "nothing was written to `{}`",
+                path.display()
+            )));
+        }
+        match self.sink {
+            Sink::Parquet(writer) => {
+                let writer = writer.expect("created on the first write");
+                writer.finish().map_err(|e| Error::output(&path, e))?;
+            }
+            Sink::Text(mut out) => out.flush().map_err(|e| Error::output(&path, e))?,
+        }
+        self.file.commit()?;
+        Ok((path, self.rows))
+    }
+}
+
+/// Writes one whole table to `path`.
+pub fn write_table(path: &Path, format: OutputFormat, table: &Table) -> Result<(PathBuf, u64)> {
+    let mut writer = TableWriter::create(path, format)?;
+    writer.write(table)?;
+    writer.finish()
+}
+
+fn csv_row(table: &Table, row: usize, buf: &mut Vec<u8>) {
+    for (i, (_, values)) in table.columns.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        match values {
+            Values::Text(_) | Values::Coded { .. } => csv_text(values.text(row).unwrap_or(""), buf),
+            _ => scalar(values, row, buf),
+        }
+    }
+    buf.push(b'\n');
+}
+
+fn json_row(table: &Table, row: usize, buf: &mut Vec<u8>) {
+    for (i, (name, values)) in table.columns.iter().enumerate() {
+        buf.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"\":");
+        match values {
+            Values::Text(_) | Values::Coded { .. } => match values.text(row).unwrap_or("") {
+                "" => buf.extend_from_slice(b"null"),
+                text => json_text(text, buf),
+            },
+            Values::Timestamp(_) | Values::Date(_) => {
+                buf.push(b'"');
+                scalar(values, row, buf);
+                buf.push(b'"');
+            }
+            _ => scalar(values, row, buf),
+        }
+    }
+    buf.extend_from_slice(b"}\n");
+}
+
+/// A non-text value, formatted the same in CSV and JSON (dates and timestamps unquoted here).
+fn scalar(values: &Values, row: usize, buf: &mut Vec<u8>) {
+    match values {
+        Values::Timestamp(v) => push_timestamp(buf, v[row]),
+        Values::Date(v) => push_date(buf, i64::from(v[row])),
+        Values::Int(v) => push_int(buf, v[row]),
+        Values::Float(v) => {
+            let x = v[row];
+            if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+                let _ = write!(buf, "{x:.1}");
+            } else {
+                let _ = write!(buf, "{x}");
+            }
+        }
+        Values::Bool(v) => buf.extend_from_slice(if v[row] { b"true" } else { b"false" }),
+        Values::Text(_) | Values::Coded { .. } => {}
+    }
+}
+
+fn csv_text(text: &str, buf: &mut Vec<u8>) {
+    let needs_quotes = text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        || text.starts_with(' ')
+        || text.ends_with(' ');
+    if !needs_quotes {
+        buf.extend_from_slice(text.as_bytes());
+        return;
+    }
+    buf.push(b'"');
+    for b in text.bytes() {
+        if b == b'"' {
+            buf.push(b'"');
+        }
+        buf.push(b);
+    }
+    buf.push(b'"');
+}
+
+fn json_text(text: &str, buf: &mut Vec<u8>) {
+    buf.push(b'"');
+    for &b in text.as_bytes() {
+        match b {
+            b'"' => buf.extend_from_slice(b"\\\""),
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            0..=0x1f => {
+                let _ = write!(buf, "\\u{b:04x}");
+            }
+            _ => buf.push(b),
+        }
+    }
+    buf.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_and_json_escape_text() {
+        let mut buf = Vec::new();
+        csv_text("a,\"b\"", &mut buf);
+        assert_eq!(buf, b"\"a,\"\"b\"\"\"");
+        buf.clear();
+        json_text("say \"hi\"\n", &mut buf);
+        assert_eq!(buf, b"\"say \\\"hi\\\"\\n\"");
+    }
+}

@@ -1,0 +1,170 @@
+//! The rejects ledger: one row per rejected input row, saying where it was, which column was
+//! wrong, why, and the raw value, so nothing is dropped silently.
+
+use std::fmt;
+
+use polars::prelude::*;
+
+/// Why a row was rejected. The snake_case name is what the ledger and summaries show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RejectReason {
+    /// A line that cannot be split into the header's fields, or a JSON line that does not parse.
+    MalformedLine,
+    /// A JSON line that is valid JSON but not an object.
+    NotAnObject,
+    /// Bytes that are not UTF-8.
+    InvalidUtf8,
+    /// A required value is empty or missing.
+    MissingValue,
+    /// A timestamp that matches none of the accepted forms (or a local time that does not exist).
+    UnparseableTimestamp,
+    /// A date that does not parse.
+    UnparseableDate,
+    /// A timestamp after the end of the as-of date.
+    AfterAsOf,
+    /// A value of the wrong type: text where a number or true/false was expected, a nested value.
+    WrongType,
+    /// `count` below zero.
+    NegativeCount,
+    /// `duration_ms` below zero.
+    NegativeDuration,
+    /// `score` outside 0..=max_score.
+    ScoreOutOfRange,
+    /// `max_score` not above zero.
+    InvalidMaxScore,
+    /// `fte` outside (0, 1].
+    FteOutOfRange,
+    /// A value outside a closed vocabulary (phase, level).
+    UnknownValue,
+}
+
+impl RejectReason {
+    pub const ALL: [RejectReason; 14] = [
+        RejectReason::MalformedLine,
+        RejectReason::NotAnObject,
+        RejectReason::InvalidUtf8,
+        RejectReason::MissingValue,
+        RejectReason::UnparseableTimestamp,
+        RejectReason::UnparseableDate,
+        RejectReason::AfterAsOf,
+        RejectReason::WrongType,
+        RejectReason::NegativeCount,
+        RejectReason::NegativeDuration,
+        RejectReason::ScoreOutOfRange,
+        RejectReason::InvalidMaxScore,
+        RejectReason::FteOutOfRange,
+        RejectReason::UnknownValue,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::MalformedLine => "malformed_line",
+            RejectReason::NotAnObject => "not_an_object",
+            RejectReason::InvalidUtf8 => "invalid_utf8",
+            RejectReason::MissingValue => "missing_value",
+            RejectReason::UnparseableTimestamp => "unparseable_timestamp",
+            RejectReason::UnparseableDate => "unparseable_date",
+            RejectReason::AfterAsOf => "after_as_of",
+            RejectReason::WrongType => "wrong_type",
+            RejectReason::NegativeCount => "negative_count",
+            RejectReason::NegativeDuration => "negative_duration",
+            RejectReason::ScoreOutOfRange => "score_out_of_range",
+            RejectReason::InvalidMaxScore => "invalid_max_score",
+            RejectReason::FteOutOfRange => "fte_out_of_range",
+            RejectReason::UnknownValue => "unknown_value",
+        }
+    }
+
+    pub fn from_str(name: &str) -> Option<RejectReason> {
+        RejectReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A row rejected before it became part of a frame (a malformed line of a text file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineReject {
+    /// 1-based line number in the (decompressed) file.
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: RejectReason,
+    /// The raw line or value, lossily decoded and cut to [`RAW_VALUE_LIMIT`] characters.
+    pub raw: String,
+    /// The fields of the line as far as they could be split: used to honour opt-outs.
+    pub fields: Vec<String>,
+}
+
+/// Raw values longer than this are cut in the ledger.
+pub const RAW_VALUE_LIMIT: usize = 500;
+
+pub fn clip_raw(raw: &str) -> String {
+    match raw.char_indices().nth(RAW_VALUE_LIMIT) {
+        Some((cut, _)) => format!("{}…", &raw[..cut]),
+        None => raw.to_string(),
+    }
+}
+
+/// The ledger's columns, in order.
+pub const LEDGER_COLUMNS: [&str; 6] = [
+    "table",
+    "source_file",
+    "line",
+    "column",
+    "reason",
+    "raw_value",
+];
+
+/// An empty ledger with the right schema.
+pub fn empty_ledger() -> DataFrame {
+    ledger_from_parts(
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+pub fn ledger_from_parts(
+    table: Vec<String>,
+    source_file: Vec<String>,
+    line: Vec<u64>,
+    column: Vec<Option<String>>,
+    reason: Vec<String>,
+    raw_value: Vec<Option<String>>,
+) -> DataFrame {
+    let height = line.len();
+    DataFrame::new(
+        height,
+        vec![
+            Column::new("table".into(), table),
+            Column::new("source_file".into(), source_file),
+            Column::new("line".into(), line),
+            Column::new("column".into(), column),
+            Column::new("reason".into(), reason),
+            Column::new("raw_value".into(), raw_value),
+        ],
+    )
+    .expect("ledger columns have equal length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_names_round_trip_and_raw_values_are_clipped() {
+        for reason in RejectReason::ALL {
+            assert_eq!(RejectReason::from_str(reason.as_str()), Some(reason));
+        }
+        let long = "é".repeat(RAW_VALUE_LIMIT + 10);
+        assert_eq!(clip_raw(&long).chars().count(), RAW_VALUE_LIMIT + 1);
+        assert_eq!(clip_raw("short"), "short");
+    }
+}

@@ -1,0 +1,19 @@
+//! Ingest and validation: reads an input directory's tables (CSV/TSV/JSON Lines/Parquet, plain,
+//! gzip or zstd), maps columns to the input contract, types and checks every value, removes
+//! opted-out people and duplicate events, and accounts for every row in a rejects ledger.
+
+mod discover;
+mod ledger;
+mod load;
+mod mapping;
+mod parquet;
+mod parse;
+mod summary;
+mod text;
+mod validate;
+
+pub use discover::{Compression, SourceFile, format_from_name};
+pub use ledger::{LEDGER_COLUMNS, RejectReason};
+pub use load::{IngestOptions, Ingested, ingest};
+pub use parse::{TimestampRules, parse_timestamp};
+pub use summary::{FileSummary, IngestSummary, RowCounts, TableSummary};

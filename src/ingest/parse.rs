@@ -1,0 +1,309 @@
+//! Value parsing that polars' casts do not cover: timestamps in every accepted form (RFC 3339
+//! with offsets, naive local times, epoch seconds or milliseconds), dates, and the words that
+//! mean true or false. Each function maps a column to a typed column with null where a value does
+//! not parse; `validate` turns those nulls into rejects.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone as _};
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+use crate::config::EpochUnit;
+
+/// How timestamps without an offset, and integer timestamps, are read.
+#[derive(Debug, Clone, Copy)]
+pub struct TimestampRules {
+    pub timezone: Tz,
+    pub epoch_unit: EpochUnit,
+}
+
+/// Whether a column of this type can hold timestamps.
+pub fn can_hold_timestamps(dtype: &DataType) -> bool {
+    dtype.is_string()
+        || dtype.is_integer()
+        || dtype.is_float()
+        || matches!(
+            dtype,
+            DataType::Datetime(..) | DataType::Date | DataType::Null
+        )
+}
+
+/// Whether a column of this type can hold dates.
+pub fn can_hold_dates(dtype: &DataType) -> bool {
+    dtype.is_string()
+        || matches!(
+            dtype,
+            DataType::Datetime(..) | DataType::Date | DataType::Null
+        )
+}
+
+const NAIVE_FORMATS: [&str; 4] = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+];
+
+const OFFSET_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"];
+
+/// Milliseconds since the Unix epoch (UTC) for one text timestamp, or None.
+pub fn parse_timestamp(text: &str, rules: TimestampRules) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let first = text.as_bytes()[0];
+    if first.is_ascii_digit() && !text.contains(['-', ':'])
+        || first == b'-' && text[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        let value: f64 = text.parse().ok()?;
+        return epoch_to_millis(value, rules.epoch_unit);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.timestamp_millis());
+    }
+    for format in OFFSET_FORMATS {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.timestamp_millis());
+        }
+    }
+    let naive = NAIVE_FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    local_to_millis(naive, rules.timezone)
+}
+
+/// A wall-clock time in `tz` as UTC milliseconds; None for a time skipped by a DST change.
+/// An ambiguous time (clocks going back) takes the earlier instant.
+pub fn local_to_millis(naive: NaiveDateTime, tz: Tz) -> Option<i64> {
+    if tz == Tz::UTC {
+        return Some(naive.and_utc().timestamp_millis());
+    }
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+}
+
+fn epoch_to_millis(value: f64, unit: EpochUnit) -> Option<i64> {
+    if !value.is_finite() {
+        return None;
+    }
+    let millis = match unit {
+        EpochUnit::Seconds => value * 1000.0,
+        EpochUnit::Milliseconds => value,
+        EpochUnit::Auto if value.abs() >= 1e11 => value,
+        EpochUnit::Auto => value * 1000.0,
+    };
+    (millis.abs() < 1e15).then(|| millis.round() as i64)
+}
+
+fn millis_to_naive(millis: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp_millis(millis).map(|t| t.naive_utc())
+}
+
+/// Any timestamp-capable column -> Int64 UTC milliseconds (null where a value does not parse).
+pub fn timestamps_to_millis(column: &Column, rules: TimestampRules) -> PolarsResult<Column> {
+    let name = column.name().clone();
+    let out: Int64Chunked = match column.dtype() {
+        DataType::String => column
+            .str()?
+            .iter()
+            .map(|v| v.and_then(|t| parse_timestamp(t, rules)))
+            .collect(),
+        DataType::Datetime(_, tz) => {
+            let naive_local = tz.is_none();
+            let ms = column.cast(&DataType::Datetime(TimeUnit::Milliseconds, tz.clone()))?;
+            let physical = ms.to_physical_repr();
+            let values = physical.i64()?;
+            if naive_local && rules.timezone != Tz::UTC {
+                values
+                    .iter()
+                    .map(|v| {
+                        v.and_then(millis_to_naive)
+                            .and_then(|n| local_to_millis(n, rules.timezone))
+                    })
+                    .collect()
+            } else {
+                values.clone()
+            }
+        }
+        DataType::Date => column
+            .date()?
+            .physical()
+            .iter()
+            .map(|d| {
+                d.and_then(|days| NaiveDate::from_num_days_from_ce_opt(days + 719_163))
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .and_then(|n| local_to_millis(n, rules.timezone))
+            })
+            .collect(),
+        DataType::Null => Int64Chunked::full_null(name.clone(), column.len()),
+        dtype if dtype.is_integer() || dtype.is_float() => column
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.and_then(|v| epoch_to_millis(v, rules.epoch_unit)))
+            .collect(),
+        other => {
+            polars_bail!(InvalidOperation: "cannot read timestamps from a column of type {other}")
+        }
+    };
+    Ok(out.with_name(name).into_column())
+}
+
+/// Any date-capable column -> Int32 days since 1970-01-01 (null where a value does not parse).
+/// Text may be a date (`2024-03-01`) or a timestamp, whose date part is taken.
+pub fn dates_to_days(column: &Column) -> PolarsResult<Column> {
+    let name = column.name().clone();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let out: Int32Chunked = match column.dtype() {
+        DataType::String => column
+            .str()?
+            .iter()
+            .map(|v| {
+                let text = v?.trim();
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .or_else(|| {
+                        text.get(..10)
+                            .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok())
+                    })?;
+                Some((date - epoch).num_days() as i32)
+            })
+            .collect(),
+        DataType::Date => column.date()?.physical().clone(),
+        DataType::Datetime(..) => column.cast(&DataType::Date)?.date()?.physical().clone(),
+        DataType::Null => Int32Chunked::full_null(name.clone(), column.len()),
+        other => polars_bail!(InvalidOperation: "cannot read dates from a column of type {other}"),
+    };
+    Ok(out.with_name(name).into_column())
+}
+
+/// Text that means true or false, case-insensitive.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "yes" | "y" | "1" => Some(true),
+        "false" | "f" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Any column -> Boolean (null where a value is not a recognised truth value).
+pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
+    let name = column.name().clone();
+    let out: BooleanChunked = match column.dtype() {
+        DataType::Boolean => column.bool()?.clone(),
+        DataType::String => column
+            .str()?
+            .iter()
+            .map(|v| v.and_then(parse_bool))
+            .collect(),
+        DataType::Null => BooleanChunked::full_null(name.clone(), column.len()),
+        dtype if dtype.is_integer() => column
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| match v {
+                Some(0) => Some(false),
+                Some(1) => Some(true),
+                _ => None,
+            })
+            .collect(),
+        other => {
+            polars_bail!(InvalidOperation: "cannot read true/false from a column of type {other}")
+        }
+    };
+    Ok(out.with_name(name).into_column())
+}
+
+/// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
+pub fn normalise_word(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| match c {
+            '-' | ' ' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc() -> TimestampRules {
+        TimestampRules {
+            timezone: Tz::UTC,
+            epoch_unit: EpochUnit::Auto,
+        }
+    }
+
+    #[test]
+    fn every_accepted_timestamp_form_gives_the_same_instant() {
+        let expected = Some(1_761_898_500_000); // 2025-10-31T08:15:00Z
+        for text in [
+            "2025-10-31T08:15:00Z",
+            "2025-10-31T10:15:00+02:00",
+            "2025-10-31 10:15:00+0200",
+            "2025-10-31T08:15:00.000Z",
+            "2025-10-31T08:15:00",
+            "2025-10-31 08:15",
+            "1761898500",
+            "1761898500000",
+            " 1761898500.0 ",
+        ] {
+            assert_eq!(parse_timestamp(text, utc()), expected, "{text}");
+        }
+        assert_eq!(
+            parse_timestamp("2025-10-31", utc()),
+            Some(1_761_868_800_000)
+        );
+    }
+
+    #[test]
+    fn naive_times_use_the_configured_zone_and_bad_text_is_none() {
+        let berlin = TimestampRules {
+            timezone: "Europe/Berlin".parse().unwrap(),
+            epoch_unit: EpochUnit::Auto,
+        };
+        // 10:15 in Berlin on 2025-07-01 is 08:15 UTC (summer time).
+        assert_eq!(
+            parse_timestamp("2025-07-01T10:15:00", berlin),
+            parse_timestamp("2025-07-01T08:15:00Z", utc())
+        );
+        // An explicit offset wins over the zone.
+        assert_eq!(
+            parse_timestamp("2025-07-01T08:15:00Z", berlin),
+            parse_timestamp("2025-07-01T08:15:00Z", utc())
+        );
+        // 02:30 on the spring-forward night does not exist in Berlin.
+        assert_eq!(parse_timestamp("2025-03-30T02:30:00", berlin), None);
+        for bad in [
+            "yesterday",
+            "2025-13-01T00:00:00Z",
+            "31/10/2025",
+            "12:00",
+            "-",
+        ] {
+            assert_eq!(parse_timestamp(bad, utc()), None, "{bad}");
+        }
+        let ms = TimestampRules {
+            timezone: Tz::UTC,
+            epoch_unit: EpochUnit::Milliseconds,
+        };
+        assert_eq!(parse_timestamp("1761898500", ms), Some(1_761_898_500));
+    }
+
+    #[test]
+    fn booleans_and_words() {
+        assert_eq!(parse_bool(" Yes"), Some(true));
+        assert_eq!(parse_bool("0"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+        assert_eq!(normalise_word(" Context-Menu "), "context_menu");
+        assert_eq!(normalise_word("follow up"), "follow_up");
+    }
+}

@@ -1,0 +1,152 @@
+//! Row accounting for ingest: per file and per table, rows read = accepted + rejected +
+//! duplicates + opted out, with rejects broken down by reason and the dates covered.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::ledger::RejectReason;
+use crate::contract::TableKind;
+
+/// How the rows of a file or table were accounted for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RowCounts {
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Dropped because an earlier row had the same `event_id`.
+    pub duplicates: u64,
+    /// Removed because the person opted out; these rows appear nowhere, not even as rejects.
+    pub opted_out: u64,
+}
+
+impl RowCounts {
+    /// rows read = accepted + rejected + duplicates + opted out.
+    pub fn balances(&self) -> bool {
+        self.read == self.accepted + self.rejected + self.duplicates + self.opted_out
+    }
+
+    pub fn add(&mut self, other: &RowCounts) {
+        self.read += other.read;
+        self.accepted += other.accepted;
+        self.rejected += other.rejected;
+        self.duplicates += other.duplicates;
+        self.opted_out += other.opted_out;
+    }
+
+    /// Rejected rows as a share of the rows that were not opted out.
+    pub fn reject_rate(&self) -> f64 {
+        let considered = self.read - self.opted_out;
+        if considered == 0 {
+            0.0
+        } else {
+            self.rejected as f64 / considered as f64
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileSummary {
+    pub path: PathBuf,
+    pub counts: RowCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableSummary {
+    pub table: String,
+    pub files: Vec<FileSummary>,
+    pub totals: RowCounts,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Values outside an open vocabulary (trigger, feedback kind) that were read as `other`.
+    pub unknown_as_other: u64,
+    pub first_timestamp: Option<DateTime<Utc>>,
+    pub last_timestamp: Option<DateTime<Utc>>,
+}
+
+impl TableSummary {
+    pub fn new(table: TableKind, files: Vec<FileSummary>) -> TableSummary {
+        let mut totals = RowCounts::default();
+        for file in &files {
+            totals.add(&file.counts);
+        }
+        TableSummary {
+            table: table.name().to_string(),
+            files,
+            totals,
+            rejected_by_reason: BTreeMap::new(),
+            unknown_as_other: 0,
+            first_timestamp: None,
+            last_timestamp: None,
+        }
+    }
+
+    pub fn rejected_for(&self, reason: RejectReason) -> u64 {
+        self.rejected_by_reason
+            .get(reason.as_str())
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// What ingest saw, table by table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IngestSummary {
+    pub tables: Vec<TableSummary>,
+    /// Optional tables the input does not have.
+    pub absent: Vec<String>,
+}
+
+impl IngestSummary {
+    pub fn table(&self, table: TableKind) -> Option<&TableSummary> {
+        self.tables.iter().find(|t| t.table == table.name())
+    }
+
+    pub fn totals(&self) -> RowCounts {
+        let mut totals = RowCounts::default();
+        for table in &self.tables {
+            totals.add(&table.totals);
+        }
+        totals
+    }
+}
+
+impl fmt::Display for IngestSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<10} {:>12} {:>12} {:>10} {:>10} {:>10}  date range",
+            "table", "read", "accepted", "rejected", "duplicate", "opted out"
+        )?;
+        for t in &self.tables {
+            let c = &t.totals;
+            let range = match (t.first_timestamp, t.last_timestamp) {
+                (Some(a), Some(b)) => {
+                    format!("{} .. {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d"))
+                }
+                _ => "-".to_string(),
+            };
+            writeln!(
+                f,
+                "{:<10} {:>12} {:>12} {:>10} {:>10} {:>10}  {range}",
+                t.table, c.read, c.accepted, c.rejected, c.duplicates, c.opted_out
+            )?;
+            for (reason, n) in &t.rejected_by_reason {
+                writeln!(f, "{:<10}   rejected, {reason}: {n}", "")?;
+            }
+            if t.unknown_as_other > 0 {
+                writeln!(
+                    f,
+                    "{:<10}   unknown values read as `other`: {}",
+                    "", t.unknown_as_other
+                )?;
+            }
+        }
+        if !self.absent.is_empty() {
+            writeln!(f, "absent (optional): {}", self.absent.join(", "))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,360 @@
+//! Turns one source file's raw columns into the table's canonical, typed columns, and marks each
+//! row that breaks the contract with the first reason it fails, the column and the raw value.
+//!
+//! Everything here is a polars lazy plan over the file's frame; parsing that polars' casts do not
+//! cover is delegated to the column functions in `parse.rs`.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::ledger::RejectReason;
+use super::parse::{self, TimestampRules};
+use super::text::LINE_COLUMN;
+use crate::contract::{ColumnSpec, TableKind, ValueKind, Vocabulary};
+use crate::error::{Error, Result};
+
+/// Column with the index of the source file a row came from.
+pub const FILE_COLUMN: &str = "__file";
+/// Column with the reject reason (null for a valid row).
+pub const REASON_COLUMN: &str = "__reason";
+/// Column naming the column a row was rejected for (null for whole-row problems).
+pub const REJECT_COLUMN_COLUMN: &str = "__reject_column";
+/// Column with the raw value a row was rejected for.
+pub const RAW_COLUMN: &str = "__raw";
+/// Column that is true where an open vocabulary turned an unknown value into `other`.
+pub const VOCAB_OTHER_COLUMN: &str = "__vocab_other";
+
+/// What a valid row must satisfy beyond its column types.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueRules {
+    pub timestamps: TimestampRules,
+    /// Timestamps at or after this instant (UTC ms: the end of the as-of date) are rejected.
+    pub as_of_end_millis: i64,
+}
+
+fn value_name(column: &str) -> String {
+    format!("__v_{column}")
+}
+
+/// The typed value of a raw column, null where missing or unparseable.
+fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRules) -> Expr {
+    let text = trimmed_text(raw.clone(), dtype);
+    match spec.kind {
+        ValueKind::Text => text,
+        ValueKind::Timestamp => {
+            let ts = rules.timestamps;
+            raw.map(
+                move |c| parse::timestamps_to_millis(&c, ts),
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+            )
+        }
+        ValueKind::Date => raw.map(
+            |c| parse::dates_to_days(&c),
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+        ),
+        ValueKind::Integer if dtype.is_float() => {
+            // 3.0 is a whole number; 3.5 is not.
+            let value = raw.cast(DataType::Float64);
+            when(
+                value
+                    .clone()
+                    .eq(value.clone().cast(DataType::Int64).cast(DataType::Float64)),
+            )
+            .then(value.cast(DataType::Int64))
+            .otherwise(lit(NULL).cast(DataType::Int64))
+        }
+        ValueKind::Integer => text_or(raw, dtype).cast(DataType::Int64),
+        ValueKind::Number => text_or(raw, dtype).cast(DataType::Float64),
+        ValueKind::Boolean => raw.map(
+            |c| parse::to_booleans(&c),
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+        ),
+        ValueKind::Vocabulary(vocabulary) => {
+            let normalised = normalised_word(text);
+            let known = in_vocabulary(normalised.clone(), vocabulary);
+            let unknown = match vocabulary.unknown_becomes {
+                Some(word) => lit(word),
+                None => lit(NULL).cast(DataType::String),
+            };
+            when(normalised.clone().is_null())
+                .then(lit(NULL).cast(DataType::String))
+                .when(known)
+                .then(normalised)
+                .otherwise(unknown)
+        }
+    }
+}
+
+fn text_or(raw: Expr, dtype: &DataType) -> Expr {
+    if dtype.is_string() {
+        trimmed_text(raw, dtype)
+    } else {
+        raw
+    }
+}
+
+/// Text with surrounding space removed; empty text is null.
+fn trimmed_text(raw: Expr, dtype: &DataType) -> Expr {
+    let text = if dtype.is_string() {
+        raw.str().strip_chars(lit(NULL))
+    } else {
+        raw.cast(DataType::String)
+    };
+    when(text.clone().eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(text)
+}
+
+fn normalised_word(text: Expr) -> Expr {
+    text.map(
+        |c| {
+            let out: StringChunked = c
+                .str()?
+                .iter()
+                .map(|v| v.map(parse::normalise_word))
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+fn in_vocabulary(word: Expr, vocabulary: Vocabulary) -> Expr {
+    let words = Series::new("words".into(), vocabulary.words);
+    word.is_in(lit(words).implode(true), false).fill_null(false)
+}
+
+/// Whether a raw value is there at all (not null, not blank text).
+fn present(raw: Expr, dtype: &DataType) -> Expr {
+    if dtype.is_string() {
+        trimmed_text(raw, dtype).is_not_null()
+    } else {
+        raw.is_not_null()
+    }
+}
+
+/// The reason a present value of this kind fails to parse.
+fn parse_failure(kind: ValueKind) -> Option<RejectReason> {
+    match kind {
+        ValueKind::Text => None,
+        ValueKind::Timestamp => Some(RejectReason::UnparseableTimestamp),
+        ValueKind::Date => Some(RejectReason::UnparseableDate),
+        ValueKind::Integer | ValueKind::Number | ValueKind::Boolean => {
+            Some(RejectReason::WrongType)
+        }
+        ValueKind::Vocabulary(v) if v.unknown_becomes.is_none() => Some(RejectReason::UnknownValue),
+        ValueKind::Vocabulary(_) => None,
+    }
+}
+
+/// Whether a source column of this type can be read as the spec's kind at all: if not, the whole
+/// file is unusable and the error says so.
+fn check_column_type(path: &Path, spec: &ColumnSpec, dtype: &DataType) -> Result<()> {
+    let fits = match spec.kind {
+        _ if dtype.is_nested() || matches!(dtype, DataType::Binary | DataType::BinaryOffset) => {
+            false
+        }
+        ValueKind::Timestamp => parse::can_hold_timestamps(dtype),
+        ValueKind::Date => parse::can_hold_dates(dtype),
+        ValueKind::Boolean => {
+            dtype.is_string() || dtype.is_integer() || dtype.is_bool() || dtype.is_null()
+        }
+        _ => true,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::ColumnType {
+            path: path.to_path_buf(),
+            column: spec.name.to_string(),
+            message: format!(
+                "expected {}, found a column of type `{dtype}`",
+                expected_description(spec.kind)
+            ),
+        })
+    }
+}
+
+fn expected_description(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Text => "text",
+        ValueKind::Timestamp => "timestamps (text, epoch numbers, dates or datetimes)",
+        ValueKind::Date => "dates (text or date)",
+        ValueKind::Integer => "whole numbers",
+        ValueKind::Number => "numbers",
+        ValueKind::Boolean => "true/false values",
+        ValueKind::Vocabulary(_) => "text",
+    }
+}
+
+/// Checks beyond parsing, in the order they are reported.
+fn range_checks(table: TableKind, rules: &ValueRules) -> Vec<(Expr, &'static str, RejectReason)> {
+    let v = |c: &str| col(value_name(c));
+    let mut checks = Vec::new();
+    for spec in table.columns() {
+        if spec.kind == ValueKind::Timestamp {
+            checks.push((
+                v(spec.name).gt_eq(lit(rules.as_of_end_millis)),
+                spec.name,
+                RejectReason::AfterAsOf,
+            ));
+        }
+    }
+    match table {
+        TableKind::Events => {
+            checks.push((
+                v("count").lt(lit(0i64)),
+                "count",
+                RejectReason::NegativeCount,
+            ));
+            checks.push((
+                v("duration_ms").lt(lit(0i64)),
+                "duration_ms",
+                RejectReason::NegativeDuration,
+            ));
+        }
+        TableKind::Training => {
+            checks.push((
+                v("max_score").lt_eq(lit(0.0)),
+                "max_score",
+                RejectReason::InvalidMaxScore,
+            ));
+            let max = v("max_score").fill_null(lit(100.0));
+            checks.push((
+                v("score").lt(lit(0.0)).or(v("score").gt(max)),
+                "score",
+                RejectReason::ScoreOutOfRange,
+            ));
+        }
+        TableKind::People => {
+            checks.push((
+                v("fte").lt_eq(lit(0.0)).or(v("fte").gt(lit(1.0))),
+                "fte",
+                RejectReason::FteOutOfRange,
+            ));
+        }
+        TableKind::Help | TableKind::Feedback | TableKind::Catalog => {}
+    }
+    checks
+}
+
+/// The final value of a canonical column: typed, with the contract's defaults.
+fn final_value(spec: &ColumnSpec, table: TableKind) -> Expr {
+    let v = col(value_name(spec.name));
+    let typed = match spec.kind {
+        ValueKind::Timestamp => v.cast(DataType::Datetime(
+            TimeUnit::Milliseconds,
+            Some(TimeZone::UTC),
+        )),
+        ValueKind::Date => v.cast(DataType::Date),
+        _ => v,
+    };
+    let defaulted = match (table, spec.name) {
+        (TableKind::Events, "count") => typed.fill_null(lit(1i64)),
+        (TableKind::Training, "max_score") => typed.fill_null(lit(100.0)),
+        (TableKind::People, "opt_out") => typed.fill_null(lit(false)),
+        _ => typed,
+    };
+    defaulted.alias(spec.name)
+}
+
+/// Builds the validation plan for one file. `frame` holds `__line` and the canonical columns the
+/// file has (any types); the result holds `__file`, `__line`, every canonical column (typed) and
+/// the reject columns.
+pub fn validate_file(
+    frame: LazyFrame,
+    path: &Path,
+    file_index: u32,
+    table: TableKind,
+    rules: &ValueRules,
+) -> Result<LazyFrame> {
+    let mut frame = frame;
+    let schema = frame
+        .collect_schema()
+        .map_err(|e| Error::unreadable(path, e))?;
+
+    let mut values = Vec::new();
+    let mut parse_checks: Vec<(Expr, &'static str, RejectReason)> = Vec::new();
+    let mut vocab_other = lit(false);
+    let mut raws = Vec::new();
+    for spec in table.columns() {
+        let dtype = schema.get(spec.name).cloned().unwrap_or(DataType::Null);
+        check_column_type(path, spec, &dtype)?;
+        let raw = if schema.contains(spec.name) {
+            col(spec.name)
+        } else {
+            lit(NULL).cast(DataType::String).alias(spec.name)
+        };
+        raws.push((spec.name, raw.clone().cast(DataType::String)));
+        values.push(typed_value(spec, raw.clone(), &dtype, rules).alias(value_name(spec.name)));
+        let is_present = present(raw.clone(), &dtype);
+        if spec.required {
+            parse_checks.push((
+                is_present.clone().not(),
+                spec.name,
+                RejectReason::MissingValue,
+            ));
+        }
+        if let Some(reason) = parse_failure(spec.kind) {
+            parse_checks.push((
+                is_present.clone().and(col(value_name(spec.name)).is_null()),
+                spec.name,
+                reason,
+            ));
+        }
+        if let ValueKind::Vocabulary(vocabulary) = spec.kind
+            && vocabulary.unknown_becomes.is_some()
+        {
+            let known = in_vocabulary(normalised_word(trimmed_text(raw, &dtype)), vocabulary);
+            vocab_other = vocab_other.or(is_present.and(known.not()));
+        }
+    }
+    let checks: Vec<_> = parse_checks
+        .into_iter()
+        .chain(range_checks(table, rules))
+        .collect();
+
+    let reason = chain(&checks, |(_, _, r)| lit(r.as_str()));
+    let column = chain(&checks, |(_, c, _)| lit(*c));
+    let raw_value = chain(&checks, |(_, c, _)| {
+        raws.iter()
+            .find(|(name, _)| name == c)
+            .map(|(_, raw)| raw.clone())
+            .unwrap_or_else(|| lit(NULL).cast(DataType::String))
+    });
+
+    let mut outputs = vec![
+        lit(file_index).cast(DataType::UInt32).alias(FILE_COLUMN),
+        col(LINE_COLUMN).cast(DataType::UInt64),
+    ];
+    outputs.extend(table.columns().iter().map(|spec| final_value(spec, table)));
+    outputs.extend([
+        reason.alias(REASON_COLUMN),
+        column.alias(REJECT_COLUMN_COLUMN),
+        raw_value.alias(RAW_COLUMN),
+        vocab_other.alias(VOCAB_OTHER_COLUMN),
+    ]);
+    Ok(frame.with_columns(values).select(outputs))
+}
+
+/// `when(check1) then f(check1) when(check2) then f(check2) ... otherwise null` (text).
+fn chain(
+    checks: &[(Expr, &'static str, RejectReason)],
+    value: impl Fn(&(Expr, &'static str, RejectReason)) -> Expr,
+) -> Expr {
+    let null = lit(NULL).cast(DataType::String);
+    let Some((first, rest)) = checks.split_first() else {
+        return null;
+    };
+    let mut chained = when(lit(false))
+        .then(null.clone())
+        .when(first.0.clone().fill_null(false))
+        .then(value(first));
+    for check in rest {
+        chained = chained
+            .when(check.0.clone().fill_null(false))
+            .then(value(check));
+    }
+    chained.otherwise(null)
+}

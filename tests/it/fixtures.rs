@@ -1,0 +1,79 @@
+//! Small helpers for building input directories in tests.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use adept::config::Config;
+use adept::ingest::{IngestOptions, Ingested, ingest};
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+pub fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, 31).unwrap()
+}
+
+pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+pub fn gzip(content: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(content).unwrap();
+    enc.finish().unwrap()
+}
+
+pub fn zstd(content: &[u8]) -> Vec<u8> {
+    zstd::encode_all(content, 3).unwrap()
+}
+
+pub fn write_parquet(dir: &Path, name: &str, df: &mut DataFrame) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    ParquetWriter::new(file).finish(df).unwrap();
+    path
+}
+
+pub fn ingest_with(dir: &Path, config_toml: &str) -> adept::Result<Ingested> {
+    let config = Config::from_toml(config_toml)?;
+    ingest(&IngestOptions::new(dir, as_of(), config))
+}
+
+pub fn ingest_dir(dir: &Path) -> adept::Result<Ingested> {
+    ingest_with(dir, "")
+}
+
+/// A text column as plain strings (null as "").
+pub fn strings(df: &DataFrame, column: &str) -> Vec<String> {
+    let c = df.column(column).unwrap().cast(&DataType::String).unwrap();
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+/// (reason, column, line) of every ledger row for one table.
+pub fn ledger_rows(ingested: &Ingested, table: &str) -> Vec<(String, String, u64)> {
+    let l = &ingested.rejects;
+    let tables = strings(l, "table");
+    let reasons = strings(l, "reason");
+    let columns = strings(l, "column");
+    let lines: Vec<u64> = l
+        .column("line")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    (0..l.height())
+        .filter(|&i| tables[i] == table)
+        .map(|i| (reasons[i].clone(), columns[i].clone(), lines[i]))
+        .collect()
+}
+
+pub const EVENTS_HEADER: &str =
+    "user_id,timestamp,feature,app,trigger,count,session_id,event_id,duration_ms\n";

@@ -1,0 +1,632 @@
+//! Ingest: formats, compression, layouts, column mapping, rejects, accounting and opt-outs.
+
+use adept::ErrorClass;
+use adept::contract::TableKind;
+use adept::ingest::RowCounts;
+use polars::prelude::*;
+use tempfile::tempdir;
+
+use crate::fixtures::*;
+
+const EVENT_ROWS: [[&str; 9]; 4] = [
+    [
+        "u1",
+        "2026-10-30T08:15:02Z",
+        "pivot",
+        "sheets",
+        "shortcut",
+        "1",
+        "s1",
+        "e1",
+        "5400",
+    ],
+    [
+        "u1",
+        "2026-10-30T10:16:40+02:00",
+        "xlookup",
+        "sheets",
+        "Palette",
+        "2",
+        "s1",
+        "e2",
+        "1200",
+    ],
+    [
+        "u2",
+        "2026-10-30 09:01:00",
+        "copy",
+        "sheets",
+        "voice",
+        "1",
+        "s2",
+        "e3",
+        "300",
+    ],
+    ["u3", "1793350800", "export", "crm", "menu", "1", "", "", ""],
+];
+
+fn events_csv(delimiter: char) -> String {
+    let mut text = EVENTS_HEADER.replace(',', &delimiter.to_string());
+    for row in EVENT_ROWS {
+        text.push_str(&row.join(&delimiter.to_string()));
+        text.push('\n');
+    }
+    text
+}
+
+fn events_jsonl() -> String {
+    let names: Vec<&str> = EVENTS_HEADER.trim().split(',').collect();
+    let mut text = String::new();
+    for row in EVENT_ROWS {
+        let mut object = serde_json::Map::new();
+        for (name, value) in names.iter().zip(row) {
+            if value.is_empty() {
+                continue;
+            }
+            // Numbers as JSON numbers, as real exports write them.
+            let v = match value.parse::<i64>() {
+                Ok(n) if *name != "user_id" => serde_json::Value::from(n),
+                _ => serde_json::Value::from(value),
+            };
+            object.insert((*name).to_string(), v);
+        }
+        text.push_str(&serde_json::Value::Object(object).to_string());
+        text.push('\n');
+    }
+    text
+}
+
+fn events_frame() -> DataFrame {
+    let column = |i: usize| -> Vec<Option<&str>> {
+        EVENT_ROWS
+            .iter()
+            .map(|r| Some(r[i]).filter(|v| !v.is_empty()))
+            .collect()
+    };
+    let names: Vec<&str> = EVENTS_HEADER.trim().split(',').collect();
+    let columns = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Column::new((*n).into(), column(i)))
+        .collect();
+    DataFrame::new(EVENT_ROWS.len(), columns).unwrap()
+}
+
+fn accepted_events(dir: &std::path::Path) -> DataFrame {
+    let ingested = ingest_dir(dir).unwrap();
+    ingested.table(TableKind::Events).unwrap().clone()
+}
+
+#[test]
+fn every_format_and_compression_gives_the_same_events() {
+    let reference_dir = tempdir().unwrap();
+    write(reference_dir.path(), "events.csv", events_csv(','));
+    let reference = accepted_events(reference_dir.path());
+    assert_eq!(reference.height(), 4);
+    assert_eq!(
+        strings(&reference, "timestamp"),
+        vec![
+            "2026-10-30 08:15:02.000+00:00",
+            "2026-10-30 08:16:40.000+00:00",
+            "2026-10-30 09:01:00.000+00:00",
+            "2026-10-30 09:00:00.000+00:00"
+        ]
+    );
+    assert_eq!(
+        strings(&reference, "trigger"),
+        vec!["shortcut", "palette", "other", "menu"]
+    );
+    assert_eq!(strings(&reference, "count"), vec!["1", "2", "1", "1"]);
+
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("events.tsv", events_csv('\t').into_bytes()),
+        ("events.csv.gz", gzip(events_csv(',').as_bytes())),
+        ("events.tsv.zst", zstd(events_csv('\t').as_bytes())),
+        ("events.jsonl", events_jsonl().into_bytes()),
+        ("events.ndjson.gz", gzip(events_jsonl().as_bytes())),
+        ("events.jsonl.zst", zstd(events_jsonl().as_bytes())),
+        // Compression is detected from the content, not the name.
+        ("events.csv", gzip(events_csv(',').as_bytes())),
+    ];
+    for (name, bytes) in variants {
+        let dir = tempdir().unwrap();
+        write(dir.path(), name, bytes);
+        let events = accepted_events(dir.path());
+        assert!(
+            events.equals_missing(&reference),
+            "{name}:\n{events}\n{reference}"
+        );
+    }
+    let dir = tempdir().unwrap();
+    write_parquet(dir.path(), "events.parquet", &mut events_frame());
+    let events = accepted_events(dir.path());
+    assert!(events.equals_missing(&reference), "parquet:\n{events}");
+}
+
+#[test]
+fn a_directory_of_files_is_one_table_and_bookkeeping_files_are_skipped() {
+    let dir = tempdir().unwrap();
+    let lines: Vec<String> = events_csv(',').lines().map(str::to_string).collect();
+    write(
+        dir.path(),
+        "events/part-0.csv",
+        format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]),
+    );
+    write(
+        dir.path(),
+        "events/2026/part-1.csv.gz",
+        gzip(format!("{}\n{}\n{}\n", lines[0], lines[3], lines[4]).as_bytes()),
+    );
+    write(dir.path(), "events/_SUCCESS", "");
+    write(dir.path(), "events/.part-0.csv.crc", "junk");
+    let ingested = ingest_dir(dir.path()).unwrap();
+    assert_eq!(ingested.table(TableKind::Events).unwrap().height(), 4);
+    let files = &ingested.summary.table(TableKind::Events).unwrap().files;
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0].path.ends_with("events/2026/part-1.csv.gz"),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn a_configured_glob_and_a_segment_style_mapping_read_an_export_as_it_is() {
+    let dir = tempdir().unwrap();
+    let segment = [
+        r#"{"userId":"u1","event":"Report Exported","timestamp":"2026-10-30T08:00:00.000Z","context":{"app":"crm"}}"#,
+        r#"{"userId":"u2","event":"Pivot Created","timestamp":"2026-10-29T08:00:00.000Z"}"#,
+    ]
+    .join("\n");
+    write(
+        dir.path(),
+        "exports/day1.jsonl.gz",
+        gzip(segment.as_bytes()),
+    );
+    write(
+        dir.path(),
+        "exports/day2.jsonl",
+        r#"{"userId":"u3","event":"Pivot Created","timestamp":1761800000000}"#,
+    );
+    write(dir.path(), "exports/notes.txt", "not data");
+    let config = r#"
+        [tables.events]
+        source = "exports/*.jsonl*"
+        columns = { user_id = "userId", feature = "event" }
+    "#;
+    let ingested = ingest_with(dir.path(), config).unwrap();
+    let events = ingested.table(TableKind::Events).unwrap();
+    assert_eq!(strings(events, "user_id"), vec!["u1", "u2", "u3"]);
+    assert_eq!(strings(events, "feature")[0], "Report Exported");
+    // Nested keys that are not mapped are ignored, not rejected.
+    assert_eq!(ingested.rejects.height(), 0);
+
+    // A mapped column that is not there is a configuration mistake worth an error.
+    let config = "[tables.events]\nsource = \"exports/*.jsonl*\"\ncolumns = { user_id = \"userID\", feature = \"event\" }";
+    let err = ingest_with(dir.path(), config).unwrap_err();
+    assert!(err.to_string().contains("`userID`"), "{err}");
+}
+
+#[test]
+fn a_missing_required_column_names_the_file_the_column_and_what_exists() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events.csv",
+        "user,timestamp,feature\nu1,2026-10-30T08:00:00Z,x\n",
+    );
+    let err = ingest_dir(dir.path()).unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.class(), ErrorClass::Data);
+    assert!(text.contains("events.csv"), "{text}");
+    assert!(text.contains("`user_id`"), "{text}");
+    assert!(text.contains("`user`, `timestamp`, `feature`"), "{text}");
+
+    let dir = tempdir().unwrap();
+    write(dir.path(), "people.csv", "user_id\nu1\n");
+    let err = ingest_dir(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("no `events` table"), "{err}");
+}
+
+/// One row per reject reason, with the line, column and reason the ledger must show.
+#[test]
+fn every_reject_reason_is_recorded_with_line_column_and_raw_value() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events.csv",
+        [
+            "user_id,timestamp,feature,trigger,count,duration_ms",
+            "u1,2026-10-30T08:00:00Z,ok,menu,1,10",  // 2 ok
+            " ,2026-10-30T08:00:00Z,x,menu,1,10",    // 3 missing user id
+            "u1,last tuesday,x,menu,1,10",           // 4 unparseable timestamp
+            "u1,2026-11-01T00:00:00Z,x,menu,1,10",   // 5 after as-of
+            "u1,2026-10-30T08:00:00Z,x,menu,-2,10",  // 6 negative count
+            "u1,2026-10-30T08:00:00Z,x,menu,two,10", // 7 wrong type
+            "u1,2026-10-30T08:00:00Z,x,menu,1,-5",   // 8 negative duration
+            "u1,2026-10-30T08:00:00Z,x,menu",        // 9 ragged
+            "u1,2026-10-30T23:59:59Z,ok,menu,1,10",  // 10 ok: last second of the as-of date
+        ]
+        .join("\n"),
+    );
+    let mut invalid_utf8 = b"user_id,timestamp,kind\nu1,2026-10-30T08:00:00Z,".to_vec();
+    invalid_utf8.extend_from_slice(&[0xff, 0xfe, b'\n']);
+    write(dir.path(), "feedback.csv", invalid_utf8);
+    write(
+        dir.path(),
+        "training.csv",
+        "user_id,course,taken_at,score,max_score,phase\n\
+         u1,c,2026-10-01,50,100,baseline\n\
+         u1,c,2026-10-01,120,100,final\n\
+         u1,c,2026-10-01,5,0,final\n\
+         u1,c,2026-10-01,5,10,midterm\n",
+    );
+    write(
+        dir.path(),
+        "people.csv",
+        "user_id,hire_date,fte,opt_out\nu1,2020-01-01,1,no\nu2,someday,1,no\nu3,2020-01-01,1.5,no\nu4,2020-01-01,1,perhaps\n",
+    );
+    write(
+        dir.path(),
+        "help.jsonl",
+        "{\"helper_id\":\"u1\",\"timestamp\":\"2026-10-30T08:00:00Z\"}\n[1,2]\n{\"helper_id\":\"u1\",\"timestamp\":\"2026-10-30T08:00:00Z\"\n{\"helper_id\":{\"id\":1},\"timestamp\":\"2026-10-30T08:00:00Z\"}\n",
+    );
+    write(
+        dir.path(),
+        "catalog.csv",
+        "feature,level\nx,basic\ny,expert\n",
+    );
+    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+
+    let mut events = ledger_rows(&ingested, "events");
+    events.sort_by_key(|r| r.2);
+    let expected = [
+        ("missing_value", "user_id", 3),
+        ("unparseable_timestamp", "timestamp", 4),
+        ("after_as_of", "timestamp", 5),
+        ("negative_count", "count", 6),
+        ("wrong_type", "count", 7),
+        ("negative_duration", "duration_ms", 8),
+        ("malformed_line", "", 9),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(r, c, l)| (r.to_string(), c.to_string(), *l))
+        .collect();
+    assert_eq!(events, expected);
+    assert_eq!(ingested.table(TableKind::Events).unwrap().height(), 2);
+
+    assert_eq!(
+        ledger_rows(&ingested, "feedback"),
+        vec![("invalid_utf8".into(), "kind".into(), 2)]
+    );
+    let mut training = ledger_rows(&ingested, "training");
+    training.sort_by_key(|r| r.2);
+    assert_eq!(
+        training,
+        vec![
+            ("score_out_of_range".into(), "score".into(), 3),
+            ("invalid_max_score".into(), "max_score".into(), 4),
+            ("unknown_value".into(), "phase".into(), 5),
+        ]
+    );
+    let mut people = ledger_rows(&ingested, "people");
+    people.sort_by_key(|r| r.2);
+    assert_eq!(
+        people,
+        vec![
+            ("unparseable_date".into(), "hire_date".into(), 3),
+            ("fte_out_of_range".into(), "fte".into(), 4),
+            ("wrong_type".into(), "opt_out".into(), 5),
+        ]
+    );
+    let mut help = ledger_rows(&ingested, "help");
+    help.sort_by_key(|r| r.2);
+    assert_eq!(
+        help,
+        vec![
+            ("not_an_object".into(), "".into(), 2),
+            ("malformed_line".into(), "".into(), 3),
+            ("wrong_type".into(), "helper_id".into(), 4),
+        ]
+    );
+    assert_eq!(
+        ledger_rows(&ingested, "catalog"),
+        vec![("unknown_value".into(), "level".into(), 3)]
+    );
+
+    // Raw values are kept as they were.
+    let raw = strings(&ingested.rejects, "raw_value");
+    assert!(raw.contains(&"last tuesday".to_string()), "{raw:?}");
+    assert!(raw.contains(&"two".to_string()), "{raw:?}");
+    // Every reason the ledger can hold has been produced by this test.
+    let reasons: std::collections::BTreeSet<String> =
+        strings(&ingested.rejects, "reason").into_iter().collect();
+    for reason in adept::ingest::RejectReason::ALL {
+        assert!(reasons.contains(reason.as_str()), "{reason} not produced");
+    }
+}
+
+#[test]
+fn rows_read_equal_accepted_plus_rejected_plus_duplicates_per_file_and_in_total() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events/a.csv",
+        format!(
+            "{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,s,e1,1\nu1,2026-10-30T08:00:00Z,f,a,menu,1,s,e1,1\nu2,bad,f,a,menu,1,s,e2,1\nu2,2026-10-30T08:00:00Z,f,a,menu,1,s,,1\n"
+        ),
+    );
+    // e1 again in another file is a duplicate; e2 was rejected in a.csv, so its copy here counts.
+    write(
+        dir.path(),
+        "events/b.csv",
+        format!(
+            "{EVENTS_HEADER}u3,2026-10-30T08:00:00Z,f,a,menu,1,s,e1,1\nu3,2026-10-30T08:00:00Z,f,a,menu,1,s,e2,1\nu3,2026-10-30T08:00:00Z,f\n"
+        ),
+    );
+    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let summary = ingested.summary.table(TableKind::Events).unwrap();
+    let a = summary.files[0].counts;
+    let b = summary.files[1].counts;
+    assert_eq!(
+        a,
+        RowCounts {
+            read: 4,
+            accepted: 2,
+            rejected: 1,
+            duplicates: 1,
+            opted_out: 0
+        }
+    );
+    assert_eq!(
+        b,
+        RowCounts {
+            read: 3,
+            accepted: 1,
+            rejected: 1,
+            duplicates: 1,
+            opted_out: 0
+        }
+    );
+    assert!(a.balances() && b.balances() && summary.totals.balances());
+    assert_eq!(summary.totals.read, 7);
+    assert_eq!(
+        ingested.table(TableKind::Events).unwrap().height() as u64,
+        summary.totals.accepted
+    );
+    assert_eq!(ingested.rejects.height() as u64, summary.totals.rejected);
+    assert_eq!(
+        summary.rejected_for(adept::ingest::RejectReason::MalformedLine),
+        1
+    );
+}
+
+#[test]
+fn opted_out_people_appear_in_no_table_and_not_in_the_ledger() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "user_id,department,manager_id,fte,opt_out\nu1,Sales,u9,1,false\nu9,Sales,,1,false\nuX,Sales,u9,7,yes\n",
+    );
+    write(
+        dir.path(),
+        "events.csv",
+        format!(
+            "{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\nuX,2026-10-30T08:00:00Z,f,a,menu,1,,,\nuX,garbage,f,a,menu,1,,,\nuX,2026-10-30T08:00:00Z\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "help.csv",
+        "helper_id,helped_id,timestamp\nu1,uX,2026-10-30T08:00:00Z\nuX,u1,2026-10-30T08:00:00Z\n",
+    );
+    write(
+        dir.path(),
+        "feedback.csv",
+        "user_id,timestamp,kind\nuX,2026-10-30T08:00:00Z,idea\n",
+    );
+    write(
+        dir.path(),
+        "training.csv",
+        "user_id,course,taken_at,score\nuX,c,2026-10-01,150\n",
+    );
+    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    for (table, frame) in &ingested.tables {
+        for column in frame.get_column_names() {
+            assert!(
+                !strings(frame, column).iter().any(|v| v.contains("uX")),
+                "{table}.{column} still holds the opted-out id"
+            );
+        }
+    }
+    for column in ["raw_value", "source_file"] {
+        assert!(
+            !strings(&ingested.rejects, column)
+                .iter()
+                .any(|v| v.contains("uX"))
+        );
+    }
+    assert_eq!(ingested.rejects.height(), 0, "{}", ingested.rejects);
+    let events = ingested.summary.table(TableKind::Events).unwrap().totals;
+    assert_eq!(
+        events,
+        RowCounts {
+            read: 4,
+            accepted: 1,
+            rejected: 0,
+            duplicates: 0,
+            opted_out: 3
+        }
+    );
+    // The help uX gave is gone; the help u1 gave uX stays, without uX.
+    let help = ingested.table(TableKind::Help).unwrap();
+    assert_eq!(strings(help, "helper_id"), vec!["u1"]);
+    assert_eq!(strings(help, "helped_id"), vec![""]);
+    assert_eq!(
+        ingested
+            .summary
+            .table(TableKind::Training)
+            .unwrap()
+            .totals
+            .opted_out,
+        1
+    );
+}
+
+#[test]
+fn malformed_files_give_a_clear_error_never_a_panic() {
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("events.csv", Vec::new(), "empty"),
+        ("events.parquet", Vec::new(), "empty"),
+        (
+            "events.parquet",
+            b"PAR1 this is not parquet".to_vec(),
+            "events.parquet",
+        ),
+        (
+            "events.csv.gz",
+            gzip(events_csv(',').as_bytes())[..40].to_vec(),
+            "truncated or corrupt gzip",
+        ),
+        (
+            "events.csv.zst",
+            zstd(events_csv(',').as_bytes())[..20].to_vec(),
+            "zstd",
+        ),
+        (
+            "events.csv",
+            b"user_id,time\xffstamp,feature\n".to_vec(),
+            "header line is not valid UTF-8",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let dir = tempdir().unwrap();
+        write(dir.path(), name, bytes);
+        let err = ingest_dir(dir.path()).expect_err(name).to_string();
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(err.contains(name) || expected == "empty", "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_header_only_file_is_an_empty_table() {
+    let dir = tempdir().unwrap();
+    write(dir.path(), "events.csv", EVENTS_HEADER);
+    let ingested = ingest_dir(dir.path()).unwrap();
+    assert_eq!(ingested.table(TableKind::Events).unwrap().height(), 0);
+    assert_eq!(
+        ingested.summary.table(TableKind::Events).unwrap().totals,
+        RowCounts::default()
+    );
+}
+
+#[test]
+fn parquet_with_wrong_column_types_is_rejected_by_value_or_refused_by_column() {
+    let dir = tempdir().unwrap();
+    let mut df = df!(
+        "user_id" => [1i64, 2, 3],
+        "timestamp" => [1_761_800_000i64, 1_761_800_001, 1_761_800_002],
+        "feature" => ["a", "b", "c"],
+        "count" => ["1", "many", "3"],
+    )
+    .unwrap();
+    write_parquet(dir.path(), "events.parquet", &mut df);
+    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let events = ingested.table(TableKind::Events).unwrap();
+    assert_eq!(strings(events, "user_id"), vec!["1", "3"]);
+    assert_eq!(
+        ledger_rows(&ingested, "events"),
+        vec![("wrong_type".into(), "count".into(), 2)]
+    );
+
+    let dir = tempdir().unwrap();
+    let mut df = df!("user_id" => ["u1"], "timestamp" => [true], "feature" => ["a"]).unwrap();
+    write_parquet(dir.path(), "events.parquet", &mut df);
+    let err = ingest_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("`timestamp`") && err.contains("bool"), "{err}");
+}
+
+#[test]
+fn too_many_rejects_fail_the_run_and_say_how_many() {
+    let dir = tempdir().unwrap();
+    let mut text = EVENTS_HEADER.to_string();
+    for i in 0..18 {
+        text.push_str(&format!("u{i},2026-10-30T08:00:00Z,f,a,menu,1,,,\n"));
+    }
+    text.push_str("u1,not a time,f,a,menu,1,,,\nu1,never,f,a,menu,1,,,\n");
+    write(dir.path(), "events.csv", text);
+    let ingested = ingest_dir(dir.path()).unwrap();
+    let err = ingested
+        .reject_rate_error(None)
+        .expect("10% is over the default 5%");
+    assert_eq!(err.class(), ErrorClass::Data);
+    assert!(err.to_string().contains("2 of 20"), "{err}");
+    let relaxed = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 0.1").unwrap();
+    assert!(relaxed.reject_rate_error(None).is_none());
+}
+
+#[test]
+fn naive_timestamps_use_the_configured_time_zone_and_the_as_of_date_ends_there() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events.csv",
+        "user_id,timestamp,feature\nu1,2026-10-31T23:30:00,f\nu1,2026-10-31T23:30:00Z,f\n",
+    );
+    let ingested = ingest_with(
+        dir.path(),
+        "[ingest]\ntimezone = \"America/New_York\"\nmax_reject_rate = 1.0",
+    )
+    .unwrap();
+    let events = ingested.table(TableKind::Events).unwrap();
+    // 23:30 in New York is 03:30 UTC the next day, still within the as-of date there; 23:30 UTC
+    // is 19:30 in New York, also within it.
+    assert_eq!(
+        strings(events, "timestamp"),
+        vec![
+            "2026-11-01 03:30:00.000+00:00",
+            "2026-10-31 23:30:00.000+00:00"
+        ]
+    );
+    let utc = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    assert_eq!(utc.table(TableKind::Events).unwrap().height(), 2);
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events.csv",
+        "user_id,timestamp,feature\nu1,2026-11-01T00:30:00,f\n",
+    );
+    let utc = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    assert_eq!(
+        ledger_rows(&utc, "events"),
+        vec![("after_as_of".into(), "timestamp".into(), 2)]
+    );
+}
+
+#[test]
+fn two_files_for_one_table_is_an_error_not_a_guess() {
+    let dir = tempdir().unwrap();
+    write(dir.path(), "events.csv", events_csv(','));
+    write(dir.path(), "events.jsonl", events_jsonl());
+    let err = ingest_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("ambiguous") && err.contains("events.csv") && err.contains("events.jsonl"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_bundled_examples_are_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/examples");
+    let ingested = ingest_dir(&dir).unwrap();
+    assert_eq!(ingested.rejects.height(), 0, "{}", ingested.rejects);
+    assert!(ingested.summary.absent.is_empty());
+    for table in &ingested.summary.tables {
+        assert!(table.totals.accepted > 0, "{}", table.table);
+        assert!(table.totals.balances());
+    }
+    // u000004 opted out.
+    let people = ingested.table(TableKind::People).unwrap();
+    assert!(!strings(people, "user_id").contains(&"u000004".to_string()));
+}
