@@ -11,8 +11,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::atomic;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::evaluate;
+use crate::explain;
 use crate::generate::{self, GenerateParams, OutputFormat};
 use crate::ingest::{self, IngestOptions};
+use crate::pipeline::{self, RunOptions};
 
 /// adept: find power-user candidates from application telemetry, training results and help records.
 #[derive(Debug, Parser)]
@@ -26,8 +29,62 @@ pub struct Cli {
 pub enum Command {
     /// Read and check an input directory: print a per-table summary and write the rejects ledger.
     Validate(ValidateArgs),
+    /// Run the pipeline: ingest, features, scores, personas; write the Parquet tables.
+    Run(RunArgs),
+    /// Show the full breakdown of one user's score from a run's outputs.
+    Explain(ExplainArgs),
+    /// Compare the ranking (and two common rules) with labels such as manager nominations.
+    Evaluate(EvaluateArgs),
     /// Write a synthetic organisation's tables with planted power users (and truth.csv).
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Directory holding the tables (events.csv, events.parquet, events/, ...).
+    #[arg(long, value_name = "DIR")]
+    pub input: PathBuf,
+    /// Directory for the outputs.
+    #[arg(long, value_name = "DIR", default_value = "adept-out")]
+    pub out: PathBuf,
+    /// TOML configuration file (mappings, window, weights, clustering).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Analyse as of this date (YYYY-MM-DD): the window ends with it. Default: the config's
+    /// `as_of`, else today (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The user id as it appears in the outputs.
+    pub user: String,
+    /// Output directory of `adept run`.
+    #[arg(long, value_name = "DIR", default_value = "adept-out")]
+    pub from: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Output directory of `adept run`.
+    #[arg(long, value_name = "DIR")]
+    pub scores: PathBuf,
+    /// CSV with `user_id` and `is_power_user` (e.g. the generator's truth.csv, or nominations).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// Cut-off for precision, recall and NDCG. Default: the number of labelled power users.
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +142,9 @@ where
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Validate(args) => validate(args),
+        Command::Run(args) => run_cmd(args),
+        Command::Explain(args) => explain_cmd(args),
+        Command::Evaluate(args) => evaluate_cmd(args),
         Command::Generate(args) => generate_cmd(args),
     }
 }
@@ -166,4 +226,69 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
         out.display(),
         summary.events as f64 / secs.max(1e-9)
     ))
+}
+
+fn run_cmd(args: RunArgs) -> Result<()> {
+    let RunArgs {
+        input,
+        out,
+        config,
+        as_of,
+    } = args;
+    let config = load_config(config.as_deref())?;
+    let as_of = resolve_as_of(as_of, &config);
+    let outcome = pipeline::run(&RunOptions {
+        input,
+        out: out.clone(),
+        as_of,
+        config,
+    })?;
+    let candidates = outcome
+        .scores
+        .users
+        .iter()
+        .filter(|u| u.tier == crate::score::Tier::Candidate)
+        .count();
+    let timings: Vec<String> = outcome
+        .timings
+        .iter()
+        .map(|(stage, s)| format!("{stage} {s:.2}s"))
+        .collect();
+    say(&format!(
+        "as of {as_of}\n{}{} users, {} scored, {candidates} candidates, {} personas\n{}\ntimings: {}\n",
+        outcome.ingested.summary,
+        outcome.features.users.len(),
+        outcome
+            .scores
+            .users
+            .iter()
+            .filter(|u| u.rank.is_some())
+            .count(),
+        outcome.clustering.k,
+        pipeline::describe_outputs(&out, &outcome.written),
+        timings.join(", ")
+    ))
+}
+
+fn explain_cmd(args: ExplainArgs) -> Result<()> {
+    let ExplainArgs { user, from } = args;
+    say(&explain::explain_user(&from, &user)?)
+}
+
+fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
+    let EvaluateArgs {
+        scores,
+        truth,
+        k,
+        format,
+    } = args;
+    let evaluation = evaluate::evaluate(&scores, &truth, k)?;
+    match format {
+        ReportFormat::Text => say(&evaluation.to_string()),
+        ReportFormat::Json => say(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&evaluation)
+                .map_err(|e| Error::Internal(e.to_string()))?
+        )),
+    }
 }

@@ -21,8 +21,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::ClusterParams;
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
+use crate::features::FeatureParams;
+use crate::score::ScoreParams;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +37,12 @@ pub struct Config {
     /// Per-table source and column mapping, keyed by table name.
     #[serde(default)]
     pub tables: BTreeMap<String, TableSettings>,
+    #[serde(default)]
+    pub features: FeatureParams,
+    #[serde(default)]
+    pub scoring: ScoreParams,
+    #[serde(default)]
+    pub clustering: ClusterParams,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +131,9 @@ impl Config {
             )));
         }
         self.ingest.timezone_parsed()?;
+        self.features.check()?;
+        self.scoring.check()?;
+        self.clustering.check()?;
         for (name, settings) in &self.tables {
             let table = TableKind::from_name(name).ok_or_else(|| {
                 Error::Config(format!(

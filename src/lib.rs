@@ -19,10 +19,17 @@
 
 pub mod atomic;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod contract;
 pub mod error;
+pub mod evaluate;
+pub mod explain;
+pub mod features;
 pub mod generate;
 pub mod ingest;
+pub mod outputs;
+pub mod pipeline;
+pub mod score;
 
 pub use error::{Error, ErrorClass, Result};

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use adept::Error;
 use adept::contract::{TRIGGERS, TableKind};
 use adept::generate::{GenerateParams, OutputFormat, Persona, generate};
-use adept::Error;
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
@@ -57,7 +57,11 @@ fn contract_names(kind: TableKind) -> Vec<String> {
 
 #[test]
 fn same_seed_gives_identical_bytes_in_every_format() {
-    for format in [OutputFormat::Parquet, OutputFormat::Csv, OutputFormat::Jsonl] {
+    for format in [
+        OutputFormat::Parquet,
+        OutputFormat::Csv,
+        OutputFormat::Jsonl,
+    ] {
         let (_a, first) = run(&small(format, 7));
         let (_b, second) = run(&small(format, 7));
         assert_eq!(first.len(), 7, "{format:?}: {:?}", first.keys());
@@ -66,7 +70,10 @@ fn same_seed_gives_identical_bytes_in_every_format() {
             second.keys().collect::<Vec<_>>()
         );
         for (name, bytes) in &first {
-            assert!(bytes == &second[name], "{format:?}: {name} differs between runs");
+            assert!(
+                bytes == &second[name],
+                "{format:?}: {name} differs between runs"
+            );
         }
     }
 }
@@ -99,7 +106,10 @@ fn csv_tables_carry_the_contract_columns() {
     assert!(summary.events > 0);
     for kind in TableKind::ALL {
         let path = dir.path().join(format!("{kind}.csv"));
-        assert!(summary.files.contains(&path), "{kind} missing from the summary");
+        assert!(
+            summary.files.contains(&path),
+            "{kind} missing from the summary"
+        );
         let (header, rows) = read_csv(&path);
         assert_eq!(header, contract_names(kind), "{kind}");
         let reported = summary.rows.iter().find(|(k, _)| *k == kind).unwrap().1;
@@ -286,7 +296,10 @@ fn personas_behave_as_planted() {
             .filter(|(_, p)| **p == persona)
             .map(|(u, _)| u)
             .collect();
-        let total: u64 = users.iter().map(|u| given.get(u.as_str()).copied().unwrap_or(0)).sum();
+        let total: u64 = users
+            .iter()
+            .map(|u| given.get(u.as_str()).copied().unwrap_or(0))
+            .sum();
         total as f64 / users.len() as f64
     };
     assert!(help_per_user(Persona::Helper) > help_per_user(Persona::Casual));
@@ -313,7 +326,10 @@ fn events_lie_in_the_window_with_valid_values() {
         assert!(duration > 0);
         assert!(row[at("user_id")].starts_with('u') && row[at("user_id")].len() == 7);
         assert!(!row[at("session_id")].is_empty());
-        assert!(ids.insert(row[at("event_id")].clone()), "duplicate event id");
+        assert!(
+            ids.insert(row[at("event_id")].clone()),
+            "duplicate event id"
+        );
     }
     assert!(!rows.is_empty());
 
@@ -333,7 +349,10 @@ fn events_lie_in_the_window_with_valid_values() {
         assert!(["true", "false"].contains(&row[at("opt_out")].as_str()));
         NaiveDate::parse_from_str(&row[at("hire_date")], "%Y-%m-%d").unwrap();
     }
-    let departments: BTreeSet<&str> = people.iter().map(|r| r[at("department")].as_str()).collect();
+    let departments: BTreeSet<&str> = people
+        .iter()
+        .map(|r| r[at("department")].as_str())
+        .collect();
     assert!(departments.len() >= 8, "{departments:?}");
 }
 
@@ -351,20 +370,32 @@ fn bad_params_are_config_errors() {
         },
     ] {
         assert!(matches!(params.check(), Err(Error::Config(_))));
-        assert!(matches!(generate(&params, dir.path()), Err(Error::Config(_))));
+        assert!(matches!(
+            generate(&params, dir.path()),
+            Err(Error::Config(_))
+        ));
     }
     assert!(GenerateParams::default().check().is_ok());
     assert!(fs::read_dir(dir.path()).unwrap().next().is_none());
 }
 
 /// Throughput check: `cargo test --test generate -- --ignored --nocapture`
-/// (set `ADEPT_GEN_USERS` / `ADEPT_GEN_DAYS` to change the size).
+/// (set `ADEPT_GEN_USERS` / `ADEPT_GEN_DAYS` to change the size, `ADEPT_GEN_FORMAT` to
+/// `parquet`, `csv` or `jsonl` for one format).
 #[test]
 #[ignore]
 fn throughput() {
     let users = std::env::var("ADEPT_GEN_USERS").map_or(20_000, |v| v.parse().unwrap());
     let days = std::env::var("ADEPT_GEN_DAYS").map_or(90, |v| v.parse().unwrap());
-    for format in [OutputFormat::Parquet, OutputFormat::Csv] {
+    let only = std::env::var("ADEPT_GEN_FORMAT").unwrap_or_default();
+    for format in [
+        OutputFormat::Parquet,
+        OutputFormat::Csv,
+        OutputFormat::Jsonl,
+    ] {
+        if !only.is_empty() && !format.extension().eq_ignore_ascii_case(&only) {
+            continue;
+        }
         let dir = tempfile::tempdir().unwrap();
         let params = GenerateParams {
             users,

@@ -40,23 +40,38 @@ pub fn compact_date(day: i64) -> u32 {
     (y.clamp(0, 9999) as u32) * 10_000 + m * 100 + d
 }
 
-/// Appends `n` in decimal, left-padded with zeros to `width` digits.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends `n` (below 100) as two digits.
+pub fn push2(buf: &mut Vec<u8>, n: u64) {
+    let i = (n % 100) as usize * 2;
+    buf.extend_from_slice(&PAIRS[i..i + 2]);
+}
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits (at most 20).
 pub fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
+    let mut digits = [b'0'; 20];
+    let mut at = 20;
     let mut v = n;
-    loop {
-        digits[len] = b'0' + (v % 10) as u8;
-        len += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+    while v >= 100 {
+        let i = (v % 100) as usize * 2;
+        v /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
     }
-    for _ in len..width {
-        buf.push(b'0');
+    if v >= 10 {
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&PAIRS[v as usize * 2..v as usize * 2 + 2]);
+    } else {
+        at -= 1;
+        digits[at] = b'0' + v as u8;
     }
-    buf.extend(digits[..len].iter().rev());
+    let start = at.min(20 - width.min(20));
+    buf.extend_from_slice(&digits[start..]);
 }
 
 /// Appends a signed integer in decimal.
@@ -80,24 +95,38 @@ pub fn push_date(buf: &mut Vec<u8>, day: i64) {
     push_padded(buf, u64::from(d), 2);
 }
 
-/// Appends an RFC 3339 UTC instant: `YYYY-MM-DDTHH:MM:SSZ`, with `.mmm` when not whole seconds.
-pub fn push_timestamp(buf: &mut Vec<u8>, ms: i64) {
-    let day = ms.div_euclid(MS_PER_DAY);
-    let in_day = ms.rem_euclid(MS_PER_DAY);
-    push_date(buf, day);
-    buf.push(b'T');
-    let secs = in_day / 1000;
-    push_padded(buf, (secs / 3600) as u64, 2);
-    buf.push(b':');
-    push_padded(buf, (secs / 60 % 60) as u64, 2);
-    buf.push(b':');
-    push_padded(buf, (secs % 60) as u64, 2);
-    let millis = in_day % 1000;
-    if millis != 0 {
-        buf.push(b'.');
-        push_padded(buf, millis as u64, 3);
+/// Formats RFC 3339 UTC instants, `YYYY-MM-DDTHH:MM:SSZ` with `.mmm` when not whole seconds,
+/// remembering the last day's date text (rows come day by day).
+#[derive(Debug, Default)]
+pub struct TimestampFormatter {
+    day: Option<i64>,
+    date: Vec<u8>,
+}
+
+impl TimestampFormatter {
+    pub fn push(&mut self, buf: &mut Vec<u8>, ms: i64) {
+        let day = ms.div_euclid(MS_PER_DAY);
+        if self.day != Some(day) {
+            self.date.clear();
+            push_date(&mut self.date, day);
+            self.date.push(b'T');
+            self.day = Some(day);
+        }
+        buf.extend_from_slice(&self.date);
+        let in_day = ms.rem_euclid(MS_PER_DAY);
+        let secs = (in_day / 1000) as u64;
+        push2(buf, secs / 3600);
+        buf.push(b':');
+        push2(buf, secs / 60 % 60);
+        buf.push(b':');
+        push2(buf, secs % 60);
+        let millis = in_day % 1000;
+        if millis != 0 {
+            buf.push(b'.');
+            push_padded(buf, millis as u64, 3);
+        }
+        buf.push(b'Z');
     }
-    buf.push(b'Z');
 }
 
 #[cfg(test)]
@@ -128,10 +157,24 @@ mod tests {
     fn timestamps_format_as_rfc3339() {
         let day = epoch_day(NaiveDate::from_ymd_opt(2026, 10, 30).unwrap());
         let mut buf = Vec::new();
-        push_timestamp(&mut buf, day * MS_PER_DAY + (8 * 3600 + 15 * 60 + 2) * 1000);
+        let mut ts = TimestampFormatter::default();
+        ts.push(&mut buf, day * MS_PER_DAY + (8 * 3600 + 15 * 60 + 2) * 1000);
         assert_eq!(buf, b"2026-10-30T08:15:02Z");
         buf.clear();
-        push_timestamp(&mut buf, 5);
+        ts.push(&mut buf, 5);
         assert_eq!(buf, b"1970-01-01T00:00:00.005Z");
+        for (n, width, text) in [
+            (0, 0, "0"),
+            (7, 3, "007"),
+            (123_456, 2, "123456"),
+            (99, 6, "000099"),
+        ] {
+            buf.clear();
+            push_padded(&mut buf, n, width);
+            assert_eq!(buf, text.as_bytes());
+        }
+        buf.clear();
+        push_padded(&mut buf, u64::MAX, 0);
+        assert_eq!(buf, u64::MAX.to_string().as_bytes());
     }
 }

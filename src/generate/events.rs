@@ -146,12 +146,34 @@ pub fn day_events(seed: u64, profiles: &[Profile], catalog: &Catalog, day: i64) 
             out
         })
         .collect();
-    let mut events: Vec<RawEvent> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        events.extend(part);
+    // A stable counting sort by second: the parts are in user order and each user's events in
+    // `seq` order, so ties stay ordered by (user, seq).
+    let mut starts = vec![0usize; LAST_SECOND as usize + 2];
+    for e in parts.iter().flatten() {
+        starts[e.second as usize + 1] += 1;
     }
-    // Keys are unique, so the unstable sort is deterministic.
-    events.par_sort_unstable_by_key(|e| (e.second, e.user, e.seq));
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let total = starts[starts.len() - 1];
+    let mut events = vec![
+        RawEvent {
+            second: 0,
+            user: 0,
+            feature: 0,
+            duration_ms: 0,
+            seq: 0,
+            session: 0,
+            trigger: 0,
+            count: 0,
+        };
+        total
+    ];
+    for e in parts.iter().flatten() {
+        let slot = &mut starts[e.second as usize];
+        events[*slot] = *e;
+        *slot += 1;
+    }
     events
 }
 
@@ -179,8 +201,34 @@ impl EventWords {
     }
 }
 
-/// The events table chunk for a block of days (each day's events already sorted).
-pub fn events_table(words: &EventWords, block: &[(i64, Vec<RawEvent>)]) -> Result<Table> {
+/// Splits a block of days into pieces of about equal size, at most `max_rows` each (one empty
+/// piece for an empty block).
+pub fn pieces(block: &[(i64, Vec<RawEvent>)], max_rows: usize) -> Vec<Vec<(i64, &[RawEvent])>> {
+    let rows: usize = block.iter().map(|(_, e)| e.len()).sum();
+    let count = rows.div_ceil(max_rows.max(1)).max(1);
+    let size = rows.div_ceil(count).max(1);
+    let mut out = vec![Vec::new()];
+    let mut filled = 0;
+    for (day, events) in block {
+        let mut rest: &[RawEvent] = events;
+        while !rest.is_empty() {
+            if filled == size {
+                out.push(Vec::new());
+                filled = 0;
+            }
+            let take = rest.len().min(size - filled);
+            out.last_mut()
+                .expect("never empty")
+                .push((*day, &rest[..take]));
+            filled += take;
+            rest = &rest[take..];
+        }
+    }
+    out
+}
+
+/// The events table chunk for days' events (each day's already sorted).
+pub fn events_table(words: &EventWords, block: &[(i64, &[RawEvent])]) -> Result<Table> {
     let rows: usize = block.iter().map(|(_, e)| e.len()).sum();
     let all = || {
         block.iter().flat_map(|(day, events)| {
@@ -279,4 +327,37 @@ pub fn events_table(words: &EventWords, block: &[(i64, Vec<RawEvent>)]) -> Resul
             ),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(n: usize) -> Vec<RawEvent> {
+        (0..n)
+            .map(|i| RawEvent {
+                second: i as u32,
+                user: 0,
+                feature: 0,
+                duration_ms: 1,
+                seq: i as u16,
+                session: 0,
+                trigger: 0,
+                count: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_cover_the_block_evenly() {
+        let block = vec![(1, day(7)), (2, day(0)), (3, day(5))];
+        let split = pieces(&block, 5);
+        let sizes: Vec<usize> = split
+            .iter()
+            .map(|p| p.iter().map(|(_, e)| e.len()).sum())
+            .collect();
+        assert_eq!(sizes, [4, 4, 4]);
+        assert_eq!(split[1], [(1, &block[0].1[4..7]), (3, &block[2].1[..1])]);
+        assert_eq!(pieces(&[], 5).len(), 1);
+    }
 }

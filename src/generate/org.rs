@@ -300,7 +300,7 @@ mod tests {
             assert!(p.fte > 0.0 && p.fte <= 1.0);
         }
         assert_eq!(user_id(122, 500), "u000123");
-        assert_eq!(user_id(0, 20_000_00), "u0000001");
+        assert_eq!(user_id(0, 2_000_000), "u0000001");
     }
 
     #[test]

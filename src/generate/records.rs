@@ -76,7 +76,7 @@ pub fn training(ctx: &Context) -> Result<Table> {
         .enumerate()
         .flat_map_iter(|(user, profile)| training_of(ctx, user, profile))
         .collect();
-    rows.sort_by(|a, b| (a.at, a.user, a.phase).cmp(&(b.at, b.user, b.phase)));
+    rows.sort_by_key(|r| (r.at, r.user, r.phase));
     let mut users = Vec::with_capacity(rows.len());
     let mut courses = TextColumn::default();
     let mut assessments = Vec::with_capacity(rows.len());

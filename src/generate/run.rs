@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::calendar::epoch_day;
 use super::catalog::Catalog;
-use super::events::{EventWords, RawEvent, day_events, events_table};
+use super::events::{EventWords, RawEvent, day_events, events_table, pieces};
 use super::org::Org;
 use super::params::{GenerateParams, GenerateSummary, OutputFormat};
 use super::personas::Profile;
@@ -17,7 +17,8 @@ use super::writer::{TableWriter, write_table};
 use crate::contract::TableKind;
 use crate::error::Result;
 
-/// Events per written chunk (a Parquet row group); a block ends at the first day past this.
+/// Most events per written chunk (a Parquet row group); a block of days ends at the first day
+/// past this and is written in about equal pieces.
 const BLOCK_ROWS: usize = 1 << 19;
 
 /// Generates a synthetic organisation's tables into `out_dir` (created if missing).
@@ -112,7 +113,10 @@ fn write_events(
     let mut ready: Option<Block> = None;
     let mut chunks = 0usize;
     let write = |writer: &mut TableWriter, block: Block| -> Result<()> {
-        writer.write(&events_table(&words, &block)?)
+        for piece in pieces(&block, BLOCK_ROWS) {
+            writer.write(&events_table(&words, &piece)?)?;
+        }
+        Ok(())
     };
     for day in ctx.start_day..=ctx.end_day {
         // Write the previous block while this day is generated.

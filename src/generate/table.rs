@@ -41,10 +41,20 @@ impl TextColumn {
         self.ends.len()
     }
 
-    pub fn get(&self, row: usize) -> &str {
+    pub fn bytes(&self, row: usize) -> &[u8] {
         let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        // Only `push` (from `&str`) and `push_with` (generator-built ASCII) fill the buffer.
-        std::str::from_utf8(&self.data[start..self.ends[row]]).unwrap_or("")
+        &self.data[start..self.ends[row]]
+    }
+
+    /// Every value as text (the buffer is checked to be UTF-8 once).
+    pub fn texts(&self) -> impl Iterator<Item = &str> + Clone {
+        let all = std::str::from_utf8(&self.data).unwrap_or("");
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let text = all.get(start..end).unwrap_or("");
+            start = end;
+            text
+        })
     }
 }
 
@@ -78,30 +88,21 @@ impl Values {
         }
     }
 
-    /// The text at `row` (text columns only).
-    pub fn text(&self, row: usize) -> Option<&str> {
+    /// The text at `row` as bytes (text columns only; empty otherwise).
+    pub fn text_bytes(&self, row: usize) -> &[u8] {
         match self {
-            Values::Text(t) => Some(t.get(row)),
-            Values::Coded { words, codes } => Some(words[codes[row] as usize].as_str()),
-            _ => None,
+            Values::Text(t) => t.bytes(row),
+            Values::Coded { words, codes } => words[codes[row] as usize].as_bytes(),
+            _ => b"",
         }
     }
 
     fn to_series(&self, name: &str) -> Series {
         let name = PlSmallStr::from_str(name);
         match self {
-            Values::Text(_) | Values::Coded { .. } => {
-                let rows = self.len();
-                let texts = (0..rows).map(|r| self.text(r).unwrap_or(""));
-                if texts.clone().any(str::is_empty) {
-                    StringChunked::from_iter_options(
-                        name,
-                        texts.map(|t| (!t.is_empty()).then_some(t)),
-                    )
-                    .into_series()
-                } else {
-                    StringChunked::from_iter_values(name, texts).into_series()
-                }
+            Values::Text(t) => text_series(name, t.texts()),
+            Values::Coded { words, codes } => {
+                text_series(name, codes.iter().map(|&c| words[c as usize].as_str()))
             }
             Values::Timestamp(v) => Int64Chunked::from_vec(name, v.clone())
                 .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
@@ -113,6 +114,16 @@ impl Values {
             Values::Float(v) => Float64Chunked::from_vec(name, v.clone()).into_series(),
             Values::Bool(v) => BooleanChunked::from_slice(name, v).into_series(),
         }
+    }
+}
+
+/// A string series; empty texts become nulls.
+fn text_series<'a>(name: PlSmallStr, texts: impl Iterator<Item = &'a str> + Clone) -> Series {
+    if texts.clone().any(str::is_empty) {
+        StringChunked::from_iter_options(name, texts.map(|t| (!t.is_empty()).then_some(t)))
+            .into_series()
+    } else {
+        StringChunked::from_iter_values(name, texts).into_series()
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::calendar::{push_date, push_int, push_timestamp};
+use super::calendar::{TimestampFormatter, push_date, push_int};
 use super::params::OutputFormat;
 use super::table::{Table, Values};
 use crate::atomic::AtomicFile;
@@ -18,7 +18,7 @@ const TEXT_ROWS_PER_TASK: usize = 16_384;
 
 enum Sink {
     /// Created on the first chunk, from its schema.
-    Parquet(Option<polars::io::parquet::write::BatchedWriter<File>>),
+    Parquet(Option<Box<polars::io::parquet::write::BatchedWriter<File>>>),
     Text(BufWriter<File>),
 }
 
@@ -65,13 +65,13 @@ impl TableWriter {
                         .file()
                         .try_clone()
                         .map_err(|e| Error::output(&path, e))?;
-                    *writer = Some(
+                    *writer = Some(Box::new(
                         ParquetWriter::new(handle)
                             .with_compression(ParquetCompression::Zstd(None))
-                            .with_statistics(StatisticsOptions::full())
+                            .with_statistics(StatisticsOptions::default())
                             .batched(df.schema())
                             .map_err(|e| Error::output(&path, e))?,
-                    );
+                    ));
                 }
                 if df.height() > 0 {
                     let writer = writer.as_mut().expect("created above");
@@ -92,10 +92,11 @@ impl TableWriter {
                         let from = task * TEXT_ROWS_PER_TASK;
                         let to = (from + TEXT_ROWS_PER_TASK).min(table.rows());
                         let mut buf = Vec::with_capacity((to - from) * 160);
+                        let mut ts = TimestampFormatter::default();
                         for row in from..to {
                             match format {
-                                OutputFormat::Csv => csv_row(table, row, &mut buf),
-                                _ => json_row(table, row, &mut buf),
+                                OutputFormat::Csv => csv_row(table, row, &mut ts, &mut buf),
+                                _ => json_row(table, row, &mut ts, &mut buf),
                             }
                         }
                         buf
@@ -139,44 +140,44 @@ pub fn write_table(path: &Path, format: OutputFormat, table: &Table) -> Result<(
     writer.finish()
 }
 
-fn csv_row(table: &Table, row: usize, buf: &mut Vec<u8>) {
+fn csv_row(table: &Table, row: usize, ts: &mut TimestampFormatter, buf: &mut Vec<u8>) {
     for (i, (_, values)) in table.columns.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
         match values {
-            Values::Text(_) | Values::Coded { .. } => csv_text(values.text(row).unwrap_or(""), buf),
-            _ => scalar(values, row, buf),
+            Values::Text(_) | Values::Coded { .. } => csv_text(values.text_bytes(row), buf),
+            _ => scalar(values, row, ts, buf),
         }
     }
     buf.push(b'\n');
 }
 
-fn json_row(table: &Table, row: usize, buf: &mut Vec<u8>) {
+fn json_row(table: &Table, row: usize, ts: &mut TimestampFormatter, buf: &mut Vec<u8>) {
     for (i, (name, values)) in table.columns.iter().enumerate() {
         buf.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
         buf.extend_from_slice(name.as_bytes());
         buf.extend_from_slice(b"\":");
         match values {
-            Values::Text(_) | Values::Coded { .. } => match values.text(row).unwrap_or("") {
-                "" => buf.extend_from_slice(b"null"),
+            Values::Text(_) | Values::Coded { .. } => match values.text_bytes(row) {
+                b"" => buf.extend_from_slice(b"null"),
                 text => json_text(text, buf),
             },
             Values::Timestamp(_) | Values::Date(_) => {
                 buf.push(b'"');
-                scalar(values, row, buf);
+                scalar(values, row, ts, buf);
                 buf.push(b'"');
             }
-            _ => scalar(values, row, buf),
+            _ => scalar(values, row, ts, buf),
         }
     }
     buf.extend_from_slice(b"}\n");
 }
 
 /// A non-text value, formatted the same in CSV and JSON (dates and timestamps unquoted here).
-fn scalar(values: &Values, row: usize, buf: &mut Vec<u8>) {
+fn scalar(values: &Values, row: usize, ts: &mut TimestampFormatter, buf: &mut Vec<u8>) {
     match values {
-        Values::Timestamp(v) => push_timestamp(buf, v[row]),
+        Values::Timestamp(v) => ts.push(buf, v[row]),
         Values::Date(v) => push_date(buf, i64::from(v[row])),
         Values::Int(v) => push_int(buf, v[row]),
         Values::Float(v) => {
@@ -192,18 +193,18 @@ fn scalar(values: &Values, row: usize, buf: &mut Vec<u8>) {
     }
 }
 
-fn csv_text(text: &str, buf: &mut Vec<u8>) {
+fn csv_text(text: &[u8], buf: &mut Vec<u8>) {
     let needs_quotes = text
-        .bytes()
+        .iter()
         .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        || text.starts_with(' ')
-        || text.ends_with(' ');
+        || text.first() == Some(&b' ')
+        || text.last() == Some(&b' ');
     if !needs_quotes {
-        buf.extend_from_slice(text.as_bytes());
+        buf.extend_from_slice(text);
         return;
     }
     buf.push(b'"');
-    for b in text.bytes() {
+    for &b in text {
         if b == b'"' {
             buf.push(b'"');
         }
@@ -212,9 +213,9 @@ fn csv_text(text: &str, buf: &mut Vec<u8>) {
     buf.push(b'"');
 }
 
-fn json_text(text: &str, buf: &mut Vec<u8>) {
+fn json_text(text: &[u8], buf: &mut Vec<u8>) {
     buf.push(b'"');
-    for &b in text.as_bytes() {
+    for &b in text {
         match b {
             b'"' => buf.extend_from_slice(b"\\\""),
             b'\\' => buf.extend_from_slice(b"\\\\"),
@@ -237,10 +238,10 @@ mod tests {
     #[test]
     fn csv_and_json_escape_text() {
         let mut buf = Vec::new();
-        csv_text("a,\"b\"", &mut buf);
+        csv_text(b"a,\"b\"", &mut buf);
         assert_eq!(buf, b"\"a,\"\"b\"\"\"");
         buf.clear();
-        json_text("say \"hi\"\n", &mut buf);
+        json_text(b"say \"hi\"\n", &mut buf);
         assert_eq!(buf, b"\"say \\\"hi\\\"\\n\"");
     }
 }

@@ -15,5 +15,5 @@ mod validate;
 pub use discover::{Compression, SourceFile, format_from_name};
 pub use ledger::{LEDGER_COLUMNS, RejectReason};
 pub use load::{IngestOptions, Ingested, ingest};
-pub use parse::{TimestampRules, parse_timestamp};
+pub use parse::{TimestampRules, local_to_millis, parse_bool, parse_timestamp};
 pub use summary::{FileSummary, IngestSummary, RowCounts, TableSummary};

@@ -224,7 +224,7 @@ fn a_missing_required_column_names_the_file_the_column_and_what_exists() {
     let dir = tempdir().unwrap();
     write(dir.path(), "people.csv", "user_id\nu1\n");
     let err = ingest_dir(dir.path()).unwrap_err();
-    assert!(err.to_string().contains("no `events` table"), "{err}");
+    assert!(err.to_string().contains("No `events` table"), "{err}");
 }
 
 /// One row per reject reason, with the line, column and reason the ledger must show.

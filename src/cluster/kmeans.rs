@@ -1,0 +1,202 @@
+//! Fits k-means with linfa on scored users' profiles and turns clusters into named personas.
+
+use linfa::prelude::*;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::{Array1, Array2};
+use rand_xoshiro::Xoshiro256Plus;
+use rand_xoshiro::rand_core::SeedableRng;
+
+use super::naming::persona_name;
+use super::params::ClusterParams;
+use crate::error::{Error, Result};
+use crate::features::{Feature, FeatureTable, Signal, UserStatus};
+use crate::score::{RobustStats, ScoreTable};
+
+/// One persona: a cluster with a name, size and centroid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Persona {
+    /// 0 = the persona with the highest mean score.
+    pub id: u32,
+    pub name: String,
+    pub size: usize,
+    pub mean_score: f64,
+    /// Centroid per dimension, in `Clustering::dimensions` order.
+    pub centroid: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clustering {
+    pub k: usize,
+    /// Mean silhouette of the chosen k on the sample (NaN when k was configured and not measured).
+    pub silhouette: f64,
+    /// Dimension names: the signals used, then `volume`.
+    pub dimensions: Vec<String>,
+    pub personas: Vec<Persona>,
+    /// Persona id per user, in score-table order; None for users not scored.
+    pub assignments: Vec<Option<u32>>,
+}
+
+/// Builds the profile matrix: one row per scored user, signal values then scaled volume.
+fn profiles(
+    scores: &ScoreTable,
+    features: &FeatureTable,
+) -> (Vec<usize>, Array2<f64>, Vec<Option<Signal>>) {
+    let rows: Vec<usize> = (0..scores.users.len())
+        .filter(|&i| scores.users[i].status == UserStatus::Scored)
+        .collect();
+    let mut dims: Vec<Option<Signal>> = scores.enabled.iter().map(|s| Some(*s)).collect();
+    dims.push(None);
+    let volume = RobustStats::of(
+        rows.iter()
+            .map(|&i| features.users[i].get(Feature::UsesPerActiveDay)),
+    );
+    let mut matrix = Array2::<f64>::zeros((rows.len(), dims.len()));
+    for (r, &i) in rows.iter().enumerate() {
+        for (c, dim) in dims.iter().enumerate() {
+            matrix[[r, c]] = match dim {
+                Some(signal) => scores.users[i].signals[*signal as usize],
+                None => volume.squash(features.users[i].get(Feature::UsesPerActiveDay)),
+            };
+        }
+    }
+    (rows, matrix, dims)
+}
+
+fn fit(
+    data: &Array2<f64>,
+    k: usize,
+    params: &ClusterParams,
+) -> Result<(Array1<usize>, Array2<f64>)> {
+    let dataset = DatasetBase::from(data.clone());
+    let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(params.seed))
+        .n_runs(params.n_runs)
+        .init_method(KMeansInit::KMeansPlusPlus)
+        .max_n_iterations(300)
+        .tolerance(1e-6)
+        .fit(&dataset)
+        .map_err(|e| Error::Internal(format!("k-means with k = {k} failed: {e}")))?;
+    let labels = model.predict(data);
+    Ok((labels, model.centroids().clone()))
+}
+
+/// Evenly spaced rows (by user-id order), at most `size` of them.
+fn sample_rows(n: usize, size: usize) -> Vec<usize> {
+    if n <= size {
+        return (0..n).collect();
+    }
+    (0..size).map(|i| i * n / size).collect()
+}
+
+fn silhouette(data: &Array2<f64>, labels: &Array1<usize>, sample: &[usize]) -> Result<f64> {
+    let rows = data.select(ndarray::Axis(0), sample);
+    let targets: Array1<usize> = sample.iter().map(|&i| labels[i]).collect();
+    DatasetBase::new(rows, targets)
+        .silhouette_score()
+        .map_err(|e| Error::Internal(format!("silhouette failed: {e}")))
+}
+
+/// Clusters the scored users. With fewer scored users than `k_min` + 1, everyone gets one persona.
+pub fn cluster(
+    scores: &ScoreTable,
+    features: &FeatureTable,
+    params: &ClusterParams,
+) -> Result<Clustering> {
+    params.check()?;
+    let (rows, data, dims) = profiles(scores, features);
+    let n = rows.len();
+    let dimensions: Vec<String> = dims
+        .iter()
+        .map(|d| d.map_or("volume".to_string(), |s| s.name().to_string()))
+        .collect();
+
+    let (k, silhouette_value, labels, centroids) = if n <= params.k_min {
+        let centroid = data
+            .mean_axis(ndarray::Axis(0))
+            .unwrap_or_else(|| Array1::zeros(dims.len()));
+        let centroids = centroid.insert_axis(ndarray::Axis(0));
+        (1, f64::NAN, Array1::zeros(n), centroids)
+    } else if let Some(k) = params.k {
+        let k = k.min(n);
+        let (labels, centroids) = fit(&data, k, params)?;
+        (k, f64::NAN, labels, centroids)
+    } else {
+        let sample = sample_rows(n, params.silhouette_sample);
+        let mut best: Option<(usize, f64, Array1<usize>, Array2<f64>)> = None;
+        for k in params.k_min..=params.k_max.min(n - 1) {
+            let (labels, centroids) = fit(&data, k, params)?;
+            let s = silhouette(&data, &labels, &sample)?;
+            // Strictly better only: ties keep the smaller, simpler k.
+            if best.as_ref().is_none_or(|b| s > b.1 + 1e-9) {
+                best = Some((k, s, labels, centroids));
+            }
+        }
+        best.ok_or_else(|| Error::Internal("no k was tried".into()))?
+    };
+
+    // Order clusters by mean score, highest first, so ids mean something and are stable.
+    let mut sums = vec![(0.0, 0usize); k];
+    for (r, &i) in rows.iter().enumerate() {
+        sums[labels[r]].0 += scores.users[i].score;
+        sums[labels[r]].1 += 1;
+    }
+    let mut order: Vec<usize> = (0..k).collect();
+    let mean = |c: usize| {
+        if sums[c].1 > 0 {
+            sums[c].0 / sums[c].1 as f64
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    order.sort_by(|&a, &b| mean(b).total_cmp(&mean(a)).then(a.cmp(&b)));
+    let mut new_id = vec![0u32; k];
+    for (position, &c) in order.iter().enumerate() {
+        new_id[c] = position as u32;
+    }
+
+    let mut personas: Vec<Persona> = Vec::with_capacity(k);
+    let mut used: Vec<&'static str> = Vec::new();
+    for (position, &c) in order.iter().enumerate() {
+        let centroid: Vec<f64> = centroids.row(c).to_vec();
+        let base = persona_name(|d| {
+            dims.iter()
+                .position(|x| *x == d)
+                .map_or(f64::NAN, |p| centroid[p])
+        });
+        let repeats = used.iter().filter(|u| **u == base).count();
+        used.push(base);
+        let name = if repeats == 0 {
+            base.to_string()
+        } else {
+            format!("{base} ({})", repeats + 1)
+        };
+        personas.push(Persona {
+            id: position as u32,
+            name,
+            size: sums[c].1,
+            mean_score: mean(c),
+            centroid,
+        });
+    }
+
+    let mut assignments = vec![None; scores.users.len()];
+    for (r, &i) in rows.iter().enumerate() {
+        assignments[i] = Some(new_id[labels[r]]);
+    }
+    Ok(Clustering {
+        k,
+        silhouette: silhouette_value,
+        dimensions,
+        personas,
+        assignments,
+    })
+}
+
+/// Writes each user's persona into the score table.
+pub fn apply_personas(scores: &mut ScoreTable, clustering: &Clustering) {
+    for (user, assignment) in scores.users.iter_mut().zip(&clustering.assignments) {
+        if let Some(id) = assignment {
+            user.cluster = Some(*id);
+            user.persona = clustering.personas[*id as usize].name.clone();
+        }
+    }
+}

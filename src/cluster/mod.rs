@@ -1,0 +1,12 @@
+//! Personas: k-means (linfa) on users' signal profiles, k chosen by silhouette unless configured,
+//! each cluster named in plain language from its centroid.
+//!
+//! Not for: scoring or ranking; clusters describe, they do not decide who is a candidate.
+
+mod kmeans;
+mod naming;
+mod params;
+
+pub use kmeans::{Clustering, Persona, apply_personas, cluster};
+pub use naming::persona_name;
+pub use params::ClusterParams;

@@ -1,0 +1,67 @@
+//! Plain-language persona names from a centroid. Dimensions are signal values in (0, 1) where 0.5
+//! is the median user, plus `volume` (uses per active day, scaled the same way).
+
+use crate::features::Signal;
+
+/// A dimension at or above this is a trait of the persona (about half a robust spread above the
+/// median user).
+const HIGH: f64 = 0.60;
+/// A dimension at or below this is a lack.
+const LOW: f64 = 0.45;
+
+/// Names a centroid. `value(None)` is the volume dimension; a signal not used returns NaN.
+pub fn persona_name(value: impl Fn(Option<Signal>) -> f64) -> &'static str {
+    let high = |d: Option<Signal>| value(d) >= HIGH;
+    let low = |d: Option<Signal>| value(d) <= LOW;
+    let (depth, shortcuts, help) = (
+        Some(Signal::Depth),
+        Some(Signal::Shortcuts),
+        Some(Signal::Help),
+    );
+    if high(depth) && high(shortcuts) && high(help) {
+        "power users"
+    } else if high(depth) && high(shortcuts) {
+        "deep & fluent"
+    } else if high(help) {
+        "helpers"
+    } else if high(None) && !high(depth) {
+        "busy but shallow"
+    } else if high(shortcuts) {
+        "shortcut-fluent, narrow"
+    } else if high(depth) {
+        "explorers"
+    } else if low(Some(Signal::Consistency)) {
+        "occasional"
+    } else {
+        "casual"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(depth: f64, shortcuts: f64, help: f64, consistency: f64, volume: f64) -> &'static str {
+        persona_name(|d| match d {
+            Some(Signal::Depth) => depth,
+            Some(Signal::Shortcuts) => shortcuts,
+            Some(Signal::Help) => help,
+            Some(Signal::Consistency) => consistency,
+            Some(_) => 0.5,
+            None => volume,
+        })
+    }
+
+    #[test]
+    fn centroids_get_the_names_their_profiles_suggest() {
+        assert_eq!(name(0.8, 0.8, 0.8, 0.7, 0.6), "power users");
+        assert_eq!(name(0.8, 0.8, 0.4, 0.7, 0.6), "deep & fluent");
+        assert_eq!(name(0.55, 0.5, 0.9, 0.6, 0.5), "helpers");
+        assert_eq!(name(0.4, 0.2, 0.4, 0.8, 0.95), "busy but shallow");
+        assert_eq!(name(0.45, 0.8, 0.4, 0.6, 0.5), "shortcut-fluent, narrow");
+        assert_eq!(name(0.3, 0.4, 0.45, 0.2, 0.3), "occasional");
+        assert_eq!(name(0.5, 0.5, 0.5, 0.5, 0.5), "casual");
+        // A signal that is not used (NaN) is never a trait.
+        assert_eq!(name(0.8, 0.8, f64::NAN, 0.7, 0.6), "deep & fluent");
+    }
+}

@@ -1,0 +1,214 @@
+//! Reads a run's outputs and a labels file and evaluates every ranking method.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::baselines::{Method, RankInput, rankings};
+use super::metrics::{Metrics, metrics};
+use crate::error::{Error, Result};
+use crate::ingest::parse_bool;
+use crate::outputs::{FEATURES_FILE, SCORES_FILE};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodResult {
+    pub method: Method,
+    pub metrics: Metrics,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub k: usize,
+    /// Users both in the outputs and in the labels.
+    pub users: usize,
+    pub positives: usize,
+    /// Labelled users absent from the outputs (opted out, or unknown to the input).
+    pub labelled_but_absent: usize,
+    pub results: Vec<MethodResult>,
+}
+
+impl Evaluation {
+    pub fn get(&self, method: Method) -> &Metrics {
+        &self
+            .results
+            .iter()
+            .find(|r| r.method == method)
+            .expect("every method is evaluated")
+            .metrics
+    }
+}
+
+/// Labels: a CSV with `user_id` and `is_power_user` (true/false, yes/no, 1/0).
+pub fn read_labels(path: &Path) -> Result<BTreeMap<String, bool>> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::unreadable(path, e))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::unreadable(path, e))?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| Error::MissingColumn {
+                path: path.to_path_buf(),
+                table: "labels".into(),
+                column: name.into(),
+                found: headers
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    };
+    let (id_col, label_col) = (find("user_id")?, find("is_power_user")?);
+    let mut labels = BTreeMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| Error::unreadable(path, e))?;
+        let id = record.get(id_col).unwrap_or("").trim().to_string();
+        let raw = record.get(label_col).unwrap_or("");
+        let label = parse_bool(raw).ok_or_else(|| {
+            Error::Input(format!(
+                "`{}`, line {}: `is_power_user` must be true or false, got `{raw}`",
+                path.display(),
+                i + 2
+            ))
+        })?;
+        labels.insert(id, label);
+    }
+    Ok(labels)
+}
+
+fn read_parquet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        Error::Input(format!(
+            "cannot open `{}` ({e}); is this the output directory of `adept run`?",
+            path.display()
+        ))
+    })?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::unreadable(path, e))?;
+    frame
+        .select(columns.iter().copied())
+        .map_err(|e| Error::unreadable(path, e))
+}
+
+/// Evaluates the run in `outputs` against `labels`, cutting at `k` (default: the number of
+/// labelled power users).
+pub fn evaluate(outputs: &Path, labels_path: &Path, k: Option<usize>) -> Result<Evaluation> {
+    let labels = read_labels(labels_path)?;
+    let scores = read_parquet(&outputs.join(SCORES_FILE), &["user_id", "rank"])?;
+    let features = read_parquet(
+        &outputs.join(FEATURES_FILE),
+        &[
+            "user_id",
+            "total_uses",
+            "weekly_uses",
+            "active_weeks_last_12",
+        ],
+    )?;
+    let ids = scores.column("user_id")?.str()?.clone();
+    let ranks = scores.column("rank")?.cast(&DataType::UInt32)?;
+    let ranks = ranks.u32()?;
+    let f_ids = features.column("user_id")?.str()?.clone();
+    let floats = |name: &str| -> Result<Vec<f64>> {
+        Ok(features
+            .column(name)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(0.0))
+            .collect())
+    };
+    let (total, weekly, weeks) = (
+        floats("total_uses")?,
+        floats("weekly_uses")?,
+        floats("active_weeks_last_12")?,
+    );
+    let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, id) in f_ids.iter().enumerate() {
+        if let Some(id) = id {
+            by_id.insert(id, i);
+        }
+    }
+
+    let mut users = Vec::new();
+    let mut truth = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (Some(id), Some(&f)) = (id, id.and_then(|id| by_id.get(id))) else {
+            continue;
+        };
+        let Some(label) = labels.get(id) else {
+            continue;
+        };
+        users.push(RankInput {
+            user_id: id.to_string(),
+            rank: ranks.get(i),
+            total_uses: total[f],
+            weekly_uses: weekly[f],
+            active_weeks_last_12: weeks[f],
+        });
+        truth.push(*label);
+    }
+    if users.is_empty() {
+        return Err(Error::Input(format!(
+            "no user in `{}` appears in `{}`: are the ids pseudonymised in one and not the other?",
+            labels_path.display(),
+            outputs.display()
+        )));
+    }
+    let positives = truth.iter().filter(|t| **t).count();
+    let k = k.unwrap_or(positives).max(1);
+    let results = Method::ALL
+        .into_iter()
+        .map(|method| {
+            let ranked: Vec<bool> = rankings(&users, method)
+                .into_iter()
+                .map(|i| truth[i])
+                .collect();
+            MethodResult {
+                method,
+                metrics: metrics(&ranked, k),
+            }
+        })
+        .collect();
+    Ok(Evaluation {
+        k,
+        users: users.len(),
+        positives,
+        labelled_but_absent: labels.len() - users.len(),
+        results,
+    })
+}
+
+impl fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} users, {} labelled power users, k = {} ({} labelled users not in the outputs)",
+            self.users, self.positives, self.k, self.labelled_but_absent
+        )?;
+        writeln!(
+            f,
+            "{:<14} {:>10} {:>10} {:>8} {:>8} {:>8}",
+            "method", "prec@k", "recall@k", "roc_auc", "avg_prec", "ndcg@k"
+        )?;
+        for r in &self.results {
+            let m = &r.metrics;
+            writeln!(
+                f,
+                "{:<14} {:>10.3} {:>10.3} {:>8.3} {:>8.3} {:>8.3}",
+                r.method.name(),
+                m.precision_at_k,
+                m.recall_at_k,
+                m.roc_auc,
+                m.average_precision,
+                m.ndcg_at_k
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,18 @@
+//! Per-user features over a window ending at the as-of date: feature depth, shortcut use,
+//! help-giving (with an expertise rank on the asker -> helper graph), training results, feedback
+//! and consistency. polars aggregates the events; the per-user work runs on rayon.
+//!
+//! Not for: scaling, weighting or ranking (see `score`).
+
+mod aggregate;
+mod definitions;
+mod pagerank;
+mod params;
+mod per_user;
+mod table;
+
+pub use definitions::{Feature, Signal, UserStatus};
+pub use pagerank::expertise_rank;
+pub use params::FeatureParams;
+pub use per_user::compute_features;
+pub use table::{FeatureTable, UserFeatures};

@@ -1,0 +1,95 @@
+//! The feature table: one row per user, in user-id order, convertible to a polars frame.
+
+use polars::prelude::*;
+
+use super::definitions::{Feature, UserStatus};
+use crate::error::Result;
+
+/// Everything adept knows about one user after the feature stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFeatures {
+    pub user_id: String,
+    pub department: Option<String>,
+    pub role: Option<String>,
+    pub fte: f64,
+    pub status: UserStatus,
+    /// Indexed by `Feature as usize`.
+    pub values: Vec<f64>,
+}
+
+impl UserFeatures {
+    pub fn get(&self, feature: Feature) -> f64 {
+        self.values[feature as usize]
+    }
+}
+
+/// All users, sorted by `user_id`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeatureTable {
+    pub users: Vec<UserFeatures>,
+    /// Tables the features could draw on; a signal whose table is absent is left out of scores.
+    pub has_training: bool,
+    pub has_help: bool,
+    pub has_feedback: bool,
+}
+
+impl FeatureTable {
+    pub fn user(&self, user_id: &str) -> Option<&UserFeatures> {
+        self.users
+            .binary_search_by(|u| u.user_id.as_str().cmp(user_id))
+            .ok()
+            .map(|i| &self.users[i])
+    }
+
+    pub fn column(&self, feature: Feature) -> Vec<f64> {
+        self.users.iter().map(|u| u.get(feature)).collect()
+    }
+
+    /// `features.parquet`: user_id, department, role, fte, status, then one column per feature.
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let n = self.users.len();
+        let mut columns = vec![
+            Column::new(
+                "user_id".into(),
+                self.users
+                    .iter()
+                    .map(|u| u.user_id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "department".into(),
+                self.users
+                    .iter()
+                    .map(|u| u.department.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "role".into(),
+                self.users
+                    .iter()
+                    .map(|u| u.role.as_deref())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "fte".into(),
+                self.users.iter().map(|u| u.fte).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "status".into(),
+                self.users
+                    .iter()
+                    .map(|u| u.status.name())
+                    .collect::<Vec<_>>(),
+            ),
+        ];
+        for feature in Feature::ALL {
+            let values: Vec<Option<f64>> = self
+                .users
+                .iter()
+                .map(|u| Some(u.get(*feature)).filter(|v| !v.is_nan()))
+                .collect();
+            columns.push(Column::new(feature.name().into(), values));
+        }
+        Ok(DataFrame::new(n, columns)?)
+    }
+}

@@ -1,0 +1,115 @@
+//! Scoring parameters: signal weights, peer groups and tier sizes, with their documented defaults
+//! (see `docs/scoring.md` for what each means for an organisation).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::Signal;
+
+/// Relative weight of each signal in the composite score. Only the ratios matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignalWeights {
+    pub depth: f64,
+    pub shortcuts: f64,
+    pub help: f64,
+    pub training: f64,
+    pub feedback: f64,
+    pub consistency: f64,
+}
+
+impl Default for SignalWeights {
+    fn default() -> Self {
+        SignalWeights {
+            depth: 0.30,
+            shortcuts: 0.20,
+            help: 0.20,
+            training: 0.10,
+            feedback: 0.05,
+            consistency: 0.15,
+        }
+    }
+}
+
+impl SignalWeights {
+    pub fn get(&self, signal: Signal) -> f64 {
+        match signal {
+            Signal::Depth => self.depth,
+            Signal::Shortcuts => self.shortcuts,
+            Signal::Help => self.help,
+            Signal::Training => self.training,
+            Signal::Feedback => self.feedback,
+            Signal::Consistency => self.consistency,
+        }
+    }
+}
+
+/// Whom a user is compared with when features are scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerGroup {
+    /// Everyone scored.
+    #[default]
+    All,
+    /// People in the same department.
+    Department,
+    /// People with the same role.
+    Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoreParams {
+    pub weights: SignalWeights,
+    pub peer_group: PeerGroup,
+    /// A peer group smaller than this is compared with everyone instead.
+    pub min_peer_group: usize,
+    /// Share of scored users in the top tier ("candidate").
+    pub top_tier_share: f64,
+    /// Share of scored users in the tier below it ("emerging").
+    pub second_tier_share: f64,
+}
+
+impl Default for ScoreParams {
+    fn default() -> Self {
+        ScoreParams {
+            weights: SignalWeights::default(),
+            peer_group: PeerGroup::All,
+            min_peer_group: 20,
+            top_tier_share: 0.10,
+            second_tier_share: 0.15,
+        }
+    }
+}
+
+impl ScoreParams {
+    pub fn check(&self) -> Result<()> {
+        for signal in Signal::ALL {
+            let w = self.weights.get(signal);
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(Error::Config(format!(
+                    "scoring.weights.{signal} must be a number >= 0, got `{w}`"
+                )));
+            }
+        }
+        if Signal::ALL.iter().all(|s| self.weights.get(*s) == 0.0) {
+            return Err(Error::Config("scoring.weights cannot all be 0".into()));
+        }
+        for (name, share) in [
+            ("top_tier_share", self.top_tier_share),
+            ("second_tier_share", self.second_tier_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(Error::Config(format!(
+                    "scoring.{name} must be between 0 and 1, got `{share}`"
+                )));
+            }
+        }
+        if self.top_tier_share + self.second_tier_share > 1.0 {
+            return Err(Error::Config(
+                "scoring.top_tier_share + scoring.second_tier_share cannot exceed 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}

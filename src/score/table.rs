@@ -1,0 +1,132 @@
+//! The score table: one row per user with score, rank, tier, persona, explanation and the
+//! contribution of each signal; convertible to `scores.parquet`.
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::features::{Signal, UserFeatures, UserStatus};
+
+/// Where a user stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// The top `top_tier_share` of scored users: power-user candidates.
+    Candidate,
+    /// The next `second_tier_share`.
+    Emerging,
+    Other,
+    InsufficientData,
+}
+
+impl Tier {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Candidate => "candidate",
+            Tier::Emerging => "emerging",
+            Tier::Other => "other",
+            Tier::InsufficientData => "insufficient_data",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserScore {
+    pub user_id: String,
+    pub status: UserStatus,
+    /// 0-100; NaN when not scored.
+    pub score: f64,
+    /// 1 = best; None when not scored.
+    pub rank: Option<u32>,
+    pub tier: Tier,
+    /// Signal values in (0, 1), indexed by `Signal as usize`; NaN for a signal not used.
+    pub signals: [f64; 6],
+    /// Points each signal adds to the score; they sum to `score`.
+    pub contributions: [f64; 6],
+    pub explanation: String,
+    pub cluster: Option<u32>,
+    pub persona: String,
+}
+
+impl UserScore {
+    pub fn insufficient(user: &UserFeatures) -> UserScore {
+        UserScore {
+            user_id: user.user_id.clone(),
+            status: user.status,
+            score: f64::NAN,
+            rank: None,
+            tier: Tier::InsufficientData,
+            signals: [f64::NAN; 6],
+            contributions: [f64::NAN; 6],
+            explanation: "too little activity in the window to score".to_string(),
+            cluster: None,
+            persona: "insufficient data".to_string(),
+        }
+    }
+}
+
+/// All users in user-id order (the same order as the feature table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreTable {
+    pub users: Vec<UserScore>,
+    /// Signals that took part in the score.
+    pub enabled: Vec<Signal>,
+}
+
+impl ScoreTable {
+    pub fn user(&self, user_id: &str) -> Option<&UserScore> {
+        self.users
+            .binary_search_by(|u| u.user_id.as_str().cmp(user_id))
+            .ok()
+            .map(|i| &self.users[i])
+    }
+
+    /// `scores.parquet`: user_id, score, rank, tier, persona, cluster, explanation, then
+    /// `contribution_<signal>` and `signal_<signal>` for each signal.
+    pub fn to_frame(&self) -> Result<DataFrame> {
+        let u = &self.users;
+        let opt = |v: f64| Some(v).filter(|x| x.is_finite());
+        let mut columns = vec![
+            Column::new(
+                "user_id".into(),
+                u.iter().map(|s| s.user_id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "score".into(),
+                u.iter().map(|s| opt(s.score)).collect::<Vec<_>>(),
+            ),
+            Column::new("rank".into(), u.iter().map(|s| s.rank).collect::<Vec<_>>()),
+            Column::new(
+                "tier".into(),
+                u.iter().map(|s| s.tier.name()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "persona".into(),
+                u.iter().map(|s| s.persona.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "cluster".into(),
+                u.iter().map(|s| s.cluster).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "explanation".into(),
+                u.iter().map(|s| s.explanation.as_str()).collect::<Vec<_>>(),
+            ),
+        ];
+        for signal in Signal::ALL {
+            let i = signal as usize;
+            columns.push(Column::new(
+                format!("contribution_{signal}").into(),
+                u.iter()
+                    .map(|s| opt(s.contributions[i]))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        for signal in Signal::ALL {
+            let i = signal as usize;
+            columns.push(Column::new(
+                format!("signal_{signal}").into(),
+                u.iter().map(|s| opt(s.signals[i])).collect::<Vec<_>>(),
+            ));
+        }
+        Ok(DataFrame::new(u.len(), columns)?)
+    }
+}
