@@ -114,7 +114,11 @@ fn write_events(
     let mut chunks = 0usize;
     let write = |writer: &mut TableWriter, block: Block| -> Result<()> {
         for piece in pieces(&block, BLOCK_ROWS) {
-            writer.write(&events_table(&words, &piece)?)?;
+            let t = std::time::Instant::now();
+            let table = events_table(&words, &piece)?;
+            let a = t.elapsed().as_secs_f64();
+            writer.write(&table)?;
+            eprintln!("TIMING table {a:.3} write {:.3}", t.elapsed().as_secs_f64() - a);
         }
         Ok(())
     };
@@ -122,7 +126,7 @@ fn write_events(
         // Write the previous block while this day is generated.
         let (written, events) = rayon::join(
             || ready.take().map_or(Ok(()), |b| write(&mut writer, b)),
-            || day_events(ctx.seed, ctx.profiles, ctx.catalog, day),
+            || { let t = std::time::Instant::now(); let e = day_events(ctx.seed, ctx.profiles, ctx.catalog, day); eprintln!("TIMING day {:.3}", t.elapsed().as_secs_f64()); e },
         );
         written?;
         block_rows += events.len();

@@ -58,7 +58,9 @@ impl TableWriter {
         let path = self.file.target().to_path_buf();
         match &mut self.sink {
             Sink::Parquet(writer) => {
+                let t = std::time::Instant::now();
                 let df = table.to_dataframe()?;
+                eprintln!("TIMING df {:.3}", t.elapsed().as_secs_f64());
                 if writer.is_none() {
                     let handle = self
                         .file

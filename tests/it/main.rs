@@ -2,3 +2,6 @@
 
 mod fixtures;
 mod ingest;
+mod features;
+mod scoring;
+mod cli;

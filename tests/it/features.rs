@@ -1,0 +1,192 @@
+//! Features on tiny hand-built inputs where the right number is obvious.
+
+use adept::config::Config;
+use adept::features::{Feature, FeatureParams, FeatureTable, UserStatus, compute_features};
+use tempfile::tempdir;
+
+use crate::fixtures::*;
+
+/// Ingests the given tables (name, CSV text) and computes features with defaults, as of 2026-10-31.
+pub fn features_of(tables: &[(&str, String)], params: FeatureParams) -> FeatureTable {
+    let dir = tempdir().unwrap();
+    for (name, text) in tables {
+        write(dir.path(), &format!("{name}.csv"), text);
+    }
+    let config = Config::from_toml("[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let ingested =
+        adept::ingest::ingest(&adept::ingest::IngestOptions::new(dir.path(), as_of(), config)).unwrap();
+    compute_features(&ingested, &params).unwrap()
+}
+
+/// One event line: user, day of October 2026, feature, trigger, count.
+pub fn event(user: &str, day: u32, feature: &str, trigger: &str, count: u32) -> String {
+    format!("{user},2026-10-{day:02}T10:00:00Z,{feature},app,{trigger},{count}\n")
+}
+
+pub const HEADER: &str = "user_id,timestamp,feature,app,trigger,count\n";
+
+fn get(table: &FeatureTable, user: &str, feature: Feature) -> f64 {
+    table.user(user).unwrap().get(feature)
+}
+
+#[test]
+fn depth_counts_known_features_and_weights_rare_ones() {
+    let mut events = HEADER.to_string();
+    // Everyone (a, b, c, d) uses `common` twice; only `a` uses `rare` (twice) and `once` (once).
+    for user in ["a", "b", "c", "d"] {
+        events += &event(user, 1, "common", "menu", 2);
+    }
+    events += &event("a", 2, "rare", "menu", 2);
+    events += &event("a", 3, "once", "menu", 1);
+    let t = features_of(&[("events", events)], FeatureParams::default());
+    // `once` was used once: below min_uses (2), not known.
+    assert_eq!(get(&t, "a", Feature::DistinctFeatures), 2.0);
+    assert_eq!(get(&t, "b", Feature::DistinctFeatures), 1.0);
+    // rarity: common is used by 4 of 4 (ln 1 = 0), rare by 1 of 4 (ln 4).
+    assert!((get(&t, "a", Feature::RarityDepth) - 4f64.ln()).abs() < 1e-12);
+    assert_eq!(get(&t, "b", Feature::RarityDepth), 0.0);
+    // Without a catalog, `rare` (1 of 4 users = 25%) is not under the 5% rarity line.
+    assert_eq!(get(&t, "a", Feature::AdvancedFeatures), 0.0);
+    let lenient = FeatureParams {
+        rare_share: 0.25,
+        ..FeatureParams::default()
+    };
+    let t = features_of(&[("events", {
+        let mut e = HEADER.to_string();
+        for user in ["a", "b", "c", "d"] {
+            e += &event(user, 1, "common", "menu", 2);
+        }
+        e += &event("a", 2, "rare", "menu", 2);
+        e
+    })], lenient);
+    assert_eq!(get(&t, "a", Feature::AdvancedFeatures), 1.0);
+    assert_eq!(get(&t, "a", Feature::AdvancedShare), 0.5);
+}
+
+#[test]
+fn catalog_levels_areas_and_shortcuts_are_used_when_present() {
+    let mut events = HEADER.to_string();
+    events += &event("a", 1, "pivot", "shortcut", 3);
+    events += &event("a", 1, "pivot", "menu", 1);
+    events += &event("a", 2, "chart", "menu", 4);
+    events += &event("a", 3, "copy", "toolbar", 2);
+    events += &event("b", 1, "copy", "menu", 2);
+    let catalog = "app,feature,area,level,has_shortcut\n\
+        app,pivot,analysis,advanced,true\n\
+        app,chart,analysis,intermediate,true\n\
+        app,copy,editing,basic,false\n"
+        .to_string();
+    let t = features_of(&[("events", events), ("catalog", catalog)], FeatureParams::default());
+    assert_eq!(get(&t, "a", Feature::AdvancedFeatures), 1.0);
+    assert_eq!(get(&t, "a", Feature::AreaBreadth), 1.0);
+    assert_eq!(get(&t, "b", Feature::AreaBreadth), 0.5);
+    // Shortcut-capable uses of a: pivot 4 (3 by shortcut) + chart 4; copy is not capable.
+    assert_eq!(get(&t, "a", Feature::ShortcutShare), 3.0 / 8.0);
+    assert_eq!(get(&t, "a", Feature::DistinctShortcuts), 1.0);
+    // b never used a shortcut-capable feature: no evidence, not zero.
+    assert!(get(&t, "b", Feature::ShortcutShare).is_nan());
+    // Four features used 4, 4, 2 by a -> normalised entropy of (4,4,2)/10 over ln 3.
+    let p = [0.4f64, 0.4, 0.2];
+    let h: f64 = -p.iter().map(|x| x * x.ln()).sum::<f64>() / 3f64.ln();
+    assert!((get(&t, "a", Feature::Evenness) - h).abs() < 1e-12);
+}
+
+#[test]
+fn without_a_catalog_shortcut_capability_is_inferred_from_anyone_using_one() {
+    let mut events = HEADER.to_string();
+    events += &event("a", 1, "save", "shortcut", 1);
+    events += &event("b", 1, "save", "menu", 3);
+    events += &event("b", 1, "print", "menu", 3);
+    let t = features_of(&[("events", events)], FeatureParams::default());
+    assert_eq!(get(&t, "a", Feature::ShortcutShare), 1.0);
+    // print was never triggered by shortcut by anyone: not counted.
+    assert_eq!(get(&t, "b", Feature::ShortcutShare), 0.0);
+}
+
+#[test]
+fn consistency_is_fair_to_part_timers_and_needs_enough_days() {
+    let mut events = HEADER.to_string();
+    // Full-timer f: every weekday of the last two weeks; part-timer p (fte 0.5): every other one.
+    // Weekdays in 2026-10-19..30 (Mon..Fri twice).
+    let weekdays = [19, 20, 21, 22, 23, 26, 27, 28, 29, 30];
+    for day in weekdays {
+        events += &event("f", day, "x", "menu", 5);
+    }
+    for day in weekdays.iter().step_by(2) {
+        events += &event("p", *day, "x", "menu", 5);
+    }
+    events += &event("rare", 30, "x", "menu", 5);
+    let people = "user_id,fte,hire_date\nf,1.0,2020-01-01\np,0.5,2020-01-01\nrare,1,2020-01-01\n".to_string();
+    let t = features_of(&[("events", events), ("people", people)], FeatureParams::default());
+    assert_eq!(get(&t, "f", Feature::ActiveDays), 10.0);
+    assert_eq!(get(&t, "p", Feature::ActiveDays), 5.0);
+    let (f, p) = (get(&t, "f", Feature::ActiveDayRate), get(&t, "p", Feature::ActiveDayRate));
+    assert!((f - p).abs() < 0.1 * f, "full-timer {f} vs part-timer {p}");
+    // Ten recent days out of ~64 working days in the window, recent ones weighted more.
+    assert!(f > 10.0 / 64.0 && f < 0.5, "{f}");
+    assert_eq!(get(&t, "f", Feature::UsesPerActiveDay), 5.0);
+    assert_eq!(t.user("rare").unwrap().status, UserStatus::InsufficientData);
+    assert_eq!(t.user("f").unwrap().status, UserStatus::Scored);
+    // Weeks are counted back from the as-of date: 19..30 October are weeks 0 and 1 (and 2 for the 19th..24th).
+    assert!(get(&t, "f", Feature::ActiveWeeksLast12) >= 2.0);
+}
+
+#[test]
+fn help_features_count_people_departments_and_forum_answers() {
+    let events = HEADER.to_string() + &event("h", 1, "x", "menu", 1);
+    let people = "user_id,department\nh,Sales\na,Sales\nb,Finance\nc,Legal\n".to_string();
+    let help = "helper_id,helped_id,timestamp\n\
+        h,a,2026-10-01T09:00:00Z\n\
+        h,a,2026-10-02T09:00:00Z\n\
+        h,b,2026-10-03T09:00:00Z\n\
+        h,c,2026-10-04T09:00:00Z\n\
+        h,,2026-10-05T09:00:00Z\n\
+        a,h,2026-10-06T09:00:00Z\n\
+        h,a,2026-06-01T09:00:00Z\n"
+        .to_string();
+    let t = features_of(&[("events", events), ("people", people), ("help", help)], FeatureParams::default());
+    // The June help is outside the 90-day window.
+    assert_eq!(get(&t, "h", Feature::HelpsGiven), 5.0);
+    assert_eq!(get(&t, "h", Feature::PeopleHelped), 3.0);
+    assert_eq!(get(&t, "h", Feature::DepartmentsHelped), 3.0);
+    assert_eq!(get(&t, "h", Feature::CrossDepartmentHelps), 2.0);
+    assert_eq!(get(&t, "h", Feature::HelpsReceived), 1.0);
+    assert_eq!(get(&t, "a", Feature::HelpsReceived), 2.0);
+    assert!(get(&t, "h", Feature::ExpertiseRank) > get(&t, "a", Feature::ExpertiseRank));
+    // b asked and nobody asked b: below average.
+    assert!(get(&t, "b", Feature::ExpertiseRank) < 1.0);
+}
+
+#[test]
+fn training_takes_the_latest_score_and_improvement_per_course() {
+    let events = HEADER.to_string() + &event("a", 1, "x", "menu", 1);
+    let training = "user_id,course,taken_at,score,max_score,phase\n\
+        a,excel,2026-05-01,40,100,baseline\n\
+        a,excel,2026-05-10,70,100,final\n\
+        a,excel,2026-08-10,80,100,follow_up\n\
+        a,crm,2026-06-01,10,20,baseline\n\
+        a,crm,2026-06-10,15,20,final\n"
+        .to_string();
+    let feedback = "user_id,timestamp,kind\na,2026-10-01T00:00:00Z,idea\na,2026-10-02T00:00:00Z,bug\na,2025-01-01T00:00:00Z,idea\n".to_string();
+    let t = features_of(&[("events", events), ("training", training), ("feedback", feedback)], FeatureParams::default());
+    // The latest assessment is the excel follow-up on 10 August: 80%.
+    assert_eq!(get(&t, "a", Feature::LatestScore), 80.0);
+    // excel: 80 - 40 = 40 (follow-up wins over final); crm: 75 - 50 = 25. Mean 32.5.
+    assert_eq!(get(&t, "a", Feature::Improvement), 32.5);
+    assert_eq!(get(&t, "a", Feature::CoursesCompleted), 2.0);
+    assert_eq!(get(&t, "a", Feature::FeedbackItems), 2.0);
+    assert_eq!(get(&t, "a", Feature::Ideas), 1.0);
+}
+
+#[test]
+fn the_window_ends_with_the_as_of_date_and_users_without_events_are_listed() {
+    let mut events = HEADER.to_string();
+    events += "a,2026-07-01T10:00:00Z,old,app,menu,5\n";
+    events += &event("a", 30, "new", "menu", 2);
+    let people = "user_id\na\nnobody\n".to_string();
+    let t = features_of(&[("events", events), ("people", people)], FeatureParams::default());
+    assert_eq!(get(&t, "a", Feature::TotalUses), 2.0);
+    let nobody = t.user("nobody").unwrap();
+    assert_eq!(nobody.status, UserStatus::InsufficientData);
+    assert_eq!(nobody.get(Feature::TotalUses), 0.0);
+}
