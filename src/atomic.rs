@@ -34,6 +34,13 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::output(&target, e))?;
+        // Temporary files are private (0600); outputs are for analysts to read.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o644))
+                .map_err(|e| Error::output(&target, e))?;
+        }
         Ok(AtomicFile { target, temp })
     }
 

@@ -201,6 +201,20 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_config_parses_with_its_documented_values() {
+        let text = include_str!("../docs/adept.example.toml");
+        let config = Config::from_toml(text).unwrap();
+        assert_eq!(config.table(TableKind::People).columns["department"], "org_unit");
+        assert_eq!(config.table(TableKind::Events).format, Some(SourceFormat::Jsonl));
+        // Every value the example calls a default is the default.
+        let defaults = Config::default();
+        assert_eq!(config.ingest, defaults.ingest);
+        assert_eq!(config.features, defaults.features);
+        assert_eq!(config.scoring, defaults.scoring);
+        assert_eq!(config.clustering, defaults.clustering);
+    }
+
+    #[test]
     fn unknown_keys_tables_and_columns_are_named_in_the_error() {
         let err = Config::from_toml("[ingest]\nmax_reject_rat = 0.1\n").unwrap_err();
         assert!(err.to_string().contains("max_reject_rat"), "{err}");

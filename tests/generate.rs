@@ -357,6 +357,32 @@ fn events_lie_in_the_window_with_valid_values() {
 }
 
 #[test]
+fn a_tiny_organisation_still_writes_every_table() {
+    for format in [OutputFormat::Parquet, OutputFormat::Csv, OutputFormat::Jsonl] {
+        for users in [1, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let params = GenerateParams {
+                users,
+                days: 1,
+                ..small(format, 9)
+            };
+            let summary = generate(&params, dir.path()).unwrap();
+            assert_eq!(summary.users, users);
+            assert_eq!(summary.files.len(), 7);
+            for file in &summary.files {
+                assert!(file.is_file(), "{}", file.display());
+            }
+            if format == OutputFormat::Parquet {
+                let file = fs::File::open(dir.path().join("events.parquet")).unwrap();
+                let df = ParquetReader::new(file).finish().unwrap();
+                assert_eq!(df.height() as u64, summary.events);
+                assert_eq!(df.width(), TableKind::Events.columns().len());
+            }
+        }
+    }
+}
+
+#[test]
 fn bad_params_are_config_errors() {
     let dir = tempfile::tempdir().unwrap();
     for params in [

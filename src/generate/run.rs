@@ -1,5 +1,5 @@
 //! The generator run: builds the organisation, writes the small tables, then streams events day
-//! by day (users in parallel) in blocks, writing one block while the next days are generated.
+//! by day (users in parallel) in blocks, pipelined: generate, convert, write.
 
 use std::path::Path;
 
@@ -13,7 +13,7 @@ use super::params::{GenerateParams, GenerateSummary, OutputFormat};
 use super::personas::Profile;
 use super::records::{self, Context};
 use super::reference;
-use super::writer::{TableWriter, write_table};
+use super::writer::{Prepared, TableWriter, write_table};
 use crate::contract::TableKind;
 use crate::error::Result;
 
@@ -101,48 +101,58 @@ pub fn generate(params: &GenerateParams, out_dir: &Path) -> Result<GenerateSumma
 
 type Block = Vec<(i64, Vec<RawEvent>)>;
 
+/// Streams the events table as a three-stage pipeline: while block k is written, block k+1 is
+/// turned into chunks (tables, then frames or text) and the next day is generated.
 fn write_events(
     ctx: &Context,
     path: &Path,
     format: OutputFormat,
 ) -> Result<(std::path::PathBuf, u64)> {
     let words = EventWords::new(ctx.org.user_ids(), ctx.catalog);
+    let prepare = |block: Block| -> Result<Vec<Prepared>> {
+        pieces(&block, BLOCK_ROWS)
+            .iter()
+            .map(|piece| Prepared::new(&events_table(&words, piece)?, format))
+            .collect()
+    };
     let mut writer = TableWriter::create(path, format)?;
+    let write = |writer: &mut TableWriter, chunks: Vec<Prepared>| -> Result<()> {
+        chunks
+            .into_iter()
+            .try_for_each(|chunk| writer.write_prepared(chunk))
+    };
     let mut block: Block = Vec::new();
     let mut block_rows = 0;
-    let mut ready: Option<Block> = None;
-    let mut chunks = 0usize;
-    let write = |writer: &mut TableWriter, block: Block| -> Result<()> {
-        for piece in pieces(&block, BLOCK_ROWS) {
-            let t = std::time::Instant::now();
-            let table = events_table(&words, &piece)?;
-            let a = t.elapsed().as_secs_f64();
-            writer.write(&table)?;
-            eprintln!("TIMING table {a:.3} write {:.3}", t.elapsed().as_secs_f64() - a);
-        }
-        Ok(())
-    };
+    let mut to_prepare: Option<Block> = None;
+    let mut to_write: Vec<Prepared> = Vec::new();
+    let mut blocks = 0usize;
     for day in ctx.start_day..=ctx.end_day {
-        // Write the previous block while this day is generated.
-        let (written, events) = rayon::join(
-            || ready.take().map_or(Ok(()), |b| write(&mut writer, b)),
-            || { let t = std::time::Instant::now(); let e = day_events(ctx.seed, ctx.profiles, ctx.catalog, day); eprintln!("TIMING day {:.3}", t.elapsed().as_secs_f64()); e },
+        let ((written, prepared), events) = rayon::join(
+            || {
+                rayon::join(
+                    || write(&mut writer, std::mem::take(&mut to_write)),
+                    || to_prepare.take().map_or(Ok(Vec::new()), prepare),
+                )
+            },
+            || day_events(ctx.seed, ctx.profiles, ctx.catalog, day),
         );
         written?;
+        to_write = prepared?;
         block_rows += events.len();
         block.push((day, events));
         if block_rows >= BLOCK_ROWS {
-            ready = Some(std::mem::take(&mut block));
+            to_prepare = Some(std::mem::take(&mut block));
             block_rows = 0;
-            chunks += 1;
+            blocks += 1;
         }
     }
-    if let Some(b) = ready.take() {
-        write(&mut writer, b)?;
+    write(&mut writer, std::mem::take(&mut to_write))?;
+    if let Some(b) = to_prepare.take() {
+        write(&mut writer, prepare(b)?)?;
     }
     // The last partial block; an empty one only when nothing was written (so the file has a schema).
-    if block_rows > 0 || chunks == 0 {
-        write(&mut writer, block)?;
+    if block_rows > 0 || blocks == 0 {
+        write(&mut writer, prepare(block)?)?;
     }
     writer.finish()
 }

@@ -22,6 +22,50 @@ enum Sink {
     Text(BufWriter<File>),
 }
 
+/// A chunk converted for its format (a frame for Parquet, formatted text otherwise), so the
+/// costly conversion can run while the previous chunk is being written.
+pub struct Prepared {
+    names: Vec<&'static str>,
+    rows: usize,
+    body: Body,
+}
+
+enum Body {
+    Frame(DataFrame),
+    Text(Vec<Vec<u8>>),
+}
+
+impl Prepared {
+    pub fn new(table: &Table, format: OutputFormat) -> Result<Prepared> {
+        let body = match format {
+            OutputFormat::Parquet => Body::Frame(table.to_dataframe()?),
+            OutputFormat::Csv | OutputFormat::Jsonl => Body::Text(
+                (0..table.rows().div_ceil(TEXT_ROWS_PER_TASK))
+                    .into_par_iter()
+                    .map(|task| {
+                        let from = task * TEXT_ROWS_PER_TASK;
+                        let to = (from + TEXT_ROWS_PER_TASK).min(table.rows());
+                        let mut buf = Vec::with_capacity((to - from) * 160);
+                        let mut ts = TimestampFormatter::default();
+                        for row in from..to {
+                            match format {
+                                OutputFormat::Csv => csv_row(table, row, &mut ts, &mut buf),
+                                _ => json_row(table, row, &mut ts, &mut buf),
+                            }
+                        }
+                        buf
+                    })
+                    .collect(),
+            ),
+        };
+        Ok(Prepared {
+            names: table.columns.iter().map(|(n, _)| *n).collect(),
+            rows: table.rows(),
+            body,
+        })
+    }
+}
+
 /// One output file being written chunk by chunk; it appears only on [`TableWriter::finish`].
 pub struct TableWriter {
     file: AtomicFile,
@@ -55,12 +99,15 @@ impl TableWriter {
 
     /// Appends the rows of `table` (every chunk must have the same columns).
     pub fn write(&mut self, table: &Table) -> Result<()> {
+        let prepared = Prepared::new(table, self.format)?;
+        self.write_prepared(prepared)
+    }
+
+    /// Appends a chunk made ready by [`Prepared::new`] (with this writer's format).
+    pub fn write_prepared(&mut self, prepared: Prepared) -> Result<()> {
         let path = self.file.target().to_path_buf();
-        match &mut self.sink {
-            Sink::Parquet(writer) => {
-                let t = std::time::Instant::now();
-                let df = table.to_dataframe()?;
-                eprintln!("TIMING df {:.3}", t.elapsed().as_secs_f64());
+        match (&mut self.sink, prepared.body) {
+            (Sink::Parquet(writer), Body::Frame(df)) => {
                 if writer.is_none() {
                     let handle = self
                         .file
@@ -82,35 +129,24 @@ impl TableWriter {
                         .map_err(|e| Error::output(&path, e))?;
                 }
             }
-            Sink::Text(out) => {
+            (Sink::Text(out), Body::Text(pieces)) => {
                 if !self.started && self.format == OutputFormat::Csv {
-                    let header: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
-                    writeln!(out, "{}", header.join(",")).map_err(|e| Error::output(&path, e))?;
+                    writeln!(out, "{}", prepared.names.join(","))
+                        .map_err(|e| Error::output(&path, e))?;
                 }
-                let format = self.format;
-                let pieces: Vec<Vec<u8>> = (0..table.rows().div_ceil(TEXT_ROWS_PER_TASK))
-                    .into_par_iter()
-                    .map(|task| {
-                        let from = task * TEXT_ROWS_PER_TASK;
-                        let to = (from + TEXT_ROWS_PER_TASK).min(table.rows());
-                        let mut buf = Vec::with_capacity((to - from) * 160);
-                        let mut ts = TimestampFormatter::default();
-                        for row in from..to {
-                            match format {
-                                OutputFormat::Csv => csv_row(table, row, &mut ts, &mut buf),
-                                _ => json_row(table, row, &mut ts, &mut buf),
-                            }
-                        }
-                        buf
-                    })
-                    .collect();
                 for piece in pieces {
                     out.write_all(&piece).map_err(|e| Error::output(&path, e))?;
                 }
             }
+            _ => {
+                return Err(Error::Internal(format!(
+                    "a chunk prepared for another format was written to `{}`",
+                    path.display()
+                )));
+            }
         }
         self.started = true;
-        self.rows += table.rows() as u64;
+        self.rows += prepared.rows as u64;
         Ok(())
     }
 

@@ -16,8 +16,8 @@ use super::parse::{TimestampRules, local_to_millis};
 use super::summary::{FileSummary, IngestSummary, RowCounts, TableSummary};
 use super::text::{LINE_COLUMN, read_text};
 use super::validate::{
-    FILE_COLUMN, RAW_COLUMN, REASON_COLUMN, REJECT_COLUMN_COLUMN, VOCAB_OTHER_COLUMN, ValueRules,
-    validate_file,
+    FILE_COLUMN, REASON_COLUMN, REJECT_COLUMN_COLUMN, VOCAB_OTHER_COLUMN, ValueRules,
+    raw_values, validate_file,
 };
 use crate::config::{Config, SourceFormat};
 use crate::contract::TableKind;
@@ -96,6 +96,8 @@ impl Ingested {
 /// One file after reading and validation, before opt-outs and duplicates.
 struct CheckedFile {
     frame: DataFrame,
+    /// The file as read, to fetch raw values of rejected rows from.
+    raw: LazyFrame,
     line_rejects: Vec<LineReject>,
 }
 
@@ -113,11 +115,12 @@ fn check_file(
             (read.frame.lazy(), read.rejects)
         }
     };
-    let frame = validate_file(raw, &file.path, index, table, rules)?
+    let frame = validate_file(raw.clone(), &file.path, index, table, rules)?
         .collect()
         .map_err(|e| classify_collect_error(&file.path, e))?;
     Ok(CheckedFile {
         frame,
+        raw,
         line_rejects,
     })
 }
@@ -215,6 +218,7 @@ fn assemble(
     checked: &[CheckedFile],
     opted_out: &HashSet<String>,
 ) -> Result<Assembled> {
+    // Chunks are appended, not copied.
     let mut frame: Option<DataFrame> = None;
     for file in checked {
         match frame.as_mut() {
@@ -224,9 +228,7 @@ fn assemble(
             }
         }
     }
-    let mut frame =
-        frame.ok_or_else(|| Error::Internal(format!("table `{table}` has no files")))?;
-    frame.rechunk_mut();
+    let frame = frame.ok_or_else(|| Error::Internal(format!("table `{table}` has no files")))?;
 
     let opted: Series = Series::new(
         "opted".into(),
@@ -330,7 +332,6 @@ fn assemble(
             col(LINE_COLUMN),
             col(REJECT_COLUMN_COLUMN),
             col(REASON_COLUMN),
-            col(RAW_COLUMN),
         ])
         .collect()?;
     let mut ledger_table = Vec::new();
@@ -345,14 +346,41 @@ fn assemble(
         let l = rejected.column(LINE_COLUMN)?.u64()?;
         let c = rejected.column(REJECT_COLUMN_COLUMN)?.str()?;
         let r = rejected.column(REASON_COLUMN)?.str()?;
-        let raw = rejected.column(RAW_COLUMN)?.str()?;
+        // Raw values, fetched for the rejected lines only.
+        let mut lines_by_file: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
         for i in 0..rejected.height() {
+            if let (Some(file), Some(line)) = (f.get(i), l.get(i)) {
+                lines_by_file.entry(file).or_default().push(line);
+            }
+        }
+        let mut raw_by_line: BTreeMap<(u32, u64), DataFrame> = BTreeMap::new();
+        for (file, lines) in lines_by_file {
+            let checked_file = &checked[file as usize];
+            let values = raw_values(checked_file.raw.clone(), &files[file as usize].path, table, lines)?;
+            let value_lines = values.column(LINE_COLUMN)?.u64()?.clone();
+            for (row, line) in value_lines.iter().enumerate() {
+                if let Some(line) = line {
+                    raw_by_line.insert((file, line), values.slice(row as i64, 1));
+                }
+            }
+        }
+        for i in 0..rejected.height() {
+            let file = f.get(i).unwrap_or_default();
+            let line = l.get(i).unwrap_or_default();
+            let column = c.get(i).map(str::to_string);
+            let raw = match (&column, raw_by_line.get(&(file, line))) {
+                (Some(name), Some(row)) => row
+                    .column(name)
+                    .ok()
+                    .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(super::ledger::clip_raw))),
+                _ => None,
+            };
             ledger_table.push(table.name().to_string());
-            ledger_file.push(file_name(f.get(i).unwrap_or_default()));
-            ledger_line.push(l.get(i).unwrap_or_default());
-            ledger_column.push(c.get(i).map(str::to_string));
+            ledger_file.push(file_name(file));
+            ledger_line.push(line);
+            ledger_column.push(column);
             ledger_reason.push(r.get(i).unwrap_or_default().to_string());
-            ledger_raw.push(raw.get(i).map(super::ledger::clip_raw));
+            ledger_raw.push(raw);
         }
     }
     for (file, reject) in line_rejects.iter().filter(|(_, r)| !line_reject_opted(r)) {
@@ -396,7 +424,13 @@ fn assemble(
         .u64()?
         .get(0)
         .unwrap_or(0);
-    let accepted = accepted_rows.select(canonical).collect()?;
+    // Filtering copies every column: skip it when every row is accepted (the usual case).
+    let all_accepted = per_file_total_accepted(&summary) == classified.height() as u64;
+    let accepted = if all_accepted {
+        classified.clone().lazy().select(canonical).collect()?
+    } else {
+        accepted_rows.select(canonical).collect()?
+    };
     if let Some(ts) = table
         .columns()
         .iter()
@@ -434,4 +468,8 @@ fn time_range(
             .and_then(DateTime::from_timestamp_millis))
     };
     Ok((get("first")?, get("last")?))
+}
+
+fn per_file_total_accepted(summary: &TableSummary) -> u64 {
+    summary.files.iter().map(|f| f.counts.accepted).sum()
 }

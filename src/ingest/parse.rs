@@ -220,6 +220,23 @@ pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
     Ok(out.with_name(name).into_column())
 }
 
+/// Text with surrounding white space removed and empty text as null. Returns the column itself,
+/// without a copy, when nothing needs changing (the usual case for machine-written exports).
+pub fn clean_text(column: &Column) -> PolarsResult<Column> {
+    let ca = column.str()?;
+    let needs_change = ca
+        .iter()
+        .any(|v| v.is_some_and(|s| s.is_empty() || s.trim().len() != s.len()));
+    if !needs_change {
+        return Ok(column.clone());
+    }
+    let out: StringChunked = ca
+        .iter()
+        .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
+        .collect();
+    Ok(out.with_name(column.name().clone()).into_column())
+}
+
 /// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
 pub fn normalise_word(text: &str) -> String {
     text.trim()

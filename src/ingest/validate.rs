@@ -20,8 +20,6 @@ pub const FILE_COLUMN: &str = "__file";
 pub const REASON_COLUMN: &str = "__reason";
 /// Column naming the column a row was rejected for (null for whole-row problems).
 pub const REJECT_COLUMN_COLUMN: &str = "__reject_column";
-/// Column with the raw value a row was rejected for.
-pub const RAW_COLUMN: &str = "__raw";
 /// Column that is true where an open vocabulary turned an unknown value into `other`.
 pub const VOCAB_OTHER_COLUMN: &str = "__vocab_other";
 
@@ -37,9 +35,13 @@ fn value_name(column: &str) -> String {
     format!("__v_{column}")
 }
 
+fn normalised_name(column: &str) -> String {
+    format!("__n_{column}")
+}
+
 /// The typed value of a raw column, null where missing or unparseable.
 fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRules) -> Expr {
-    let text = trimmed_text(raw.clone(), dtype);
+    let text = trimmed_text(spec.name, raw.clone(), dtype);
     match spec.kind {
         ValueKind::Text => text,
         ValueKind::Timestamp => {
@@ -64,14 +66,14 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
             .then(value.cast(DataType::Int64))
             .otherwise(lit(NULL).cast(DataType::Int64))
         }
-        ValueKind::Integer => text_or(raw, dtype).cast(DataType::Int64),
-        ValueKind::Number => text_or(raw, dtype).cast(DataType::Float64),
+        ValueKind::Integer => text_or(spec.name, raw, dtype).cast(DataType::Int64),
+        ValueKind::Number => text_or(spec.name, raw, dtype).cast(DataType::Float64),
         ValueKind::Boolean => raw.map(
             |c| parse::to_booleans(&c),
             |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
         ),
         ValueKind::Vocabulary(vocabulary) => {
-            let normalised = normalised_word(text);
+            let normalised = col(normalised_name(spec.name));
             let known = in_vocabulary(normalised.clone(), vocabulary);
             let unknown = match vocabulary.unknown_becomes {
                 Some(word) => lit(word),
@@ -86,33 +88,46 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
     }
 }
 
-fn text_or(raw: Expr, dtype: &DataType) -> Expr {
+fn text_or(name: &str, raw: Expr, dtype: &DataType) -> Expr {
     if dtype.is_string() {
-        trimmed_text(raw, dtype)
+        trimmed_text(name, raw, dtype)
     } else {
         raw
     }
 }
 
 /// Text with surrounding space removed; empty text is null.
-fn trimmed_text(raw: Expr, dtype: &DataType) -> Expr {
-    let text = if dtype.is_string() {
-        raw.str().strip_chars(lit(NULL))
+fn trimmed_text(name: &str, raw: Expr, dtype: &DataType) -> Expr {
+    if dtype.is_string() {
+        // The cleaned copy computed once per file (see `validate_file`).
+        col(cleaned_name(name))
     } else {
-        raw.cast(DataType::String)
-    };
-    when(text.clone().eq(lit("")))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(text)
+        let text = raw.cast(DataType::String);
+        when(text.clone().eq(lit("")))
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(text)
+    }
 }
 
+fn cleaned_name(column: &str) -> String {
+    format!("__t_{column}")
+}
+
+/// Normalises each distinct word once: vocabularies are small, columns are long.
 fn normalised_word(text: Expr) -> Expr {
     text.map(
         |c| {
-            let out: StringChunked = c
-                .str()?
+            let mut seen: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+            let ca = c.str()?;
+            let out: StringChunked = ca
                 .iter()
-                .map(|v| v.map(parse::normalise_word))
+                .map(|v| {
+                    v.map(|w| {
+                        seen.entry(w)
+                            .or_insert_with(|| parse::normalise_word(w))
+                            .clone()
+                    })
+                })
                 .collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },
@@ -126,9 +141,9 @@ fn in_vocabulary(word: Expr, vocabulary: Vocabulary) -> Expr {
 }
 
 /// Whether a raw value is there at all (not null, not blank text).
-fn present(raw: Expr, dtype: &DataType) -> Expr {
+fn present(name: &str, raw: Expr, dtype: &DataType) -> Expr {
     if dtype.is_string() {
-        trimmed_text(raw, dtype).is_not_null()
+        trimmed_text(name, raw, dtype).is_not_null()
     } else {
         raw.is_not_null()
     }
@@ -277,7 +292,8 @@ pub fn validate_file(
     let mut values = Vec::new();
     let mut parse_checks: Vec<(Expr, &'static str, RejectReason)> = Vec::new();
     let mut vocab_other = lit(false);
-    let mut raws = Vec::new();
+    let mut normalised = Vec::new();
+    let mut cleaned = Vec::new();
     for spec in table.columns() {
         let dtype = schema.get(spec.name).cloned().unwrap_or(DataType::Null);
         check_column_type(path, spec, &dtype)?;
@@ -286,9 +302,21 @@ pub fn validate_file(
         } else {
             lit(NULL).cast(DataType::String).alias(spec.name)
         };
-        raws.push((spec.name, raw.clone().cast(DataType::String)));
+        if dtype.is_string() {
+            cleaned.push(
+                col(spec.name)
+                    .map(
+                        |c| parse::clean_text(&c),
+                        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+                    )
+                    .alias(cleaned_name(spec.name)),
+            );
+        }
+        if let ValueKind::Vocabulary(_) = spec.kind {
+            normalised.push(normalised_word(trimmed_text(spec.name, raw.clone(), &dtype)).alias(normalised_name(spec.name)));
+        }
         values.push(typed_value(spec, raw.clone(), &dtype, rules).alias(value_name(spec.name)));
-        let is_present = present(raw.clone(), &dtype);
+        let is_present = present(spec.name, raw.clone(), &dtype);
         if spec.required {
             parse_checks.push((
                 is_present.clone().not(),
@@ -306,7 +334,7 @@ pub fn validate_file(
         if let ValueKind::Vocabulary(vocabulary) = spec.kind
             && vocabulary.unknown_becomes.is_some()
         {
-            let known = in_vocabulary(normalised_word(trimmed_text(raw, &dtype)), vocabulary);
+            let known = in_vocabulary(col(normalised_name(spec.name)), vocabulary);
             vocab_other = vocab_other.or(is_present.and(known.not()));
         }
     }
@@ -317,12 +345,6 @@ pub fn validate_file(
 
     let reason = chain(&checks, |(_, _, r)| lit(r.as_str()));
     let column = chain(&checks, |(_, c, _)| lit(*c));
-    let raw_value = chain(&checks, |(_, c, _)| {
-        raws.iter()
-            .find(|(name, _)| name == c)
-            .map(|(_, raw)| raw.clone())
-            .unwrap_or_else(|| lit(NULL).cast(DataType::String))
-    });
 
     let mut outputs = vec![
         lit(file_index).cast(DataType::UInt32).alias(FILE_COLUMN),
@@ -332,10 +354,37 @@ pub fn validate_file(
     outputs.extend([
         reason.alias(REASON_COLUMN),
         column.alias(REJECT_COLUMN_COLUMN),
-        raw_value.alias(RAW_COLUMN),
         vocab_other.alias(VOCAB_OTHER_COLUMN),
     ]);
-    Ok(frame.with_columns(values).select(outputs))
+    Ok(frame
+        .with_columns(cleaned)
+        .with_columns(normalised)
+        .with_columns(values)
+        .select(outputs))
+}
+
+/// The raw values, as text, of the given lines of a source: for the rejects ledger, which needs
+/// them only for the few rows it holds.
+pub fn raw_values(raw: LazyFrame, path: &Path, table: TableKind, lines: Vec<u64>) -> Result<DataFrame> {
+    let mut raw = raw;
+    let schema = raw.collect_schema().map_err(|e| Error::unreadable(path, e))?;
+    let mut columns = vec![col(LINE_COLUMN).cast(DataType::UInt64)];
+    columns.extend(
+        table
+            .columns()
+            .iter()
+            .filter(|spec| schema.contains(spec.name))
+            .map(|spec| col(spec.name).cast(DataType::String)),
+    );
+    let wanted = Series::new("lines".into(), lines);
+    raw.filter(
+        col(LINE_COLUMN)
+            .cast(DataType::UInt64)
+            .is_in(lit(wanted).implode(true), false),
+    )
+    .select(columns)
+    .collect()
+    .map_err(|e| Error::unreadable(path, e))
 }
 
 /// `when(check1) then f(check1) when(check2) then f(check2) ... otherwise null` (text).
