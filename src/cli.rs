@@ -8,14 +8,16 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::atomic;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::evaluate;
 use crate::explain;
 use crate::generate::{self, GenerateParams, OutputFormat};
 use crate::ingest::{self, IngestOptions};
+use crate::outputs;
 use crate::pipeline::{self, RunOptions};
+use crate::privacy::{KeySource, Pseudonymizer};
+use crate::report;
 
 /// adept: find power-user candidates from application telemetry, training results and help records.
 #[derive(Debug, Parser)]
@@ -35,6 +37,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Compare the ranking (and two common rules) with labels such as manager nominations.
     Evaluate(EvaluateArgs),
+    /// Render report.html again from a run's Parquet outputs, without recomputing.
+    Report(ReportArgs),
     /// Write a synthetic organisation's tables with planted power users (and truth.csv).
     Generate(GenerateArgs),
 }
@@ -58,8 +62,15 @@ pub struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// The user id as it appears in the outputs.
+    /// The user id: the pseudonym in the outputs, or the raw id (pseudonymised with the run's key).
     pub user: String,
+    /// Output directory of `adept run`.
+    #[arg(long, value_name = "DIR", default_value = "adept-out")]
+    pub from: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
     /// Output directory of `adept run`.
     #[arg(long, value_name = "DIR", default_value = "adept-out")]
     pub from: PathBuf,
@@ -145,6 +156,7 @@ where
         Command::Run(args) => run_cmd(args),
         Command::Explain(args) => explain_cmd(args),
         Command::Evaluate(args) => evaluate_cmd(args),
+        Command::Report(args) => report_cmd(args),
         Command::Generate(args) => generate_cmd(args),
     }
 }
@@ -179,15 +191,17 @@ fn validate(args: ValidateArgs) -> Result<()> {
     } = args;
     let config = load_config(config.as_deref())?;
     let as_of = resolve_as_of(as_of, &config);
+    let ingested_config = config.clone();
     let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
     say(&format!("as of {as_of}\n{}", ingested.summary))?;
-    let ledger = out.join("rejects.parquet");
-    let mut rejects = ingested.rejects.clone();
-    atomic::write_parquet(&mut rejects, &ledger)?;
+    let (pseudonyms, key_source) = pipeline::pseudonymizer(&ingested_config, &out)?;
+    announce_key(key_source.as_ref())?;
+    let ids = pipeline::known_ids(&ingested)?;
+    let ledger = outputs::write_rejects(&out, &ingested.rejects, &pseudonyms, &ids)?;
     say(&format!(
         "rejects ledger: {} ({} rows)\n",
         ledger.display(),
-        rejects.height()
+        ingested.rejects.height()
     ))?;
     match ingested.reject_rate_error(Some(&ledger)) {
         Some(err) => Err(err),
@@ -243,6 +257,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         as_of,
         config,
     })?;
+    announce_key(outcome.key_source.as_ref())?;
     let candidates = outcome
         .scores
         .users
@@ -270,9 +285,47 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     ))
 }
 
+/// Says where a newly created pseudonym key is, once: pseudonyms depend on it.
+fn announce_key(source: Option<&KeySource>) -> Result<()> {
+    if let Some(KeySource::Created(path)) = source {
+        eprintln!(
+            "note: created the pseudonym key {}; keep it (and back it up): the same key gives the same pseudonyms in every run",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// The pseudonymiser a finished run used, from its manifest's configuration.
+fn run_pseudonymizer(outputs_dir: &Path) -> Result<Pseudonymizer> {
+    let manifest = outputs::read_manifest(outputs_dir)?;
+    if !manifest.pseudonymised {
+        return Ok(Pseudonymizer::raw_ids());
+    }
+    Ok(pipeline::pseudonymizer(&manifest.config, outputs_dir)?.0)
+}
+
 fn explain_cmd(args: ExplainArgs) -> Result<()> {
     let ExplainArgs { user, from } = args;
-    say(&explain::explain_user(&from, &user)?)
+    match explain::explain_user(&from, &user) {
+        Ok(text) => say(&text),
+        Err(Error::Input(message)) => {
+            // Perhaps a raw id: try its pseudonym.
+            let pseudonym = run_pseudonymizer(&from)?.id(&user);
+            if pseudonym == user {
+                return Err(Error::Input(message));
+            }
+            say(&explain::explain_user(&from, &pseudonym)?)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn report_cmd(args: ReportArgs) -> Result<()> {
+    let ReportArgs { from } = args;
+    let manifest = outputs::read_manifest(&from)?;
+    let path = report::write_report(&from, manifest)?;
+    say(&format!("wrote {}\n", path.display()))
 }
 
 fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
@@ -282,7 +335,8 @@ fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
         k,
         format,
     } = args;
-    let evaluation = evaluate::evaluate(&scores, &truth, k)?;
+    let ids = run_pseudonymizer(&scores)?;
+    let evaluation = evaluate::evaluate(&scores, &truth, k, &ids)?;
     match format {
         ReportFormat::Text => say(&evaluation.to_string()),
         ReportFormat::Json => say(&format!(

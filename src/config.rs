@@ -25,6 +25,7 @@ use crate::cluster::ClusterParams;
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
 use crate::features::FeatureParams;
+use crate::privacy::PrivacySettings;
 use crate::score::ScoreParams;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -43,6 +44,8 @@ pub struct Config {
     pub scoring: ScoreParams,
     #[serde(default)]
     pub clustering: ClusterParams,
+    #[serde(default)]
+    pub privacy: PrivacySettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,6 +137,7 @@ impl Config {
         self.features.check()?;
         self.scoring.check()?;
         self.clustering.check()?;
+        self.privacy.check()?;
         for (name, settings) in &self.tables {
             let table = TableKind::from_name(name).ok_or_else(|| {
                 Error::Config(format!(
@@ -212,6 +216,7 @@ mod tests {
         assert_eq!(config.features, defaults.features);
         assert_eq!(config.scoring, defaults.scoring);
         assert_eq!(config.clustering, defaults.clustering);
+        assert_eq!(config.privacy, defaults.privacy);
     }
 
     #[test]

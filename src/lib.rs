@@ -30,6 +30,8 @@ pub mod generate;
 pub mod ingest;
 pub mod outputs;
 pub mod pipeline;
+pub mod privacy;
+pub mod report;
 pub mod score;
 
 pub use error::{Error, ErrorClass, Result};

@@ -2,12 +2,19 @@
 
 use std::process::ExitCode;
 
+use adept::ErrorClass;
+
 fn main() -> ExitCode {
-    match adept::cli::run(std::env::args_os()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
+    // A panic is a bug: report it as an internal error with its own exit status, never as a crash.
+    match std::panic::catch_unwind(|| adept::cli::run(std::env::args_os())) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(err)) => {
             eprintln!("error: {err}");
             ExitCode::from(err.class().exit_code())
+        }
+        Err(_) => {
+            eprintln!("error: internal error (probably a bug in adept, please report it with the message above)");
+            ExitCode::from(ErrorClass::Internal.exit_code())
         }
     }
 }

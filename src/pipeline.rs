@@ -1,6 +1,7 @@
 //! The whole job in one call: ingest -> features -> score -> cluster -> output tables. Each stage
 //! is public on its own; this only wires them together and times them.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -11,8 +12,10 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::features::{self, FeatureTable};
 use crate::ingest::{self, IngestOptions, Ingested};
-use crate::outputs;
-use crate::score::{self, ScoreTable};
+use crate::outputs::{self, Manifest};
+use crate::privacy::{KeySource, Pseudonymizer, resolve_key};
+use crate::report;
+use crate::score::{self, ScoreTable, Tier};
 
 /// What `adept run` needs.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub struct RunOutcome {
     /// (stage, seconds)
     pub timings: Vec<(&'static str, f64)>,
     pub written: Vec<PathBuf>,
+    /// Where the pseudonym key came from (None with raw ids).
+    pub key_source: Option<KeySource>,
 }
 
 /// Scores an ingested input: features, scores and personas, no I/O.
@@ -63,21 +68,47 @@ pub fn analyse(
     Ok((features, scores, clustering, timings))
 }
 
-/// Runs the pipeline and writes its tables into `options.out`. The rejects ledger is written
-/// before a reject rate over the limit fails the run, so it can be inspected.
+/// The pseudonymiser the configuration asks for, and where its key came from.
+pub fn pseudonymizer(config: &Config, out: &Path) -> Result<(Pseudonymizer, Option<KeySource>)> {
+    if config.privacy.raw_ids {
+        return Ok((Pseudonymizer::raw_ids(), None));
+    }
+    let (key, source) = resolve_key(&config.privacy, out)?;
+    Ok((Pseudonymizer::with_key(&key), Some(source)))
+}
+
+/// Every person id in the accepted tables: ids to replace wherever they appear in free text.
+pub fn known_ids(ingested: &Ingested) -> Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    for (table, frame) in &ingested.tables {
+        for column in table.person_columns() {
+            for id in frame.column(column)?.str()?.iter().flatten() {
+                ids.insert(id.to_string());
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Runs the pipeline and writes everything into `options.out`: the rejects ledger first (so it
+/// can be inspected when a reject rate over the limit fails the run), then the tables, the
+/// report, and the manifest last.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let started = Instant::now();
+    let config = &options.config;
+    let (pseudonyms, key_source) = pseudonymizer(config, &options.out)?;
     let ingested = ingest::ingest(&IngestOptions::new(
         &options.input,
         options.as_of,
-        options.config.clone(),
+        config.clone(),
     ))?;
     let ingest_seconds = started.elapsed().as_secs_f64();
-    let ledger = outputs::write_rejects(&options.out, &ingested.rejects)?;
+    let ids = known_ids(&ingested)?;
+    let ledger = outputs::write_rejects(&options.out, &ingested.rejects, &pseudonyms, &ids)?;
     if let Some(err) = ingested.reject_rate_error(Some(&ledger)) {
         return Err(err);
     }
-    let (features, scores, clustering, mut timings) = analyse(&ingested, &options.config)?;
+    let (features, scores, clustering, mut timings) = analyse(&ingested, config)?;
     timings.insert(0, ("ingest", ingest_seconds));
     let clock = Instant::now();
     let mut written = vec![ledger];
@@ -86,8 +117,37 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         &features,
         &scores,
         &clustering,
+        &config.privacy,
+        &pseudonyms,
     )?);
-    timings.push(("write", clock.elapsed().as_secs_f64()));
+    timings.push(("write tables", clock.elapsed().as_secs_f64()));
+
+    let clock = Instant::now();
+    let mut manifest = Manifest {
+        adept_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: options.as_of,
+        config: config.clone(),
+        inputs: Manifest::inputs_of(&ingested.summary)?,
+        ingest: Manifest::ingest_value(&ingested.summary),
+        seed: config.clustering.seed,
+        pseudonymised: pseudonyms.is_active(),
+        key_source: key_source.as_ref().map(KeySource::describe),
+        users: features.users.len(),
+        scored: scores.users.iter().filter(|u| u.rank.is_some()).count(),
+        candidates: scores.users.iter().filter(|u| u.tier == Tier::Candidate).count(),
+        personas: clustering.k,
+        timings: Vec::new(),
+        outputs: Vec::new(),
+    };
+    written.push(report::write_report(&options.out, manifest.clone())?);
+    timings.push(("report", clock.elapsed().as_secs_f64()));
+    manifest.timings = timings.iter().map(|(s, t)| (s.to_string(), *t)).collect();
+    manifest.outputs = written
+        .iter()
+        .chain(std::iter::once(&options.out.join(outputs::MANIFEST_FILE)))
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    written.push(outputs::write_manifest(&options.out, &manifest)?);
     Ok(RunOutcome {
         ingested,
         features,
@@ -95,6 +155,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         clustering,
         timings,
         written,
+        key_source,
     })
 }
 

@@ -12,6 +12,7 @@ use super::metrics::{Metrics, metrics};
 use crate::error::{Error, Result};
 use crate::ingest::parse_bool;
 use crate::outputs::{FEATURES_FILE, SCORES_FILE};
+use crate::privacy::Pseudonymizer;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MethodResult {
@@ -98,8 +99,17 @@ fn read_parquet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
 
 /// Evaluates the run in `outputs` against `labels`, cutting at `k` (default: the number of
 /// labelled power users).
-pub fn evaluate(outputs: &Path, labels_path: &Path, k: Option<usize>) -> Result<Evaluation> {
-    let labels = read_labels(labels_path)?;
+/// `ids` maps label ids to the ids in the outputs (the run's pseudonymiser).
+pub fn evaluate(
+    outputs: &Path,
+    labels_path: &Path,
+    k: Option<usize>,
+    ids: &Pseudonymizer,
+) -> Result<Evaluation> {
+    let labels: BTreeMap<String, bool> = read_labels(labels_path)?
+        .into_iter()
+        .map(|(id, label)| (ids.id(&id), label))
+        .collect();
     let scores = read_parquet(&outputs.join(SCORES_FILE), &["user_id", "rank"])?;
     let features = read_parquet(
         &outputs.join(FEATURES_FILE),
@@ -202,11 +212,12 @@ impl fmt::Display for Evaluation {
                 f,
                 "{:<14} {:>10.3} {:>10.3} {:>8.3} {:>8.3} {:>8.3}",
                 r.method.name(),
-                m.precision_at_k,
-                m.recall_at_k,
-                m.roc_auc,
-                m.average_precision,
-                m.ndcg_at_k
+                // `+ 0.0` turns -0.0 into 0.0 for printing.
+                m.precision_at_k + 0.0,
+                m.recall_at_k + 0.0,
+                m.roc_auc + 0.0,
+                m.average_precision + 0.0,
+                m.ndcg_at_k + 0.0
             )?;
         }
         Ok(())

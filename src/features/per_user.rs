@@ -37,6 +37,7 @@ struct Use {
 
 #[derive(Debug, Clone, Default)]
 struct Person {
+    display_name: Option<String>,
     department: Option<String>,
     role: Option<String>,
     fte: Option<f64>,
@@ -225,6 +226,7 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     if let Some(p) = people_frame {
         let ids = strs(p, "user_id")?;
+        let names = strs(p, "display_name")?;
         let departments = strs(p, "department")?;
         let roles = strs(p, "role")?;
         let ftes = floats(p, "fte")?;
@@ -239,6 +241,7 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
                 people.insert(
                     id.clone(),
                     Person {
+                        display_name: names[i].clone(),
                         department: departments[i].clone(),
                         role: roles[i].clone(),
                         fte: ftes[i],
@@ -354,7 +357,7 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
             let mut values = vec![f64::NAN; Feature::COUNT];
             let uses = uses_by_user.get(user).unwrap_or(&no_uses);
             let days = days_by_user.get(user).unwrap_or(&no_days);
-            context.usage_features(uses, &mut values);
+            let area_depth = context.usage_features(uses, &mut values);
             let (active_days, observed_days) =
                 context.consistency_features(days, &person, &mut values);
             let per_four_weeks = 28.0 / observed_days;
@@ -386,6 +389,7 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
 
             UserFeatures {
                 user_id: user.clone(),
+                display_name: person.display_name.clone(),
                 department: person.department.clone(),
                 role: person.role.clone(),
                 fte: person.fte.unwrap_or(1.0),
@@ -395,12 +399,18 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
                     UserStatus::InsufficientData
                 },
                 values,
+                area_depth,
             }
         })
         .collect();
 
+    let mut areas = vec![String::new(); area_ids.len()];
+    for (name, id) in &area_ids {
+        areas[*id] = name.clone();
+    }
     Ok(FeatureTable {
         users,
+        areas,
         has_training: ingested.table(TableKind::Training).is_some(),
         has_help: help_frame.is_some(),
         has_feedback: ingested.table(TableKind::Feedback).is_some(),
@@ -416,8 +426,8 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// Depth and shortcut features from a user's usage rows.
-    fn usage_features(&self, uses: &[Use], values: &mut [f64]) {
+    /// Depth and shortcut features from a user's usage rows; returns the features known per area.
+    fn usage_features(&self, uses: &[Use], values: &mut [f64]) -> Vec<(u32, u32)> {
         let mut per_feature: BTreeMap<usize, f64> = BTreeMap::new();
         let mut shortcut_features: BTreeSet<usize> = BTreeSet::new();
         let (mut capable, mut by_shortcut) = (0.0, 0.0);
@@ -487,6 +497,11 @@ impl Context<'_> {
             f64::NAN
         };
         values[Feature::TotalUses as usize] = total;
+        let mut per_area: BTreeMap<u32, u32> = BTreeMap::new();
+        for (f, _) in &known {
+            *per_area.entry(self.infos[*f].area as u32).or_default() += 1;
+        }
+        per_area.into_iter().collect()
     }
 
     /// Consistency features; returns the number of active days and of days observed.

@@ -9,12 +9,16 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserFeatures {
     pub user_id: String,
+    /// From `people`; written only where names are enabled.
+    pub display_name: Option<String>,
     pub department: Option<String>,
     pub role: Option<String>,
     pub fte: f64,
     pub status: UserStatus,
     /// Indexed by `Feature as usize`.
     pub values: Vec<f64>,
+    /// (area index into `FeatureTable::areas`, features known in that area), by area index.
+    pub area_depth: Vec<(u32, u32)>,
 }
 
 impl UserFeatures {
@@ -27,6 +31,8 @@ impl UserFeatures {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeatureTable {
     pub users: Vec<UserFeatures>,
+    /// Feature area names (catalog areas, or application names), by index.
+    pub areas: Vec<String>,
     /// Tables the features could draw on; a signal whose table is absent is left out of scores.
     pub has_training: bool,
     pub has_help: bool,

@@ -6,13 +6,13 @@ use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ledger::RejectReason;
 use crate::contract::TableKind;
 
 /// How the rows of a file or table were accounted for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowCounts {
     pub read: u64,
     pub accepted: u64,
@@ -48,13 +48,13 @@ impl RowCounts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileSummary {
     pub path: PathBuf,
     pub counts: RowCounts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableSummary {
     pub table: String,
     pub files: Vec<FileSummary>,
@@ -92,7 +92,7 @@ impl TableSummary {
 }
 
 /// What ingest saw, table by table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IngestSummary {
     pub tables: Vec<TableSummary>,
     /// Optional tables the input does not have.

@@ -11,6 +11,8 @@ use crate::fixtures::*;
 fn adept(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_adept"));
     command.args(args);
+    // A fixed key, so runs never create key files in the user's home.
+    command.env("ADEPT_PSEUDONYM_KEY", "test key for adept's cli tests");
     for (k, v) in env {
         command.env(k, v);
     }

@@ -157,14 +157,20 @@ fn scores_ranks_and_personas_do_not_depend_on_thread_count_or_row_order() {
 fn adept_ranks_planted_power_users_far_better_than_volume_or_the_habitual_rule() {
     let org = org();
     let out = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.privacy.key_file = Some(keys.path().join("pseudonym.key"));
     run(&RunOptions {
         input: org.dir.path().to_path_buf(),
         out: out.path().to_path_buf(),
         as_of: as_of(),
-        config: Config::default(),
+        config: config.clone(),
     })
     .unwrap();
-    let evaluation = adept::evaluate::evaluate(out.path(), &org.dir.path().join("truth.csv"), None).unwrap();
+    // The outputs hold pseudonyms: the labels are mapped with the run's key.
+    let (ids, _) = adept::pipeline::pseudonymizer(&config, out.path()).unwrap();
+    let evaluation =
+        adept::evaluate::evaluate(out.path(), &org.dir.path().join("truth.csv"), None, &ids).unwrap();
     let adept = evaluation.get(Method::Adept);
     let volume = evaluation.get(Method::Volume);
     let habitual = evaluation.get(Method::HabitualRule);

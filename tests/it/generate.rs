@@ -358,7 +358,11 @@ fn events_lie_in_the_window_with_valid_values() {
 
 #[test]
 fn a_tiny_organisation_still_writes_every_table() {
-    for format in [OutputFormat::Parquet, OutputFormat::Csv, OutputFormat::Jsonl] {
+    for format in [
+        OutputFormat::Parquet,
+        OutputFormat::Csv,
+        OutputFormat::Jsonl,
+    ] {
         for users in [1, 3] {
             let dir = tempfile::tempdir().unwrap();
             let params = GenerateParams {
@@ -403,45 +407,4 @@ fn bad_params_are_config_errors() {
     }
     assert!(GenerateParams::default().check().is_ok());
     assert!(fs::read_dir(dir.path()).unwrap().next().is_none());
-}
-
-/// Throughput check: `cargo test --test generate -- --ignored --nocapture`
-/// (set `ADEPT_GEN_USERS` / `ADEPT_GEN_DAYS` to change the size, `ADEPT_GEN_FORMAT` to
-/// `parquet`, `csv` or `jsonl` for one format).
-#[test]
-#[ignore]
-fn throughput() {
-    let users = std::env::var("ADEPT_GEN_USERS").map_or(20_000, |v| v.parse().unwrap());
-    let days = std::env::var("ADEPT_GEN_DAYS").map_or(90, |v| v.parse().unwrap());
-    let only = std::env::var("ADEPT_GEN_FORMAT").unwrap_or_default();
-    for format in [
-        OutputFormat::Parquet,
-        OutputFormat::Csv,
-        OutputFormat::Jsonl,
-    ] {
-        if !only.is_empty() && !format.extension().eq_ignore_ascii_case(&only) {
-            continue;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let params = GenerateParams {
-            users,
-            days,
-            format,
-            ..GenerateParams::default()
-        };
-        let started = std::time::Instant::now();
-        let summary = generate(&params, dir.path()).unwrap();
-        let secs = started.elapsed().as_secs_f64();
-        let bytes: u64 = summary
-            .files
-            .iter()
-            .map(|f| fs::metadata(f).unwrap().len())
-            .sum();
-        println!(
-            "{format:?}: {users} users x {days} days: {} events in {secs:.1} s = {:.0} events/s, {:.0} MB",
-            summary.events,
-            summary.events as f64 / secs,
-            bytes as f64 / 1e6
-        );
-    }
 }

@@ -1,0 +1,117 @@
+//! Inline SVG charts for the report, drawn with plotters' SVG backend (no fonts or files needed).
+
+use plotters::prelude::*;
+
+const BLUE: RGBColor = RGBColor(0x2b, 0x6c, 0xb0);
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0x2b, 0x6c, 0xb0),
+    RGBColor(0xdd, 0x6b, 0x20),
+    RGBColor(0x38, 0xa1, 0x69),
+    RGBColor(0x80, 0x5a, 0xd5),
+    RGBColor(0xd5, 0x3f, 0x8c),
+    RGBColor(0x31, 0x97, 0x95),
+    RGBColor(0xb7, 0x79, 0x1f),
+    RGBColor(0x71, 0x80, 0x96),
+];
+
+/// The colour of series `i` (also used by the HTML legend).
+pub fn colour(i: usize) -> String {
+    let c = PALETTE[i % PALETTE.len()];
+    format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+fn finish(svg: String) -> String {
+    // plotters writes a standalone document; inline it with a role for screen readers.
+    svg.replacen("<svg ", "<svg role=\"img\" ", 1)
+}
+
+/// Horizontal bars, one per label, values from 0 to `max`.
+pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str) -> String {
+    let height = 50 + 26 * labels.len().max(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let n = labels.len().max(1);
+        let max = if max > 0.0 { max } else { 1.0 };
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(24)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0f64..max, 0..n);
+        let Ok(mut chart) = chart else { return String::new() };
+        let label_of = |y: &usize| {
+            (n - 1).checked_sub(*y).and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| format!("{x:.0}{unit}"))
+            .draw();
+        let _ = chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+            let y = n.saturating_sub(1 + i);
+            Rectangle::new([(0.0, y), (v.max(0.0), y + 1)], BLUE.mix(0.85).filled())
+        }));
+        let _ = root.present();
+    }
+    finish(svg)
+}
+
+/// Grouped bars: for each category on the x axis, one bar per series (values 0..1).
+pub fn grouped(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let groups = categories.len().max(1);
+        let width = series.len().max(1) + 1;
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0..groups * width, 0f64..1f64);
+        let Ok(mut chart) = chart else { return String::new() };
+        let label_of = |x: &usize| {
+            if x % width == width / 2 {
+                categories.get(x / width).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(groups * width)
+            .x_label_formatter(&label_of)
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .draw();
+        for (s, (_, values)) in series.iter().enumerate() {
+            let color = PALETTE[s % PALETTE.len()];
+            let _ = chart.draw_series(values.iter().enumerate().map(move |(g, v)| {
+                let x = g * width + s;
+                Rectangle::new([(x, 0.0), (x + 1, v.clamp(0.0, 1.0))], color.filled())
+            }));
+        }
+        let _ = root.present();
+    }
+    finish(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_are_svg_with_escaped_labels() {
+        let svg = bars("Sizes", &["<b>Sales</b>".into(), "R&D".into()], &[3.0, 5.0], 5.0, "");
+        assert!(svg.starts_with("<svg role=\"img\""), "{}", &svg[..60.min(svg.len())]);
+        assert!(svg.contains("&lt;b&gt;Sales") && svg.contains("R&amp;D"));
+        assert!(!svg.contains("<b>"));
+        let svg = grouped("Profiles", &["depth".into()], &[("a".into(), vec![0.5]), ("b".into(), vec![0.7])]);
+        assert!(svg.contains("<rect"));
+    }
+}

@@ -1,0 +1,329 @@
+//! The report page: one self-contained HTML file (inline CSS, JS and SVG; no request of any kind,
+//! enforced by a Content-Security-Policy), readable on a laptop and printable.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::charts;
+use super::data::{Candidate, ReportData};
+use super::escape::{html, json_in_script};
+
+/// People in the proposed power-user group: user groups work best at about a dozen.
+const GROUP_SIZE: usize = 12;
+/// Presenters proposed per feature area.
+const PRESENTERS_PER_AREA: usize = 2;
+
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
+                   img-src data:; base-uri 'none'; form-action 'none'";
+
+const STYLE: &str = r#"
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1rem 1.5rem;color:#1a202c;line-height:1.45}
+h1{font-size:1.7rem;margin:.2rem 0}h2{font-size:1.25rem;border-bottom:2px solid #e2e8f0;padding-bottom:.2rem;margin-top:2rem}
+.muted{color:#4a5568}.figures{display:flex;flex-wrap:wrap;gap:.8rem}.figure{border:1px solid #e2e8f0;border-radius:6px;padding:.6rem .9rem;min-width:9rem}
+.figure b{display:block;font-size:1.5rem}table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #edf2f7;vertical-align:top}
+th{background:#f7fafc;cursor:pointer;user-select:none}td.num,th.num{text-align:right}input[type=search]{padding:.35rem .5rem;width:18rem;margin:.4rem 0}
+svg{max-width:100%;height:auto;display:block;margin:.5rem 0}.legend span{display:inline-block;margin-right:1rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
+nav a{margin-right:1rem}footer{margin-top:2rem;font-size:.85rem}
+@media print{nav,input[type=search]{display:none}th{cursor:auto}section{break-inside:avoid-page}body{max-width:none}}
+"#;
+
+/// Sorting and filtering of the shortlist: plain DOM work on rows already in the page.
+const SCRIPT: &str = r#"
+(function(){
+  var table=document.getElementById('shortlist-table');
+  if(!table){return;}
+  var body=table.tBodies[0];
+  document.getElementById('shortlist-filter').addEventListener('input',function(e){
+    var q=e.target.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows,function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0;});
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
+    th.addEventListener('click',function(){
+      var asc=th.getAttribute('data-order')!=='asc';th.setAttribute('data-order',asc?'asc':'desc');
+      var rows=Array.prototype.slice.call(body.rows);
+      rows.sort(function(a,b){
+        var x=a.cells[i].getAttribute('data-value')||a.cells[i].textContent,y=b.cells[i].getAttribute('data-value')||b.cells[i].textContent;
+        var nx=parseFloat(x),ny=parseFloat(y),c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);
+        return asc?c:-c;});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+  document.body.setAttribute('data-ready','1');
+})();
+"#;
+
+fn pct(v: f64) -> String {
+    if v.is_finite() { format!("{:.0}%", 100.0 * v) } else { "-".into() }
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() { format!("{v:.0}") } else { "-".into() }
+}
+
+fn person(c: &Candidate) -> String {
+    match &c.name {
+        Some(name) => format!("{} <span class=\"muted\">({})</span>", html(name), html(&c.user)),
+        None => html(&c.user),
+    }
+}
+
+/// Picks a cohort in rank order, at most `ceil(GROUP_SIZE / departments)` from one department
+/// first, then fills any remaining places by rank.
+fn balanced_group(candidates: &[Candidate]) -> Vec<&Candidate> {
+    let departments: std::collections::BTreeSet<&str> = candidates
+        .iter()
+        .map(|c| c.department.as_deref().unwrap_or(""))
+        .collect();
+    let per_department = GROUP_SIZE.div_ceil(departments.len().max(1));
+    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut group: Vec<&Candidate> = Vec::new();
+    for c in candidates {
+        let d = c.department.as_deref().unwrap_or("");
+        let n = taken.entry(d).or_default();
+        if *n < per_department && group.len() < GROUP_SIZE {
+            *n += 1;
+            group.push(c);
+        }
+    }
+    for c in candidates {
+        if group.len() >= GROUP_SIZE {
+            break;
+        }
+        if !group.iter().any(|g| g.user == c.user) {
+            group.push(c);
+        }
+    }
+    group.sort_by_key(|c| c.rank);
+    group
+}
+
+pub fn render(data: &ReportData) -> String {
+    let m = &data.manifest;
+    let mut page = String::with_capacity(64 * 1024);
+    let title = format!("Power-user candidates as of {}", m.as_of);
+    let _ = write!(
+        page,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>",
+        html(&title)
+    );
+    let _ = write!(
+        page,
+        "<header><h1>{}</h1><p class=\"muted\">{} days of usage up to {} &middot; adept {} &middot; \
+         people are shown by pseudonym{}</p></header>",
+        html(&title),
+        m.config.features.window_days,
+        m.as_of,
+        html(&m.adept_version),
+        if m.pseudonymised { "" } else { " (raw ids enabled)" }
+    );
+    page.push_str(
+        "<nav><a href=\"#summary\">Summary</a><a href=\"#shortlist\">Shortlist</a><a href=\"#personas\">Personas</a>\
+         <a href=\"#adoption\">Adoption</a><a href=\"#group\">Proposed group</a><a href=\"#quality\">Data quality</a></nav>",
+    );
+
+    // Summary.
+    let departments_with_candidates: std::collections::BTreeSet<&str> = data
+        .candidates
+        .iter()
+        .filter_map(|c| c.department.as_deref())
+        .collect();
+    let _ = write!(
+        page,
+        "<section id=\"summary\"><h2>Summary</h2><div class=\"figures\">\
+         <div class=\"figure\"><b>{}</b>candidates</div>\
+         <div class=\"figure\"><b>{}</b>departments with a candidate</div>\
+         <div class=\"figure\"><b>{}</b>people scored</div>\
+         <div class=\"figure\"><b>{}</b>with too little activity to score</div>\
+         <div class=\"figure\"><b>{}</b>features known by the median person</div>\
+         <div class=\"figure\"><b>{}</b>median shortcut share</div>\
+         <div class=\"figure\"><b>{}</b>helped a colleague</div></div>\
+         <p>Candidates are the top {} of people scored on feature depth, shortcut use, help given, \
+         training, feedback and consistency, each compared with peers. They are proposals for people \
+         to confirm, each with the reasons in plain words.</p></section>",
+        data.candidates.len(),
+        departments_with_candidates.len(),
+        data.scored,
+        data.insufficient,
+        num(data.median_features),
+        pct(data.median_shortcut_share),
+        pct(data.share_helping),
+        pct(m.config.scoring.top_tier_share),
+    );
+
+    // Shortlist.
+    page.push_str(
+        "<section id=\"shortlist\"><h2>Candidate shortlist</h2>\
+         <input type=\"search\" id=\"shortlist-filter\" placeholder=\"Filter by department, persona, reason...\" aria-label=\"Filter the shortlist\">\
+         <table id=\"shortlist-table\"><thead><tr><th class=\"num\">Rank</th><th>Person</th><th>Department</th>\
+         <th>Role</th><th>Persona</th><th class=\"num\">Score</th><th>Why</th></tr></thead><tbody>",
+    );
+    for c in &data.candidates {
+        let _ = write!(
+            page,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\" data-value=\"{:.3}\">{:.1}</td><td>{}</td></tr>",
+            c.rank,
+            person(c),
+            html(c.department.as_deref().unwrap_or("-")),
+            html(c.role.as_deref().unwrap_or("-")),
+            html(&c.persona),
+            c.score,
+            c.score,
+            html(&c.explanation)
+        );
+    }
+    page.push_str("</tbody></table></section>");
+
+    // Personas.
+    page.push_str("<section id=\"personas\"><h2>Personas</h2>");
+    let visible: Vec<_> = data.personas.iter().filter(|p| p.size.is_some()).collect();
+    let labels: Vec<String> = visible.iter().map(|p| p.name.clone()).collect();
+    let sizes: Vec<f64> = visible.iter().map(|p| p.size.unwrap_or(0) as f64).collect();
+    let max = sizes.iter().copied().fold(0.0, f64::max);
+    page.push_str(&charts::bars("People per persona", &labels, &sizes, max, ""));
+    let hidden = data.personas.len() - visible.len();
+    if hidden > 0 {
+        let _ = write!(
+            page,
+            "<p class=\"muted\">{hidden} persona(s) with fewer than {} people are not shown.</p>",
+            data.min_group_size
+        );
+    }
+    let series: Vec<(String, Vec<f64>)> = visible
+        .iter()
+        .map(|p| (p.name.clone(), p.profile.clone().unwrap_or_default()))
+        .collect();
+    page.push_str(&charts::grouped(
+        "Profile: each signal, 0.5 = the median person",
+        &data.dimensions,
+        &series,
+    ));
+    page.push_str("<p class=\"legend\">");
+    for (i, (name, _)) in series.iter().enumerate() {
+        let _ = write!(
+            page,
+            "<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
+            charts::colour(i),
+            html(name)
+        );
+    }
+    page.push_str("</p></section>");
+
+    // Adoption by department.
+    page.push_str("<section id=\"adoption\"><h2>Adoption by department</h2>");
+    let names: Vec<String> = data.departments.iter().map(|d| d.name.clone()).collect();
+    let depth: Vec<f64> = data.departments.iter().map(|d| d.median_features).collect();
+    let shortcuts: Vec<f64> = data.departments.iter().map(|d| 100.0 * d.median_shortcut_share).collect();
+    let helping: Vec<f64> = data.departments.iter().map(|d| 100.0 * d.share_helping).collect();
+    let max_depth = depth.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
+    page.push_str(&charts::bars("Features known (median person)", &names, &depth, max_depth, ""));
+    page.push_str(&charts::bars("Shortcut share (median person)", &names, &shortcuts, 100.0, "%"));
+    page.push_str(&charts::bars("People who helped a colleague", &names, &helping, 100.0, "%"));
+    page.push_str(
+        "<table><thead><tr><th>Department</th><th class=\"num\">People scored</th><th class=\"num\">Candidates</th>\
+         <th class=\"num\">Features known</th><th class=\"num\">Shortcut share</th><th class=\"num\">Helped someone</th></tr></thead><tbody>",
+    );
+    for d in &data.departments {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            html(&d.name),
+            d.people,
+            d.candidates,
+            num(d.median_features),
+            pct(d.median_shortcut_share),
+            pct(d.share_helping)
+        );
+    }
+    let _ = write!(
+        page,
+        "</tbody></table><p class=\"muted\">Departments with fewer than {} people scored are pooled; \
+         a pool smaller than that is not shown.</p></section>",
+        data.min_group_size
+    );
+
+    // Proposed group.
+    page.push_str(
+        "<section id=\"group\"><h2>Proposed power-user group</h2>\
+         <p>A first cohort, balanced across departments, to meet IT and trainers every few months.</p><ul>",
+    );
+    for c in balanced_group(&data.candidates) {
+        let _ = write!(
+            page,
+            "<li>{} &middot; {} &middot; {}</li>",
+            person(c),
+            html(c.department.as_deref().unwrap_or("-")),
+            html(&c.persona)
+        );
+    }
+    page.push_str(
+        "</ul><h3>Who could present each feature area to peers</h3><table><thead><tr><th>Area</th>\
+         <th>Candidates who know it best (features known)</th></tr></thead><tbody>",
+    );
+    for (area, people) in &data.presenters {
+        let who: Vec<String> = people
+            .iter()
+            .take(PRESENTERS_PER_AREA)
+            .map(|(user, n)| format!("{} ({n})", html(user)))
+            .collect();
+        let _ = write!(page, "<tr><td>{}</td><td>{}</td></tr>", html(area), who.join(", "));
+    }
+    page.push_str("</tbody></table></section>");
+
+    // Data quality.
+    page.push_str(
+        "<section id=\"quality\"><h2>Data quality</h2><table><thead><tr><th>Table</th><th class=\"num\">Rows read</th>\
+         <th class=\"num\">Accepted</th><th class=\"num\">Rejected</th><th class=\"num\">Duplicates</th>\
+         <th class=\"num\">Opted out</th><th>Dates covered</th><th>Rejected by reason</th></tr></thead><tbody>",
+    );
+    for t in &data.ingest.tables {
+        let c = &t.totals;
+        let range = match (t.first_timestamp, t.last_timestamp) {
+            (Some(a), Some(b)) => format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d")),
+            _ => "-".into(),
+        };
+        let reasons: Vec<String> = t
+            .rejected_by_reason
+            .iter()
+            .map(|(r, n)| format!("{} {n}", html(r)))
+            .collect();
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            html(&t.table),
+            c.read,
+            c.accepted,
+            c.rejected,
+            c.duplicates,
+            c.opted_out,
+            range,
+            reasons.join(", ")
+        );
+    }
+    page.push_str("</tbody></table></section>");
+
+    let _ = write!(
+        page,
+        "<footer class=\"muted\">People who opted out appear nowhere in this report. Identifiers are \
+         keyed pseudonyms unless raw ids were enabled. No figure about a group of fewer than {} people \
+         is shown. Scores propose; people decide.</footer>",
+        data.min_group_size
+    );
+    let facts = serde_json::json!({
+        "as_of": m.as_of.to_string(),
+        "candidates": data.candidates.len(),
+        "scored": data.scored,
+        "departments": data.departments.iter().map(|d| &d.name).collect::<Vec<_>>(),
+    });
+    let _ = write!(
+        page,
+        "<script type=\"application/json\" id=\"report-facts\">{}</script><script>{SCRIPT}</script></body></html>\n",
+        json_in_script(&facts)
+    );
+    page
+}
