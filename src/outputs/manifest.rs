@@ -48,6 +48,11 @@ pub struct Manifest {
     pub outputs: Vec<String>,
 }
 
+/// SHA-256 of bytes, as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 of a file's content, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = fs::File::open(path).map_err(|e| Error::unreadable(path, e))?;

@@ -4,7 +4,7 @@
 mod manifest;
 mod tables;
 
-pub use manifest::{InputFile, Manifest, read_manifest, write_manifest};
+pub use manifest::{InputFile, Manifest, read_manifest, sha256_file, sha256_hex, write_manifest};
 pub use tables::{
     AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, MANIFEST_FILE, REJECTS_FILE,
     REPORT_FILE, SCORES_FILE, clusters_frame, write_rejects, write_tables,

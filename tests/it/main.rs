@@ -6,3 +6,5 @@ mod ingest;
 mod features;
 mod scoring;
 mod cli;
+mod browser;
+mod outputs;

@@ -1,0 +1,243 @@
+//! The output set of `adept run`: manifest, pseudonyms, suppression of small groups, atomic
+//! writes and re-rendering the report.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+use tempfile::tempdir;
+
+use crate::fixtures::*;
+
+fn adept_run(input: &Path, out: &Path, config: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adept"));
+    command
+        .args(["run", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(["--as-of", "2026-10-31"])
+        .env("ADEPT_PSEUDONYM_KEY", "outputs test key");
+    if let Some(text) = config {
+        let path = input.join("adept.toml");
+        std::fs::write(&path, text).unwrap();
+        command.arg("--config").arg(path);
+    }
+    command.output().unwrap()
+}
+
+fn generated(users: usize, days: u32, format: adept::generate::OutputFormat) -> tempfile::TempDir {
+    let dir = tempdir().unwrap();
+    let params = adept::generate::GenerateParams {
+        users,
+        days,
+        seed: 3,
+        format,
+        end_date: as_of(),
+    };
+    adept::generate::generate(&params, dir.path()).unwrap();
+    dir
+}
+
+/// Every string value in every Parquet file, the report and the manifest of a run.
+fn all_text(out: &Path) -> Vec<String> {
+    let mut text = Vec::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".parquet") {
+            let frame = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
+            for column in frame.columns() {
+                if column.dtype() == &DataType::String {
+                    text.extend(column.str().unwrap().iter().flatten().map(str::to_string));
+                }
+            }
+        } else {
+            text.push(std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    text
+}
+
+#[test]
+fn the_manifest_accounts_for_every_input_row_and_file() {
+    let input = generated(120, 21, adept::generate::OutputFormat::Csv);
+    let out = tempdir().unwrap();
+    let o = adept_run(input.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap()).unwrap();
+    for table in manifest["ingest"]["tables"].as_array().unwrap() {
+        let name = table["table"].as_str().unwrap();
+        let lines = std::fs::read_to_string(input.path().join(format!("{name}.csv")))
+            .unwrap()
+            .lines()
+            .count() as u64
+            - 1;
+        assert_eq!(table["totals"]["read"].as_u64().unwrap(), lines, "{name}");
+        let t = &table["totals"];
+        let sum: u64 = ["accepted", "rejected", "duplicates", "opted_out"]
+            .iter()
+            .map(|k| t[*k].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, lines, "{name}");
+    }
+    let inputs = manifest["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 6);
+    for file in inputs {
+        let path = Path::new(file["path"].as_str().unwrap());
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(file["bytes"].as_u64().unwrap(), bytes.len() as u64);
+        assert_eq!(file["sha256"].as_str().unwrap(), adept::outputs::sha256_hex(&bytes));
+    }
+    let outputs: BTreeSet<&str> = manifest["outputs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    for name in [
+        "features.parquet",
+        "scores.parquet",
+        "candidates.parquet",
+        "clusters.parquet",
+        "rejects.parquet",
+        "report.html",
+        "manifest.json",
+    ] {
+        assert!(outputs.contains(name), "{name} not listed");
+        assert!(out.path().join(name).exists(), "{name} not written");
+    }
+    assert_eq!(manifest["as_of"], "2026-10-31");
+    assert_eq!(manifest["pseudonymised"], true);
+    assert!(manifest["config"]["scoring"]["weights"]["depth"].as_f64().is_some());
+}
+
+#[test]
+fn no_raw_user_id_appears_in_any_output_unless_raw_ids_are_enabled() {
+    let input = generated(80, 14, adept::generate::OutputFormat::Parquet);
+    // A malformed line and a bad value carry ids into the rejects ledger too.
+    let raw_ids: Vec<String> = (1..=80).map(|i| format!("u{i:06}")).collect();
+    write(
+        input.path(),
+        "feedback.csv",
+        format!("user_id,timestamp,kind\n{},not a date,idea\n{},2026-10-01T00:00:00Z\n", raw_ids[0], raw_ids[1]),
+    );
+    std::fs::remove_file(input.path().join("feedback.parquet")).unwrap();
+    let out = tempdir().unwrap();
+    let o = adept_run(input.path(), out.path(), Some("[ingest]\nmax_reject_rate = 1.0\n"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = all_text(out.path());
+    for id in &raw_ids {
+        assert!(!text.iter().any(|t| t.contains(id.as_str())), "{id} appears in the outputs");
+    }
+    // The ledger still says what was wrong, with the pseudonym.
+    let ledger = ParquetReader::new(std::fs::File::open(out.path().join("rejects.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(ledger.height(), 2);
+
+    // The switch for analysts keeps raw ids: the check above would have caught them.
+    let raw_out = tempdir().unwrap();
+    let o = adept_run(input.path(), raw_out.path(), Some("[ingest]\nmax_reject_rate = 1.0\n[privacy]\nraw_ids = true\n"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = all_text(raw_out.path());
+    assert!(text.iter().any(|t| t.contains(raw_ids[0].as_str())));
+}
+
+#[test]
+fn departments_smaller_than_the_minimum_group_are_not_shown_alone() {
+    // 30 people in Big, 3 in Tiny: Tiny's figures must not appear, alone or as a pool.
+    let dir = tempdir().unwrap();
+    let mut people = String::from("user_id,department\n");
+    let mut events = String::from("user_id,timestamp,feature,app,trigger,count\n");
+    let departments: Vec<(&str, usize)> = vec![("Big", 30), ("Tiny", 3)];
+    let mut u = 0;
+    for (department, size) in &departments {
+        for _ in 0..*size {
+            people += &format!("u{u},{department}\n");
+            for day in 1..=10 {
+                // Tiny's people use fewest features: never candidates, never named in the report.
+                let features = if *department == "Tiny" { 2 } else { 3 + u % 7 };
+                for f in 0..features {
+                    events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{f},app,menu,2\n");
+                }
+            }
+            u += 1;
+        }
+    }
+    write(dir.path(), "people.csv", people);
+    write(dir.path(), "events.csv", events);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(!html.contains("Tiny"), "a department of 3 appears in the report");
+    assert!(html.contains(">Big<"));
+    // The pool of one small department (3 people) is itself too small to show.
+    assert!(!html.contains("smaller departments"));
+
+    // With a minimum of 3, Tiny is shown.
+    let out3 = tempdir().unwrap();
+    let o = adept_run(dir.path(), out3.path(), Some("[privacy]\nmin_group_size = 3\n"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(out3.path().join("report.html")).unwrap().contains(">Tiny<"));
+}
+
+#[test]
+fn report_from_outputs_renders_the_same_page() {
+    let input = generated(100, 14, adept::generate::OutputFormat::Parquet);
+    let out = tempdir().unwrap();
+    assert!(adept_run(input.path(), out.path(), None).status.success());
+    let first = std::fs::read(out.path().join("report.html")).unwrap();
+    std::fs::remove_file(out.path().join("report.html")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["report", "--from"])
+        .arg(out.path())
+        .env("ADEPT_PSEUDONYM_KEY", "outputs test key")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(out.path().join("report.html")).unwrap(), first);
+}
+
+#[test]
+fn a_run_killed_while_writing_leaves_no_half_written_file_visible() {
+    let input = generated(400, 30, adept::generate::OutputFormat::Csv);
+    // Kill the run at different moments; whatever is visible under a final name must be complete.
+    for delay_ms in [150u64, 400, 800, 1300, 2000] {
+        let out = tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_adept"))
+            .args(["run", "--input"])
+            .arg(input.path())
+            .arg("--out")
+            .arg(out.path())
+            .args(["--as-of", "2026-10-31"])
+            .env("ADEPT_PSEUDONYM_KEY", "outputs test key")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        for entry in std::fs::read_dir(out.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue; // a temporary file: not visible under an output's name
+            }
+            if name.ends_with(".parquet") {
+                let read = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish();
+                assert!(read.is_ok(), "{name} is not a complete Parquet file after a kill at {delay_ms} ms");
+            } else if name == "manifest.json" {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+            } else if name == "report.html" {
+                assert!(std::fs::read_to_string(&path).unwrap().trim_end().ends_with("</html>"));
+            }
+        }
+        // The manifest, written last, means every other output is there.
+        if out.path().join("manifest.json").exists() {
+            for name in ["features.parquet", "scores.parquet", "report.html"] {
+                assert!(out.path().join(name).exists());
+            }
+        }
+    }
+}
