@@ -208,8 +208,14 @@ mod tests {
     fn the_shipped_example_config_parses_with_its_documented_values() {
         let text = include_str!("../docs/adept.example.toml");
         let config = Config::from_toml(text).unwrap();
-        assert_eq!(config.table(TableKind::People).columns["department"], "org_unit");
-        assert_eq!(config.table(TableKind::Events).format, Some(SourceFormat::Jsonl));
+        assert_eq!(
+            config.table(TableKind::People).columns["department"],
+            "org_unit"
+        );
+        assert_eq!(
+            config.table(TableKind::Events).format,
+            Some(SourceFormat::Jsonl)
+        );
         // Every value the example calls a default is the default.
         let defaults = Config::default();
         assert_eq!(config.ingest, defaults.ingest);

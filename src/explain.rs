@@ -62,7 +62,7 @@ pub fn explain_user(outputs: &Path, user: &str) -> Result<String> {
             value(&scores, &format!("contribution_{signal}"))
         );
     }
-    let _ = writeln!(text, "\n{:<24} {:>10}  {}", "feature", "value", "meaning");
+    let _ = writeln!(text, "\n{:<24} {:>10}  meaning", "feature", "value");
     for column in ["department", "role", "fte", "status"] {
         let _ = writeln!(text, "{column:<24} {:>10}", value(&features, column));
     }

@@ -13,7 +13,9 @@ fn main() -> ExitCode {
             ExitCode::from(err.class().exit_code())
         }
         Err(_) => {
-            eprintln!("error: internal error (probably a bug in adept, please report it with the message above)");
+            eprintln!(
+                "error: internal error (probably a bug in adept, please report it with the message above)"
+            );
             ExitCode::from(ErrorClass::Internal.exit_code())
         }
     }

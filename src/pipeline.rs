@@ -40,16 +40,18 @@ pub struct RunOutcome {
     pub key_source: Option<KeySource>,
 }
 
+/// What the analysis stages produce from an ingested input.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub features: FeatureTable,
+    pub scores: ScoreTable,
+    pub clustering: Clustering,
+    /// (stage, seconds)
+    pub timings: Vec<(&'static str, f64)>,
+}
+
 /// Scores an ingested input: features, scores and personas, no I/O.
-pub fn analyse(
-    ingested: &Ingested,
-    config: &Config,
-) -> Result<(
-    FeatureTable,
-    ScoreTable,
-    Clustering,
-    Vec<(&'static str, f64)>,
-)> {
+pub fn analyse(ingested: &Ingested, config: &Config) -> Result<Analysis> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
@@ -65,7 +67,12 @@ pub fn analyse(
     let clustering = cluster::cluster(&scores, &features, &config.clustering)?;
     cluster::apply_personas(&mut scores, &clustering);
     lap("cluster", &mut timings);
-    Ok((features, scores, clustering, timings))
+    Ok(Analysis {
+        features,
+        scores,
+        clustering,
+        timings,
+    })
 }
 
 /// The pseudonymiser the configuration asks for, and where its key came from.
@@ -108,7 +115,12 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     if let Some(err) = ingested.reject_rate_error(Some(&ledger)) {
         return Err(err);
     }
-    let (features, scores, clustering, mut timings) = analyse(&ingested, config)?;
+    let Analysis {
+        features,
+        scores,
+        clustering,
+        mut timings,
+    } = analyse(&ingested, config)?;
     timings.insert(0, ("ingest", ingest_seconds));
     let clock = Instant::now();
     let mut written = vec![ledger];
@@ -134,7 +146,11 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         key_source: key_source.as_ref().map(KeySource::describe),
         users: features.users.len(),
         scored: scores.users.iter().filter(|u| u.rank.is_some()).count(),
-        candidates: scores.users.iter().filter(|u| u.tier == Tier::Candidate).count(),
+        candidates: scores
+            .users
+            .iter()
+            .filter(|u| u.tier == Tier::Candidate)
+            .count(),
         personas: clustering.k,
         timings: Vec::new(),
         outputs: Vec::new(),

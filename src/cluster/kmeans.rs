@@ -153,15 +153,24 @@ pub fn cluster(
         new_id[c] = position as u32;
     }
 
+    let averages: Vec<f64> = (0..dims.len())
+        .map(|c| {
+            if n > 0 {
+                data.column(c).sum() / n as f64
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
     let mut personas: Vec<Persona> = Vec::with_capacity(k);
     let mut used: Vec<&'static str> = Vec::new();
     for (position, &c) in order.iter().enumerate() {
         let centroid: Vec<f64> = centroids.row(c).to_vec();
-        let base = persona_name(|d| {
-            dims.iter()
-                .position(|x| *x == d)
-                .map_or(f64::NAN, |p| centroid[p])
-        });
+        let index = |d: Option<Signal>| dims.iter().position(|x| *x == d);
+        let base = persona_name(
+            |d| index(d).map_or(f64::NAN, |p| centroid[p]),
+            |d| index(d).map_or(f64::NAN, |p| averages[p]),
+        );
         let repeats = used.iter().filter(|u| **u == base).count();
         used.push(base);
         let name = if repeats == 0 {

@@ -4,14 +4,21 @@
 use crate::features::Signal;
 
 /// A dimension at or above this is a trait of the persona (about half a robust spread above the
-/// median user).
+/// median user)...
 const HIGH: f64 = 0.60;
+/// ...provided it also stands out from the organisation as a whole: a cluster holding most people
+/// sits near the average and has no trait of its own.
+const ABOVE_AVERAGE: f64 = 0.05;
 /// A dimension at or below this is a lack.
 const LOW: f64 = 0.45;
 
 /// Names a centroid. `value(None)` is the volume dimension; a signal not used returns NaN.
-pub fn persona_name(value: impl Fn(Option<Signal>) -> f64) -> &'static str {
-    let high = |d: Option<Signal>| value(d) >= HIGH;
+/// `average` gives the dimension's mean over everyone clustered.
+pub fn persona_name(
+    value: impl Fn(Option<Signal>) -> f64,
+    average: impl Fn(Option<Signal>) -> f64,
+) -> &'static str {
+    let high = |d: Option<Signal>| value(d) >= HIGH && value(d) >= average(d) + ABOVE_AVERAGE;
     let low = |d: Option<Signal>| value(d) <= LOW;
     let (depth, shortcuts, help) = (
         Some(Signal::Depth),
@@ -42,14 +49,17 @@ mod tests {
     use super::*;
 
     fn name(depth: f64, shortcuts: f64, help: f64, consistency: f64, volume: f64) -> &'static str {
-        persona_name(|d| match d {
-            Some(Signal::Depth) => depth,
-            Some(Signal::Shortcuts) => shortcuts,
-            Some(Signal::Help) => help,
-            Some(Signal::Consistency) => consistency,
-            Some(_) => 0.5,
-            None => volume,
-        })
+        persona_name(
+            |d| match d {
+                Some(Signal::Depth) => depth,
+                Some(Signal::Shortcuts) => shortcuts,
+                Some(Signal::Help) => help,
+                Some(Signal::Consistency) => consistency,
+                Some(_) => 0.5,
+                None => volume,
+            },
+            |_| 0.5,
+        )
     }
 
     #[test]
@@ -63,5 +73,8 @@ mod tests {
         assert_eq!(name(0.5, 0.5, 0.5, 0.5, 0.5), "casual");
         // A signal that is not used (NaN) is never a trait.
         assert_eq!(name(0.8, 0.8, f64::NAN, 0.7, 0.6), "deep & fluent");
+        // A high value that is merely the organisation's average is not a trait.
+        let majority = persona_name(|_| 0.62, |_| 0.63);
+        assert_eq!(majority, "casual");
     }
 }

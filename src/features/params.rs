@@ -53,7 +53,7 @@ impl FeatureParams {
                 self.rare_share
             )));
         }
-        if !(self.recency_half_life_days > 0.0) {
+        if self.recency_half_life_days.is_nan() || self.recency_half_life_days <= 0.0 {
             return Err(Error::Config(format!(
                 "features.recency_half_life_days must be above 0, got `{}`",
                 self.recency_half_life_days

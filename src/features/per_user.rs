@@ -26,6 +26,12 @@ struct FeatureInfo {
     idf: f64,
 }
 
+/// What the catalog says of a feature: area, level, whether it has a shortcut.
+type CatalogEntry = (Option<String>, Option<String>, Option<bool>);
+
+/// A user's latest score, improvement and courses completed.
+type TrainingSummary = (Option<f64>, Option<f64>, Option<f64>);
+
 /// One aggregated usage row of a user.
 #[derive(Debug, Clone, Copy)]
 struct Use {
@@ -152,10 +158,7 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
 
     // Catalog knowledge, by (app, feature), then by feature alone.
     let catalog = ingested.table(TableKind::Catalog);
-    let mut catalog_entries: HashMap<
-        (String, String),
-        (Option<String>, Option<String>, Option<bool>),
-    > = HashMap::new();
+    let mut catalog_entries: HashMap<(String, String), CatalogEntry> = HashMap::new();
     if let Some(catalog) = catalog {
         let apps = strs(catalog, "app")?;
         let features = strs(catalog, "feature")?;
@@ -285,7 +288,7 @@ pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<F
     }
 
     // Training and feedback.
-    let mut training: BTreeMap<String, (Option<f64>, Option<f64>, Option<f64>)> = BTreeMap::new();
+    let mut training: BTreeMap<String, TrainingSummary> = BTreeMap::new();
     if let Some(t) = ingested.table(TableKind::Training) {
         let per_user = aggregate::training(t)?;
         let ids = strs(&per_user, "user_id")?;

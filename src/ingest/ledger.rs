@@ -75,7 +75,7 @@ impl RejectReason {
         }
     }
 
-    pub fn from_str(name: &str) -> Option<RejectReason> {
+    pub fn from_name(name: &str) -> Option<RejectReason> {
         RejectReason::ALL.into_iter().find(|r| r.as_str() == name)
     }
 }
@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn reason_names_round_trip_and_raw_values_are_clipped() {
         for reason in RejectReason::ALL {
-            assert_eq!(RejectReason::from_str(reason.as_str()), Some(reason));
+            assert_eq!(RejectReason::from_name(reason.as_str()), Some(reason));
         }
         let long = "é".repeat(RAW_VALUE_LIMIT + 10);
         assert_eq!(clip_raw(&long).chars().count(), RAW_VALUE_LIMIT + 1);

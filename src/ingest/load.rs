@@ -16,8 +16,8 @@ use super::parse::{TimestampRules, local_to_millis};
 use super::summary::{FileSummary, IngestSummary, RowCounts, TableSummary};
 use super::text::{LINE_COLUMN, read_text};
 use super::validate::{
-    FILE_COLUMN, REASON_COLUMN, REJECT_COLUMN_COLUMN, VOCAB_OTHER_COLUMN, ValueRules,
-    raw_values, validate_file,
+    FILE_COLUMN, REASON_COLUMN, REJECT_COLUMN_COLUMN, VOCAB_OTHER_COLUMN, ValueRules, raw_values,
+    validate_file,
 };
 use crate::config::{Config, SourceFormat};
 use crate::contract::TableKind;
@@ -356,7 +356,12 @@ fn assemble(
         let mut raw_by_line: BTreeMap<(u32, u64), DataFrame> = BTreeMap::new();
         for (file, lines) in lines_by_file {
             let checked_file = &checked[file as usize];
-            let values = raw_values(checked_file.raw.clone(), &files[file as usize].path, table, lines)?;
+            let values = raw_values(
+                checked_file.raw.clone(),
+                &files[file as usize].path,
+                table,
+                lines,
+            )?;
             let value_lines = values.column(LINE_COLUMN)?.u64()?.clone();
             for (row, line) in value_lines.iter().enumerate() {
                 if let Some(line) = line {
@@ -369,10 +374,11 @@ fn assemble(
             let line = l.get(i).unwrap_or_default();
             let column = c.get(i).map(str::to_string);
             let raw = match (&column, raw_by_line.get(&(file, line))) {
-                (Some(name), Some(row)) => row
-                    .column(name)
-                    .ok()
-                    .and_then(|c| c.str().ok().and_then(|s| s.get(0).map(super::ledger::clip_raw))),
+                (Some(name), Some(row)) => row.column(name).ok().and_then(|c| {
+                    c.str()
+                        .ok()
+                        .and_then(|s| s.get(0).map(super::ledger::clip_raw))
+                }),
                 _ => None,
             };
             ledger_table.push(table.name().to_string());
@@ -400,7 +406,7 @@ fn assemble(
     debug_assert!(
         ledger_reason
             .iter()
-            .all(|r| RejectReason::from_str(r).is_some())
+            .all(|r| RejectReason::from_name(r).is_some())
     );
     let ledger = ledger_from_parts(
         ledger_table,
@@ -448,10 +454,10 @@ fn assemble(
     })
 }
 
-fn time_range(
-    frame: &DataFrame,
-    column: &str,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+/// The first and last timestamp of a column.
+type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn time_range(frame: &DataFrame, column: &str) -> Result<TimeRange> {
     let range = frame
         .clone()
         .lazy()

@@ -117,7 +117,8 @@ fn cleaned_name(column: &str) -> String {
 fn normalised_word(text: Expr) -> Expr {
     text.map(
         |c| {
-            let mut seen: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+            let mut seen: std::collections::HashMap<&str, String> =
+                std::collections::HashMap::new();
             let ca = c.str()?;
             let out: StringChunked = ca
                 .iter()
@@ -313,7 +314,10 @@ pub fn validate_file(
             );
         }
         if let ValueKind::Vocabulary(_) = spec.kind {
-            normalised.push(normalised_word(trimmed_text(spec.name, raw.clone(), &dtype)).alias(normalised_name(spec.name)));
+            normalised.push(
+                normalised_word(trimmed_text(spec.name, raw.clone(), &dtype))
+                    .alias(normalised_name(spec.name)),
+            );
         }
         values.push(typed_value(spec, raw.clone(), &dtype, rules).alias(value_name(spec.name)));
         let is_present = present(spec.name, raw.clone(), &dtype);
@@ -365,9 +369,16 @@ pub fn validate_file(
 
 /// The raw values, as text, of the given lines of a source: for the rejects ledger, which needs
 /// them only for the few rows it holds.
-pub fn raw_values(raw: LazyFrame, path: &Path, table: TableKind, lines: Vec<u64>) -> Result<DataFrame> {
+pub fn raw_values(
+    raw: LazyFrame,
+    path: &Path,
+    table: TableKind,
+    lines: Vec<u64>,
+) -> Result<DataFrame> {
     let mut raw = raw;
-    let schema = raw.collect_schema().map_err(|e| Error::unreadable(path, e))?;
+    let schema = raw
+        .collect_schema()
+        .map_err(|e| Error::unreadable(path, e))?;
     let mut columns = vec![col(LINE_COLUMN).cast(DataType::UInt64)];
     columns.extend(
         table

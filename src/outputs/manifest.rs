@@ -50,7 +50,10 @@ pub struct Manifest {
 
 /// SHA-256 of bytes, as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// SHA-256 of a file's content, streamed.
@@ -59,13 +62,19 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|e| Error::unreadable(path, e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| Error::unreadable(path, e))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 impl Manifest {
@@ -74,7 +83,9 @@ impl Manifest {
         let mut inputs = Vec::new();
         for table in &summary.tables {
             for file in &table.files {
-                let bytes = fs::metadata(&file.path).map_err(|e| Error::unreadable(&file.path, e))?.len();
+                let bytes = fs::metadata(&file.path)
+                    .map_err(|e| Error::unreadable(&file.path, e))?
+                    .len();
                 inputs.push(InputFile {
                     table: table.table.clone(),
                     path: file.path.clone(),
@@ -93,8 +104,12 @@ impl Manifest {
 
 pub fn write_manifest(out: &Path, manifest: &Manifest) -> Result<PathBuf> {
     let path = out.join(MANIFEST_FILE);
-    let text = serde_json::to_string_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
-    atomic::write_with(&path, |w| w.write_all(text.as_bytes()).and_then(|_| w.write_all(b"\n")))?;
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    atomic::write_with(&path, |w| {
+        w.write_all(text.as_bytes())
+            .and_then(|_| w.write_all(b"\n"))
+    })?;
     Ok(path)
 }
 

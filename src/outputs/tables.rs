@@ -61,7 +61,10 @@ pub fn write_rejects(
                 })
             })
             .collect();
-        ledger.replace("raw_value", cleaned.with_name("raw_value".into()).into_column())?;
+        ledger.replace(
+            "raw_value",
+            cleaned.with_name("raw_value".into()).into_column(),
+        )?;
     }
     let path = out.join(REJECTS_FILE);
     atomic::write_parquet(&mut ledger, &path)?;
@@ -76,24 +79,38 @@ pub fn clusters_frame(clustering: &Clustering, min_group_size: usize) -> Result<
     let small = |size: usize| size < min_group_size;
     let mut columns = vec![
         Column::new("cluster".into(), p.iter().map(|c| c.id).collect::<Vec<_>>()),
-        Column::new("persona".into(), p.iter().map(|c| c.name.as_str()).collect::<Vec<_>>()),
-        Column::new("size".into(), p.iter().map(|c| c.size as u64).collect::<Vec<_>>()),
+        Column::new(
+            "persona".into(),
+            p.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "size".into(),
+            p.iter().map(|c| c.size as u64).collect::<Vec<_>>(),
+        ),
         Column::new(
             "mean_score".into(),
-            p.iter().map(|c| (!small(c.size)).then_some(c.mean_score)).collect::<Vec<_>>(),
+            p.iter()
+                .map(|c| (!small(c.size)).then_some(c.mean_score))
+                .collect::<Vec<_>>(),
         ),
     ];
     for (d, name) in clustering.dimensions.iter().enumerate() {
         columns.push(Column::new(
             format!("centroid_{name}").into(),
-            p.iter().map(|c| (!small(c.size)).then_some(c.centroid[d])).collect::<Vec<_>>(),
+            p.iter()
+                .map(|c| (!small(c.size)).then_some(c.centroid[d]))
+                .collect::<Vec<_>>(),
         ));
     }
     Ok(DataFrame::new(p.len(), columns)?)
 }
 
 /// `candidates.parquet`: the top tier, best first, with what a person reading it needs.
-fn candidates_frame(features: &FeatureTable, scores: &ScoreTable, privacy: &PrivacySettings) -> Result<DataFrame> {
+fn candidates_frame(
+    features: &FeatureTable,
+    scores: &ScoreTable,
+    privacy: &PrivacySettings,
+) -> Result<DataFrame> {
     let mut rows: Vec<usize> = (0..scores.users.len())
         .filter(|&i| scores.users[i].tier == Tier::Candidate)
         .collect();
@@ -101,21 +118,54 @@ fn candidates_frame(features: &FeatureTable, scores: &ScoreTable, privacy: &Priv
     let s = |i: usize| &scores.users[i];
     let f = |i: usize| &features.users[i];
     let mut columns = vec![
-        Column::new("rank".into(), rows.iter().map(|&i| s(i).rank).collect::<Vec<_>>()),
-        Column::new("user_id".into(), rows.iter().map(|&i| s(i).user_id.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "rank".into(),
+            rows.iter().map(|&i| s(i).rank).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "user_id".into(),
+            rows.iter()
+                .map(|&i| s(i).user_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
     ];
     if privacy.show_names {
         columns.push(Column::new(
             "display_name".into(),
-            rows.iter().map(|&i| f(i).display_name.as_deref()).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|&i| f(i).display_name.as_deref())
+                .collect::<Vec<_>>(),
         ));
     }
     columns.extend([
-        Column::new("department".into(), rows.iter().map(|&i| f(i).department.as_deref()).collect::<Vec<_>>()),
-        Column::new("role".into(), rows.iter().map(|&i| f(i).role.as_deref()).collect::<Vec<_>>()),
-        Column::new("persona".into(), rows.iter().map(|&i| s(i).persona.as_str()).collect::<Vec<_>>()),
-        Column::new("score".into(), rows.iter().map(|&i| s(i).score).collect::<Vec<_>>()),
-        Column::new("explanation".into(), rows.iter().map(|&i| s(i).explanation.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "department".into(),
+            rows.iter()
+                .map(|&i| f(i).department.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "role".into(),
+            rows.iter()
+                .map(|&i| f(i).role.as_deref())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "persona".into(),
+            rows.iter()
+                .map(|&i| s(i).persona.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "score".into(),
+            rows.iter().map(|&i| s(i).score).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "explanation".into(),
+            rows.iter()
+                .map(|&i| s(i).explanation.as_str())
+                .collect::<Vec<_>>(),
+        ),
     ]);
     Ok(DataFrame::new(rows.len(), columns)?)
 }
@@ -126,7 +176,8 @@ const EXPERTS_PER_AREA: usize = 10;
 /// `area_experts.parquet`: per feature area, the scored users who know most features in it
 /// (ties by score, then id), with their tier: who could present the area to peers.
 fn area_experts_frame(features: &FeatureTable, scores: &ScoreTable) -> Result<DataFrame> {
-    let (mut area, mut user, mut place, mut known, mut tier) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut area, mut user, mut place, mut known, mut tier) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for (a, name) in features.areas.iter().enumerate() {
         let mut ranked: Vec<(u32, usize)> = features
             .users
@@ -192,7 +243,10 @@ pub fn write_tables(
         (FEATURES_FILE, features_frame),
         (SCORES_FILE, scores_frame),
         (CANDIDATES_FILE, candidates),
-        (CLUSTERS_FILE, clusters_frame(clustering, privacy.min_group_size)?),
+        (
+            CLUSTERS_FILE,
+            clusters_frame(clustering, privacy.min_group_size)?,
+        ),
         (AREA_EXPERTS_FILE, experts),
     ] {
         let path = out.join(name);

@@ -165,6 +165,9 @@ mod tests {
             ..PrivacySettings::default()
         };
         let err = resolve_key(&inside, &out).unwrap_err();
-        assert!(err.to_string().contains("inside the output directory"), "{err}");
+        assert!(
+            err.to_string().contains("inside the output directory"),
+            "{err}"
+        );
     }
 }

@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(Pseudonymizer::raw_ids().id("u000001"), "u000001");
         // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog") starts f7bc83f430538424.
         let known = Pseudonymizer::with_key(b"key");
-        assert_eq!(known.id("The quick brown fox jumps over the lazy dog"), "pf7bc83f430538424");
+        assert_eq!(
+            known.id("The quick brown fox jumps over the lazy dog"),
+            "pf7bc83f430538424"
+        );
     }
 
     #[test]
@@ -110,6 +113,9 @@ mod tests {
         let line = "u1,2026-10-30,\"x\",u22";
         let out = p.text(line, |t| t == "u1" || t == "u22");
         assert!(!out.contains("u1,") && !out.contains("u22"), "{out}");
-        assert!(out.contains(&p.id("u1")) && out.contains("2026-10-30"), "{out}");
+        assert!(
+            out.contains(&p.id("u1")) && out.contains("2026-10-30"),
+            "{out}"
+        );
     }
 }

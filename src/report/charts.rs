@@ -40,9 +40,15 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
             .x_label_area_size(24)
             .y_label_area_size(170)
             .build_cartesian_2d(0f64..max, 0..n);
-        let Ok(mut chart) = chart else { return String::new() };
+        let Ok(mut chart) = chart else {
+            return String::new();
+        };
         let label_of = |y: &usize| {
-            (n - 1).checked_sub(*y).and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+            (n - 1)
+                .checked_sub(*y)
+                .and_then(|i| labels.get(i))
+                .cloned()
+                .unwrap_or_default()
         };
         let _ = chart
             .configure_mesh()
@@ -74,7 +80,9 @@ pub fn grouped(title: &str, categories: &[String], series: &[(String, Vec<f64>)]
             .x_label_area_size(28)
             .y_label_area_size(40)
             .build_cartesian_2d(0..groups * width, 0f64..1f64);
-        let Ok(mut chart) = chart else { return String::new() };
+        let Ok(mut chart) = chart else {
+            return String::new();
+        };
         let label_of = |x: &usize| {
             if x % width == width / 2 {
                 categories.get(x / width).cloned().unwrap_or_default()
@@ -107,11 +115,25 @@ mod tests {
 
     #[test]
     fn charts_are_svg_with_escaped_labels() {
-        let svg = bars("Sizes", &["<b>Sales</b>".into(), "R&D".into()], &[3.0, 5.0], 5.0, "");
-        assert!(svg.starts_with("<svg role=\"img\""), "{}", &svg[..60.min(svg.len())]);
+        let svg = bars(
+            "Sizes",
+            &["<b>Sales</b>".into(), "R&D".into()],
+            &[3.0, 5.0],
+            5.0,
+            "",
+        );
+        assert!(
+            svg.starts_with("<svg role=\"img\""),
+            "{}",
+            &svg[..60.min(svg.len())]
+        );
         assert!(svg.contains("&lt;b&gt;Sales") && svg.contains("R&amp;D"));
         assert!(!svg.contains("<b>"));
-        let svg = grouped("Profiles", &["depth".into()], &[("a".into(), vec![0.5]), ("b".into(), vec![0.7])]);
+        let svg = grouped(
+            "Profiles",
+            &["depth".into()],
+            &[("a".into(), vec![0.5]), ("b".into(), vec![0.7])],
+        );
         assert!(svg.contains("<rect"));
     }
 }

@@ -8,7 +8,9 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::ingest::IngestSummary;
-use crate::outputs::{AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, Manifest, SCORES_FILE};
+use crate::outputs::{
+    AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, Manifest, SCORES_FILE,
+};
 
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -69,7 +71,9 @@ fn read(out: &Path, name: &str) -> Result<DataFrame> {
             path.display()
         ))
     })?;
-    ParquetReader::new(file).finish().map_err(|e| Error::unreadable(&path, e))
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::unreadable(&path, e))
 }
 
 fn strings(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
@@ -83,20 +87,34 @@ fn strings(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
 }
 
 fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    Ok(frame.column(name)?.cast(&DataType::Float64)?.f64()?.iter().collect())
+    Ok(frame
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect())
 }
 
 fn first_f64(frame: &DataFrame, name: &str) -> Result<f64> {
-    Ok(floats(frame, name)?.first().copied().flatten().unwrap_or(f64::NAN))
+    Ok(floats(frame, name)?
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(f64::NAN))
 }
 
 impl ReportData {
     pub fn load(out: &Path, manifest: Manifest) -> Result<ReportData> {
         let min_group_size = manifest.config.privacy.min_group_size;
-        let ingest: IngestSummary = serde_json::from_value(manifest.ingest.clone()).unwrap_or_default();
+        let ingest: IngestSummary =
+            serde_json::from_value(manifest.ingest.clone()).unwrap_or_default();
 
         let c = read(out, CANDIDATES_FILE)?;
-        let names = if c.get_column_names().iter().any(|n| n.as_str() == "display_name") {
+        let names = if c
+            .get_column_names()
+            .iter()
+            .any(|n| n.as_str() == "display_name")
+        {
             strings(&c, "display_name")?
         } else {
             vec![None; c.height()]
@@ -142,8 +160,12 @@ impl ReportData {
                 PersonaRow {
                     name: names[i].clone().unwrap_or_default(),
                     size: visible.then_some(size),
-                    profile: visible
-                        .then(|| centroid.iter().map(|col| col[i].unwrap_or(f64::NAN)).collect()),
+                    profile: visible.then(|| {
+                        centroid
+                            .iter()
+                            .map(|col| col[i].unwrap_or(f64::NAN))
+                            .collect()
+                    }),
                 }
             })
             .collect();
@@ -155,14 +177,29 @@ impl ReportData {
             .clone()
             .lazy()
             .filter(col("status").eq(lit("scored")))
-            .join(scores.lazy(), [col("user_id")], [col("user_id")], JoinArgs::new(JoinType::Left));
+            .join(
+                scores.lazy(),
+                [col("user_id")],
+                [col("user_id")],
+                JoinArgs::new(JoinType::Left),
+            );
         let aggregates = || {
             [
                 len().cast(DataType::UInt64).alias("people"),
-                col("tier").eq(lit("candidate")).cast(DataType::UInt64).sum().alias("candidates"),
+                col("tier")
+                    .eq(lit("candidate"))
+                    .cast(DataType::UInt64)
+                    .sum()
+                    .alias("candidates"),
                 col("distinct_features").median().alias("median_features"),
-                col("shortcut_share").median().alias("median_shortcut_share"),
-                col("helps_given").gt(lit(0.0)).cast(DataType::Float64).mean().alias("share_helping"),
+                col("shortcut_share")
+                    .median()
+                    .alias("median_shortcut_share"),
+                col("helps_given")
+                    .gt(lit(0.0))
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias("share_helping"),
             ]
         };
         let overall = scored.clone().select(aggregates()).collect()?;
@@ -231,7 +268,9 @@ impl ReportData {
             if tiers[i].as_deref() != Some("candidate") {
                 continue;
             }
-            let (Some(area), Some(user)) = (&areas[i], &e_users[i]) else { continue };
+            let (Some(area), Some(user)) = (&areas[i], &e_users[i]) else {
+                continue;
+            };
             presenters
                 .entry(area.clone())
                 .or_default()
@@ -239,7 +278,10 @@ impl ReportData {
         }
 
         let statuses = strings(&features, "status")?;
-        let scored_count = statuses.iter().filter(|s| s.as_deref() == Some("scored")).count() as u64;
+        let scored_count = statuses
+            .iter()
+            .filter(|s| s.as_deref() == Some("scored"))
+            .count() as u64;
         Ok(ReportData {
             ingest,
             candidates,

@@ -53,16 +53,28 @@ const SCRIPT: &str = r#"
 "#;
 
 fn pct(v: f64) -> String {
-    if v.is_finite() { format!("{:.0}%", 100.0 * v) } else { "-".into() }
+    if v.is_finite() {
+        format!("{:.0}%", 100.0 * v)
+    } else {
+        "-".into()
+    }
 }
 
 fn num(v: f64) -> String {
-    if v.is_finite() { format!("{v:.0}") } else { "-".into() }
+    if v.is_finite() {
+        format!("{v:.0}")
+    } else {
+        "-".into()
+    }
 }
 
 fn person(c: &Candidate) -> String {
     match &c.name {
-        Some(name) => format!("{} <span class=\"muted\">({})</span>", html(name), html(&c.user)),
+        Some(name) => format!(
+            "{} <span class=\"muted\">({})</span>",
+            html(name),
+            html(&c.user)
+        ),
         None => html(&c.user),
     }
 }
@@ -117,7 +129,11 @@ pub fn render(data: &ReportData) -> String {
         m.config.features.window_days,
         m.as_of,
         html(&m.adept_version),
-        if m.pseudonymised { "" } else { " (raw ids enabled)" }
+        if m.pseudonymised {
+            ""
+        } else {
+            " (raw ids enabled)"
+        }
     );
     page.push_str(
         "<nav><a href=\"#summary\">Summary</a><a href=\"#shortlist\">Shortlist</a><a href=\"#personas\">Personas</a>\
@@ -183,7 +199,13 @@ pub fn render(data: &ReportData) -> String {
     let labels: Vec<String> = visible.iter().map(|p| p.name.clone()).collect();
     let sizes: Vec<f64> = visible.iter().map(|p| p.size.unwrap_or(0) as f64).collect();
     let max = sizes.iter().copied().fold(0.0, f64::max);
-    page.push_str(&charts::bars("People per persona", &labels, &sizes, max, ""));
+    page.push_str(&charts::bars(
+        "People per persona",
+        &labels,
+        &sizes,
+        max,
+        "",
+    ));
     let hidden = data.personas.len() - visible.len();
     if hidden > 0 {
         let _ = write!(
@@ -216,12 +238,42 @@ pub fn render(data: &ReportData) -> String {
     page.push_str("<section id=\"adoption\"><h2>Adoption by department</h2>");
     let names: Vec<String> = data.departments.iter().map(|d| d.name.clone()).collect();
     let depth: Vec<f64> = data.departments.iter().map(|d| d.median_features).collect();
-    let shortcuts: Vec<f64> = data.departments.iter().map(|d| 100.0 * d.median_shortcut_share).collect();
-    let helping: Vec<f64> = data.departments.iter().map(|d| 100.0 * d.share_helping).collect();
-    let max_depth = depth.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
-    page.push_str(&charts::bars("Features known (median person)", &names, &depth, max_depth, ""));
-    page.push_str(&charts::bars("Shortcut share (median person)", &names, &shortcuts, 100.0, "%"));
-    page.push_str(&charts::bars("People who helped a colleague", &names, &helping, 100.0, "%"));
+    let shortcuts: Vec<f64> = data
+        .departments
+        .iter()
+        .map(|d| 100.0 * d.median_shortcut_share)
+        .collect();
+    let helping: Vec<f64> = data
+        .departments
+        .iter()
+        .map(|d| 100.0 * d.share_helping)
+        .collect();
+    let max_depth = depth
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    page.push_str(&charts::bars(
+        "Features known (median person)",
+        &names,
+        &depth,
+        max_depth,
+        "",
+    ));
+    page.push_str(&charts::bars(
+        "Shortcut share (median person)",
+        &names,
+        &shortcuts,
+        100.0,
+        "%",
+    ));
+    page.push_str(&charts::bars(
+        "People who helped a colleague",
+        &names,
+        &helping,
+        100.0,
+        "%",
+    ));
     page.push_str(
         "<table><thead><tr><th>Department</th><th class=\"num\">People scored</th><th class=\"num\">Candidates</th>\
          <th class=\"num\">Features known</th><th class=\"num\">Shortcut share</th><th class=\"num\">Helped someone</th></tr></thead><tbody>",
@@ -270,7 +322,12 @@ pub fn render(data: &ReportData) -> String {
             .take(PRESENTERS_PER_AREA)
             .map(|(user, n)| format!("{} ({n})", html(user)))
             .collect();
-        let _ = write!(page, "<tr><td>{}</td><td>{}</td></tr>", html(area), who.join(", "));
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            html(area),
+            who.join(", ")
+        );
     }
     page.push_str("</tbody></table></section>");
 
@@ -320,9 +377,9 @@ pub fn render(data: &ReportData) -> String {
         "scored": data.scored,
         "departments": data.departments.iter().map(|d| &d.name).collect::<Vec<_>>(),
     });
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<script type=\"application/json\" id=\"report-facts\">{}</script><script>{SCRIPT}</script></body></html>\n",
+        "<script type=\"application/json\" id=\"report-facts\">{}</script><script>{SCRIPT}</script></body></html>",
         json_in_script(&facts)
     );
     page

@@ -29,11 +29,17 @@ fn chromium() -> Option<&'static str> {
         return None;
     }
     for candidate in ["chromium", "chromium-browser", "google-chrome"] {
-        if Command::new(candidate).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if Command::new(candidate)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
             return Some(candidate);
         }
     }
-    panic!("headless Chromium is needed for the report tests (apt-get install chromium), or set ADEPT_SKIP_BROWSER=1");
+    panic!(
+        "headless Chromium is needed for the report tests (apt-get install chromium), or set ADEPT_SKIP_BROWSER=1"
+    );
 }
 
 /// Requests Chromium makes for itself (time, updates, sign-in), whatever the page does.
@@ -92,7 +98,11 @@ fn visit(browser: &str, page: &Path) -> Visit {
     *done.lock().unwrap() = true;
     proxy.join().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let console = stderr.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
+    let console = stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
     let page_requests = seen
         .lock()
         .unwrap()
@@ -109,7 +119,10 @@ fn visit(browser: &str, page: &Path) -> Visit {
 
 /// The attributes of the `<body>` element in a dumped DOM: where a payload that ran leaves its mark.
 fn body_tag(dom: &str) -> &str {
-    dom.split("<body").nth(1).and_then(|rest| rest.split('>').next()).unwrap_or("")
+    dom.split("<body")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or("")
 }
 
 /// Payloads that would run script, load something or break out of their context if unescaped.
@@ -131,12 +144,22 @@ fn hostile_input(dir: &Path) {
     let mut feedback = String::from("user_id,timestamp,kind\n");
     for f in 0..30 {
         let payload = PAYLOADS[f % PAYLOADS.len()];
-        catalog += &format!("{},{},{},advanced,true\n", csv(payload), csv(&format!("f{f} {payload}")), csv(&format!("area {payload}")));
+        catalog += &format!(
+            "{},{},{},advanced,true\n",
+            csv(payload),
+            csv(&format!("f{f} {payload}")),
+            csv(&format!("area {payload}"))
+        );
     }
     for u in 0..40 {
         let payload = PAYLOADS[u % PAYLOADS.len()];
         let department = PAYLOADS[u % 2];
-        people += &format!("u{u},{},{},{},1\n", csv(&format!("Name {payload}")), csv(department), csv(payload));
+        people += &format!(
+            "u{u},{},{},{},1\n",
+            csv(&format!("Name {payload}")),
+            csv(department),
+            csv(payload)
+        );
         let features = 3 + u % 25;
         for day in 1..=20 {
             for f in 0..features {
@@ -148,8 +171,18 @@ fn hostile_input(dir: &Path) {
                 );
             }
         }
-        help += &format!("u{u},u{},2026-10-10T10:00:00Z,{},{},true\n", (u + 1) % 40, csv(payload), csv(payload));
-        training += &format!("u{u},{},{},2026-09-01,{},final\n", csv(payload), csv(payload), 50 + u);
+        help += &format!(
+            "u{u},u{},2026-10-10T10:00:00Z,{},{},true\n",
+            (u + 1) % 40,
+            csv(payload),
+            csv(payload)
+        );
+        training += &format!(
+            "u{u},{},{},2026-09-01,{},final\n",
+            csv(payload),
+            csv(payload),
+            50 + u
+        );
         feedback += &format!("u{u},2026-10-11T10:00:00Z,{}\n", csv(payload));
     }
     for (name, text) in [
@@ -176,8 +209,18 @@ fn the_harness_sees_requests_and_console_errors_when_a_page_makes_them() {
     );
     let v = visit(browser, &page);
     assert!(body_tag(&v.dom).contains("data-pwned"), "{}", v.dom);
-    assert!(v.page_requests.iter().any(|r| r.contains("adept-test.invalid")), "{:?}", v.page_requests);
-    assert!(v.console.iter().any(|l| l.contains("boom")), "{:?}", v.console);
+    assert!(
+        v.page_requests
+            .iter()
+            .any(|r| r.contains("adept-test.invalid")),
+        "{:?}",
+        v.page_requests
+    );
+    assert!(
+        v.console.iter().any(|l| l.contains("boom")),
+        "{:?}",
+        v.console
+    );
 }
 
 #[test]
@@ -186,7 +229,11 @@ fn the_report_renders_offline_without_console_errors_and_payloads_stay_inert() {
     let input = tempdir().unwrap();
     hostile_input(input.path());
     let out = tempdir().unwrap();
-    write(input.path(), "adept.toml", "[privacy]\nshow_names = true\n[ingest]\nmax_reject_rate = 1.0\n");
+    write(
+        input.path(),
+        "adept.toml",
+        "[privacy]\nshow_names = true\n[ingest]\nmax_reject_rate = 1.0\n",
+    );
     let status = Command::new(env!("CARGO_BIN_EXE_adept"))
         .args(["run", "--input"])
         .arg(input.path())
@@ -197,21 +244,42 @@ fn the_report_renders_offline_without_console_errors_and_payloads_stay_inert() {
         .env("ADEPT_PSEUDONYM_KEY", "browser test key")
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let report = out.path().join("report.html");
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("Content-Security-Policy"));
     // The payloads reached the page (names, departments, roles, features, areas) as text.
-    assert!(html.contains("Name &lt;img src=http://attacker.invalid"), "display names missing");
-    assert!(html.contains("area &lt;/script&gt;") || html.contains("area &lt;img"), "areas missing");
+    assert!(
+        html.contains("Name &lt;img src=http://attacker.invalid"),
+        "display names missing"
+    );
+    assert!(
+        html.contains("area &lt;/script&gt;") || html.contains("area &lt;img"),
+        "areas missing"
+    );
 
     let v = visit(browser, &report);
-    assert!(v.dom.contains("data-ready=\"1\""), "the page's script did not run:\n{}", &v.dom[..v.dom.len().min(2000)]);
+    assert!(
+        v.dom.contains("data-ready=\"1\""),
+        "the page's script did not run:\n{}",
+        &v.dom[..v.dom.len().min(2000)]
+    );
     // The payload text is on the page (escaped); had it run, it would have marked <body>.
     let body_tag = body_tag(&v.dom);
     assert!(body_tag.contains("data-ready"), "{body_tag}");
-    assert!(!body_tag.contains("data-pwned"), "a payload ran: <body{body_tag}>");
+    assert!(
+        !body_tag.contains("data-pwned"),
+        "a payload ran: <body{body_tag}>"
+    );
     assert!(v.dom.contains("Candidate shortlist") && v.dom.contains("Adoption by department"));
-    assert!(v.page_requests.is_empty(), "the page made requests: {:?}", v.page_requests);
+    assert!(
+        v.page_requests.is_empty(),
+        "the page made requests: {:?}",
+        v.page_requests
+    );
     assert!(v.console.is_empty(), "console output: {:?}", v.console);
 }

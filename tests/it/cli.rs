@@ -24,36 +24,70 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn examples() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/examples").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/examples")
+        .display()
+        .to_string()
 }
 
 #[test]
 fn validate_prints_the_summary_and_writes_the_ledger() {
     let out = tempdir().unwrap();
     let o = adept(
-        &["validate", "--input", &examples(), "--as-of", "2026-10-31", "--out", out.path().to_str().unwrap()],
+        &[
+            "validate",
+            "--input",
+            &examples(),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("events") && stdout.contains("opted out"), "{stdout}");
+    assert!(
+        stdout.contains("events") && stdout.contains("opted out"),
+        "{stdout}"
+    );
     assert!(out.path().join("rejects.parquet").exists());
 }
 
 #[test]
 fn exit_statuses_tell_usage_from_data_errors() {
     let dir = tempdir().unwrap();
-    write(dir.path(), "events.csv", "user,timestamp,feature\nu1,2026-10-30T08:00:00Z,x\n");
+    write(
+        dir.path(),
+        "events.csv",
+        "user,timestamp,feature\nu1,2026-10-30T08:00:00Z,x\n",
+    );
     let input = dir.path().to_str().unwrap();
-    let o = adept(&["validate", "--input", input, "--as-of", "2026-10-31"], &[]);
+    let o = adept(
+        &["validate", "--input", input, "--as-of", "2026-10-31"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stderr).contains("`user_id`"), "{}", text(&o.stderr));
 
     write(dir.path(), "adept.toml", "[ingest]\nmax_reject_rat = 0.1\n");
     let config = dir.path().join("adept.toml");
-    let o = adept(&["validate", "--input", input, "--config", config.to_str().unwrap()], &[]);
+    let o = adept(
+        &[
+            "validate",
+            "--input",
+            input,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("max_reject_rat"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("max_reject_rat"),
+        "{}",
+        text(&o.stderr)
+    );
 
     let o = adept(&["validate", "--input", input, "--as-of", "yesterday"], &[]);
     assert_eq!(o.status.code(), Some(2));
@@ -89,9 +123,18 @@ fn run_outputs_are_byte_identical_whatever_the_thread_count() {
             &env,
         );
         assert!(o.status.success(), "{}", text(&o.stderr));
-        assert!(text(&o.stdout).contains("candidates"), "{}", text(&o.stdout));
+        assert!(
+            text(&o.stdout).contains("candidates"),
+            "{}",
+            text(&o.stdout)
+        );
     }
-    for file in ["features.parquet", "scores.parquet", "clusters.parquet", "rejects.parquet"] {
+    for file in [
+        "features.parquet",
+        "scores.parquet",
+        "clusters.parquet",
+        "rejects.parquet",
+    ] {
         let x = std::fs::read(a.path().join(file)).unwrap();
         let y = std::fs::read(b.path().join(file)).unwrap();
         assert!(x == y, "{file} differs between 1 thread and the default");
@@ -103,25 +146,52 @@ fn run_outputs_are_byte_identical_whatever_the_thread_count() {
         .unwrap();
     let ranks = scores.column("rank").unwrap().u32().unwrap().clone();
     let ids = scores.column("user_id").unwrap().str().unwrap().clone();
-    let best = (0..scores.height()).find(|&i| ranks.get(i) == Some(1)).unwrap();
+    let best = (0..scores.height())
+        .find(|&i| ranks.get(i) == Some(1))
+        .unwrap();
     let user = ids.get(best).unwrap();
-    let o = adept(&["explain", user, "--from", a.path().to_str().unwrap()], &[]);
+    let o = adept(
+        &["explain", user, "--from", a.path().to_str().unwrap()],
+        &[],
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    for expected in ["rank        1", "candidate", "contribution", "rarity_depth", "expertise_rank"] {
+    for expected in [
+        "rank        1",
+        "candidate",
+        "contribution",
+        "rarity_depth",
+        "expertise_rank",
+    ] {
         assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
     }
-    let o = adept(&["explain", "nobody", "--from", a.path().to_str().unwrap()], &[]);
+    let o = adept(
+        &["explain", "nobody", "--from", a.path().to_str().unwrap()],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(3));
 
     // evaluate --format json is machine-readable.
     let truth = input.path().join("truth.csv");
     let o = adept(
-        &["evaluate", "--scores", a.path().to_str().unwrap(), "--truth", truth.to_str().unwrap(), "--format", "json"],
+        &[
+            "evaluate",
+            "--scores",
+            a.path().to_str().unwrap(),
+            "--truth",
+            truth.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["results"].as_array().unwrap().len(), 3);
-    assert!(json["results"][0]["metrics"]["precision_at_k"].as_f64().unwrap() > 0.0);
+    assert!(
+        json["results"][0]["metrics"]["precision_at_k"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
 }

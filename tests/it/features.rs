@@ -13,8 +13,12 @@ pub fn features_of(tables: &[(&str, String)], params: FeatureParams) -> FeatureT
         write(dir.path(), &format!("{name}.csv"), text);
     }
     let config = Config::from_toml("[ingest]\nmax_reject_rate = 1.0").unwrap();
-    let ingested =
-        adept::ingest::ingest(&adept::ingest::IngestOptions::new(dir.path(), as_of(), config)).unwrap();
+    let ingested = adept::ingest::ingest(&adept::ingest::IngestOptions::new(
+        dir.path(),
+        as_of(),
+        config,
+    ))
+    .unwrap();
     compute_features(&ingested, &params).unwrap()
 }
 
@@ -51,14 +55,17 @@ fn depth_counts_known_features_and_weights_rare_ones() {
         rare_share: 0.25,
         ..FeatureParams::default()
     };
-    let t = features_of(&[("events", {
-        let mut e = HEADER.to_string();
-        for user in ["a", "b", "c", "d"] {
-            e += &event(user, 1, "common", "menu", 2);
-        }
-        e += &event("a", 2, "rare", "menu", 2);
-        e
-    })], lenient);
+    let t = features_of(
+        &[("events", {
+            let mut e = HEADER.to_string();
+            for user in ["a", "b", "c", "d"] {
+                e += &event(user, 1, "common", "menu", 2);
+            }
+            e += &event("a", 2, "rare", "menu", 2);
+            e
+        })],
+        lenient,
+    );
     assert_eq!(get(&t, "a", Feature::AdvancedFeatures), 1.0);
     assert_eq!(get(&t, "a", Feature::AdvancedShare), 0.5);
 }
@@ -76,7 +83,10 @@ fn catalog_levels_areas_and_shortcuts_are_used_when_present() {
         app,chart,analysis,intermediate,true\n\
         app,copy,editing,basic,false\n"
         .to_string();
-    let t = features_of(&[("events", events), ("catalog", catalog)], FeatureParams::default());
+    let t = features_of(
+        &[("events", events), ("catalog", catalog)],
+        FeatureParams::default(),
+    );
     assert_eq!(get(&t, "a", Feature::AdvancedFeatures), 1.0);
     assert_eq!(get(&t, "a", Feature::AreaBreadth), 1.0);
     assert_eq!(get(&t, "b", Feature::AreaBreadth), 0.5);
@@ -116,11 +126,18 @@ fn consistency_is_fair_to_part_timers_and_needs_enough_days() {
         events += &event("p", *day, "x", "menu", 5);
     }
     events += &event("rare", 30, "x", "menu", 5);
-    let people = "user_id,fte,hire_date\nf,1.0,2020-01-01\np,0.5,2020-01-01\nrare,1,2020-01-01\n".to_string();
-    let t = features_of(&[("events", events), ("people", people)], FeatureParams::default());
+    let people = "user_id,fte,hire_date\nf,1.0,2020-01-01\np,0.5,2020-01-01\nrare,1,2020-01-01\n"
+        .to_string();
+    let t = features_of(
+        &[("events", events), ("people", people)],
+        FeatureParams::default(),
+    );
     assert_eq!(get(&t, "f", Feature::ActiveDays), 10.0);
     assert_eq!(get(&t, "p", Feature::ActiveDays), 5.0);
-    let (f, p) = (get(&t, "f", Feature::ActiveDayRate), get(&t, "p", Feature::ActiveDayRate));
+    let (f, p) = (
+        get(&t, "f", Feature::ActiveDayRate),
+        get(&t, "p", Feature::ActiveDayRate),
+    );
     assert!((f - p).abs() < 0.1 * f, "full-timer {f} vs part-timer {p}");
     // Ten recent days out of ~64 working days in the window, recent ones weighted more.
     assert!(f > 10.0 / 64.0 && f < 0.5, "{f}");
@@ -144,7 +161,10 @@ fn help_features_count_people_departments_and_forum_answers() {
         a,h,2026-10-06T09:00:00Z\n\
         h,a,2026-06-01T09:00:00Z\n"
         .to_string();
-    let t = features_of(&[("events", events), ("people", people), ("help", help)], FeatureParams::default());
+    let t = features_of(
+        &[("events", events), ("people", people), ("help", help)],
+        FeatureParams::default(),
+    );
     // The June help is outside the 90-day window.
     assert_eq!(get(&t, "h", Feature::HelpsGiven), 5.0);
     assert_eq!(get(&t, "h", Feature::PeopleHelped), 3.0);
@@ -168,7 +188,14 @@ fn training_takes_the_latest_score_and_improvement_per_course() {
         a,crm,2026-06-10,15,20,final\n"
         .to_string();
     let feedback = "user_id,timestamp,kind\na,2026-10-01T00:00:00Z,idea\na,2026-10-02T00:00:00Z,bug\na,2025-01-01T00:00:00Z,idea\n".to_string();
-    let t = features_of(&[("events", events), ("training", training), ("feedback", feedback)], FeatureParams::default());
+    let t = features_of(
+        &[
+            ("events", events),
+            ("training", training),
+            ("feedback", feedback),
+        ],
+        FeatureParams::default(),
+    );
     // The latest assessment is the excel follow-up on 10 August: 80%.
     assert_eq!(get(&t, "a", Feature::LatestScore), 80.0);
     // excel: 80 - 40 = 40 (follow-up wins over final); crm: 75 - 50 = 25. Mean 32.5.
@@ -184,7 +211,10 @@ fn the_window_ends_with_the_as_of_date_and_users_without_events_are_listed() {
     events += "a,2026-07-01T10:00:00Z,old,app,menu,5\n";
     events += &event("a", 30, "new", "menu", 2);
     let people = "user_id\na\nnobody\n".to_string();
-    let t = features_of(&[("events", events), ("people", people)], FeatureParams::default());
+    let t = features_of(
+        &[("events", events), ("people", people)],
+        FeatureParams::default(),
+    );
     assert_eq!(get(&t, "a", Feature::TotalUses), 2.0);
     let nobody = t.user("nobody").unwrap();
     assert_eq!(nobody.status, UserStatus::InsufficientData);

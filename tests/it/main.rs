@@ -1,10 +1,10 @@
 //! adept's integration tests: one binary, one module per area.
 
+mod browser;
+mod cli;
+mod features;
 mod fixtures;
 mod generate;
 mod ingest;
-mod features;
-mod scoring;
-mod cli;
-mod browser;
 mod outputs;
+mod scoring;

@@ -47,7 +47,9 @@ fn all_text(out: &Path) -> Vec<String> {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if name.ends_with(".parquet") {
-            let frame = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
+            let frame = ParquetReader::new(std::fs::File::open(&path).unwrap())
+                .finish()
+                .unwrap();
             for column in frame.columns() {
                 if column.dtype() == &DataType::String {
                     text.extend(column.str().unwrap().iter().flatten().map(str::to_string));
@@ -67,7 +69,8 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
     let o = adept_run(input.path(), out.path(), None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap())
+            .unwrap();
     for table in manifest["ingest"]["tables"].as_array().unwrap() {
         let name = table["table"].as_str().unwrap();
         let lines = std::fs::read_to_string(input.path().join(format!("{name}.csv")))
@@ -89,9 +92,17 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
         let path = Path::new(file["path"].as_str().unwrap());
         let bytes = std::fs::read(path).unwrap();
         assert_eq!(file["bytes"].as_u64().unwrap(), bytes.len() as u64);
-        assert_eq!(file["sha256"].as_str().unwrap(), adept::outputs::sha256_hex(&bytes));
+        assert_eq!(
+            file["sha256"].as_str().unwrap(),
+            adept::outputs::sha256_hex(&bytes)
+        );
     }
-    let outputs: BTreeSet<&str> = manifest["outputs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let outputs: BTreeSet<&str> = manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     for name in [
         "features.parquet",
         "scores.parquet",
@@ -106,7 +117,11 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
     }
     assert_eq!(manifest["as_of"], "2026-10-31");
     assert_eq!(manifest["pseudonymised"], true);
-    assert!(manifest["config"]["scoring"]["weights"]["depth"].as_f64().is_some());
+    assert!(
+        manifest["config"]["scoring"]["weights"]["depth"]
+            .as_f64()
+            .is_some()
+    );
 }
 
 #[test]
@@ -117,25 +132,40 @@ fn no_raw_user_id_appears_in_any_output_unless_raw_ids_are_enabled() {
     write(
         input.path(),
         "feedback.csv",
-        format!("user_id,timestamp,kind\n{},not a date,idea\n{},2026-10-01T00:00:00Z\n", raw_ids[0], raw_ids[1]),
+        format!(
+            "user_id,timestamp,kind\n{},not a date,idea\n{},2026-10-01T00:00:00Z\n",
+            raw_ids[0], raw_ids[1]
+        ),
     );
     std::fs::remove_file(input.path().join("feedback.parquet")).unwrap();
     let out = tempdir().unwrap();
-    let o = adept_run(input.path(), out.path(), Some("[ingest]\nmax_reject_rate = 1.0\n"));
+    let o = adept_run(
+        input.path(),
+        out.path(),
+        Some("[ingest]\nmax_reject_rate = 1.0\n"),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = all_text(out.path());
     for id in &raw_ids {
-        assert!(!text.iter().any(|t| t.contains(id.as_str())), "{id} appears in the outputs");
+        assert!(
+            !text.iter().any(|t| t.contains(id.as_str())),
+            "{id} appears in the outputs"
+        );
     }
     // The ledger still says what was wrong, with the pseudonym.
-    let ledger = ParquetReader::new(std::fs::File::open(out.path().join("rejects.parquet")).unwrap())
-        .finish()
-        .unwrap();
+    let ledger =
+        ParquetReader::new(std::fs::File::open(out.path().join("rejects.parquet")).unwrap())
+            .finish()
+            .unwrap();
     assert_eq!(ledger.height(), 2);
 
     // The switch for analysts keeps raw ids: the check above would have caught them.
     let raw_out = tempdir().unwrap();
-    let o = adept_run(input.path(), raw_out.path(), Some("[ingest]\nmax_reject_rate = 1.0\n[privacy]\nraw_ids = true\n"));
+    let o = adept_run(
+        input.path(),
+        raw_out.path(),
+        Some("[ingest]\nmax_reject_rate = 1.0\n[privacy]\nraw_ids = true\n"),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = all_text(raw_out.path());
     assert!(text.iter().any(|t| t.contains(raw_ids[0].as_str())));
@@ -168,16 +198,27 @@ fn departments_smaller_than_the_minimum_group_are_not_shown_alone() {
     let o = adept_run(dir.path(), out.path(), None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
-    assert!(!html.contains("Tiny"), "a department of 3 appears in the report");
+    assert!(
+        !html.contains("Tiny"),
+        "a department of 3 appears in the report"
+    );
     assert!(html.contains(">Big<"));
     // The pool of one small department (3 people) is itself too small to show.
     assert!(!html.contains("smaller departments"));
 
     // With a minimum of 3, Tiny is shown.
     let out3 = tempdir().unwrap();
-    let o = adept_run(dir.path(), out3.path(), Some("[privacy]\nmin_group_size = 3\n"));
+    let o = adept_run(
+        dir.path(),
+        out3.path(),
+        Some("[privacy]\nmin_group_size = 3\n"),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(std::fs::read_to_string(out3.path().join("report.html")).unwrap().contains(">Tiny<"));
+    assert!(
+        std::fs::read_to_string(out3.path().join("report.html"))
+            .unwrap()
+            .contains(">Tiny<")
+    );
 }
 
 #[test]
@@ -194,7 +235,10 @@ fn report_from_outputs_renders_the_same_page() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read(out.path().join("report.html")).unwrap(), first);
+    assert_eq!(
+        std::fs::read(out.path().join("report.html")).unwrap(),
+        first
+    );
 }
 
 #[test]
@@ -225,12 +269,20 @@ fn a_run_killed_while_writing_leaves_no_half_written_file_visible() {
             }
             if name.ends_with(".parquet") {
                 let read = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish();
-                assert!(read.is_ok(), "{name} is not a complete Parquet file after a kill at {delay_ms} ms");
+                assert!(
+                    read.is_ok(),
+                    "{name} is not a complete Parquet file after a kill at {delay_ms} ms"
+                );
             } else if name == "manifest.json" {
                 let text = std::fs::read_to_string(&path).unwrap();
                 assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
             } else if name == "report.html" {
-                assert!(std::fs::read_to_string(&path).unwrap().trim_end().ends_with("</html>"));
+                assert!(
+                    std::fs::read_to_string(&path)
+                        .unwrap()
+                        .trim_end()
+                        .ends_with("</html>")
+                );
             }
         }
         // The manifest, written last, means every other output is there.

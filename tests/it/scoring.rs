@@ -52,18 +52,27 @@ fn ingest_org(dir: &Path) -> Ingested {
 }
 
 fn scored(dir: &Path) -> (FeatureTable, ScoreTable, adept::cluster::Clustering) {
-    let (features, scores, clustering, _) = analyse(&ingest_org(dir), &Config::default()).unwrap();
-    (features, scores, clustering)
+    let analysis = analyse(&ingest_org(dir), &Config::default()).unwrap();
+    (analysis.features, analysis.scores, analysis.clustering)
 }
 
 #[test]
 fn contributions_add_up_to_the_score_and_ranks_and_tiers_are_consistent() {
     let (_, scores, _) = scored(org().dir.path());
-    let scored: Vec<_> = scores.users.iter().filter(|u| u.status == UserStatus::Scored).collect();
+    let scored: Vec<_> = scores
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Scored)
+        .collect();
     assert!(scored.len() > 300);
     for u in &scored {
         let sum: f64 = u.contributions.iter().sum();
-        assert!((sum - u.score).abs() < 1e-9, "{}: {sum} vs {}", u.user_id, u.score);
+        assert!(
+            (sum - u.score).abs() < 1e-9,
+            "{}: {sum} vs {}",
+            u.user_id,
+            u.score
+        );
         assert!(u.score > 0.0 && u.score < 100.0);
         assert!(!u.explanation.is_empty());
     }
@@ -76,13 +85,21 @@ fn contributions_add_up_to_the_score_and_ranks_and_tiers_are_consistent() {
     let mut by_rank = scored.clone();
     by_rank.sort_by_key(|u| u.rank);
     assert!(by_rank.windows(2).all(|w| w[0].score >= w[1].score));
-    for u in scores.users.iter().filter(|u| u.status != UserStatus::Scored) {
+    for u in scores
+        .users
+        .iter()
+        .filter(|u| u.status != UserStatus::Scored)
+    {
         assert_eq!(u.tier, Tier::InsufficientData);
         assert!(u.rank.is_none() && u.score.is_nan());
     }
 }
 
-fn tier_share(scores: &ScoreTable, truth: &BTreeMap<String, String>, persona: &str) -> (usize, f64) {
+fn tier_share(
+    scores: &ScoreTable,
+    truth: &BTreeMap<String, String>,
+    persona: &str,
+) -> (usize, f64) {
     let members: Vec<_> = scores
         .users
         .iter()
@@ -101,16 +118,24 @@ fn busy_is_not_expert_and_part_timers_and_new_hires_keep_their_place() {
     assert_eq!(busy_top, 0.0, "busy-but-shallow users reached the top tier");
     // Busy users do not even reach the second tier.
     assert!(scores.users.iter().all(|u| {
-        org.truth[&u.user_id] != "busy_shallow" || u.tier == Tier::Other || u.tier == Tier::InsufficientData
+        org.truth[&u.user_id] != "busy_shallow"
+            || u.tier == Tier::Other
+            || u.tier == Tier::InsufficientData
     }));
     let (power, power_top) = tier_share(&scores, &org.truth, "power_user");
     let (part_time, part_time_top) = tier_share(&scores, &org.truth, "part_time_expert");
     let (new_hires, new_hire_top) = tier_share(&scores, &org.truth, "new_hire_fast_ramp");
     assert!(power > 10 && part_time > 3 && new_hires > 3);
     // Part-timers are in the top tier as often as full-time power users.
-    assert!(part_time_top >= power_top - 0.15, "part-time {part_time_top} vs power {power_top}");
+    assert!(
+        part_time_top >= power_top - 0.15,
+        "part-time {part_time_top} vs power {power_top}"
+    );
     // Most fast-ramping new hires are in it, although they were there for only part of the window.
-    assert!(new_hire_top >= 0.5, "new hires in the top tier: {new_hire_top}");
+    assert!(
+        new_hire_top >= 0.5,
+        "new hires in the top tier: {new_hire_top}"
+    );
     // And nobody planted as casual or dormant is.
     for persona in ["casual", "dormant"] {
         assert_eq!(tier_share(&scores, &org.truth, persona).1, 0.0, "{persona}");
@@ -121,13 +146,26 @@ fn busy_is_not_expert_and_part_timers_and_new_hires_keep_their_place() {
 fn scores_ranks_and_personas_do_not_depend_on_thread_count_or_row_order() {
     let org = org();
     let reference = scored(org.dir.path());
-    let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let one_thread = single.install(|| scored(org.dir.path()));
     // Debug text compares floats exactly and NaN equal to NaN.
-    let same = |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
-    assert!(same(&reference.0, &one_thread.0), "features differ with one thread");
-    assert!(same(&reference.1, &one_thread.1), "scores differ with one thread");
-    assert!(same(&reference.2, &one_thread.2), "clusters differ with one thread");
+    let same =
+        |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
+    assert!(
+        same(&reference.0, &one_thread.0),
+        "features differ with one thread"
+    );
+    assert!(
+        same(&reference.1, &one_thread.1),
+        "scores differ with one thread"
+    );
+    assert!(
+        same(&reference.2, &one_thread.2),
+        "clusters differ with one thread"
+    );
 
     // The same rows in reverse order, events split over two files.
     let shuffled = tempfile::tempdir().unwrap();
@@ -137,20 +175,39 @@ fn scores_ranks_and_personas_do_not_depend_on_thread_count_or_row_order() {
         if !name.ends_with(".parquet") {
             continue;
         }
-        let frame = ParquetReader::new(std::fs::File::open(&path).unwrap()).finish().unwrap();
+        let frame = ParquetReader::new(std::fs::File::open(&path).unwrap())
+            .finish()
+            .unwrap();
         let mut reversed = frame.reverse();
         if name == "events.parquet" {
             let half = reversed.height() / 2;
-            write_parquet(shuffled.path(), "events/b.parquet", &mut reversed.slice(0, half));
-            write_parquet(shuffled.path(), "events/a.parquet", &mut reversed.slice(half as i64, usize::MAX));
+            write_parquet(
+                shuffled.path(),
+                "events/b.parquet",
+                &mut reversed.slice(0, half),
+            );
+            write_parquet(
+                shuffled.path(),
+                "events/a.parquet",
+                &mut reversed.slice(half as i64, usize::MAX),
+            );
         } else {
             write_parquet(shuffled.path(), &name, &mut reversed);
         }
     }
     let reordered = scored(shuffled.path());
-    assert!(same(&reference.0, &reordered.0), "features differ with row order");
-    assert!(same(&reference.1, &reordered.1), "scores differ with row order");
-    assert!(same(&reference.2, &reordered.2), "clusters differ with row order");
+    assert!(
+        same(&reference.0, &reordered.0),
+        "features differ with row order"
+    );
+    assert!(
+        same(&reference.1, &reordered.1),
+        "scores differ with row order"
+    );
+    assert!(
+        same(&reference.2, &reordered.2),
+        "clusters differ with row order"
+    );
 }
 
 #[test]
@@ -170,14 +227,24 @@ fn adept_ranks_planted_power_users_far_better_than_volume_or_the_habitual_rule()
     // The outputs hold pseudonyms: the labels are mapped with the run's key.
     let (ids, _) = adept::pipeline::pseudonymizer(&config, out.path()).unwrap();
     let evaluation =
-        adept::evaluate::evaluate(out.path(), &org.dir.path().join("truth.csv"), None, &ids).unwrap();
+        adept::evaluate::evaluate(out.path(), &org.dir.path().join("truth.csv"), None, &ids)
+            .unwrap();
     let adept = evaluation.get(Method::Adept);
     let volume = evaluation.get(Method::Volume);
     let habitual = evaluation.get(Method::HabitualRule);
     assert!(adept.precision_at_k >= 0.8, "{evaluation}");
-    assert!(adept.precision_at_k >= volume.precision_at_k + 0.25, "{evaluation}");
-    assert!(adept.precision_at_k >= habitual.precision_at_k + 0.25, "{evaluation}");
-    assert!(adept.roc_auc > volume.roc_auc && adept.roc_auc > habitual.roc_auc, "{evaluation}");
+    assert!(
+        adept.precision_at_k >= volume.precision_at_k + 0.25,
+        "{evaluation}"
+    );
+    assert!(
+        adept.precision_at_k >= habitual.precision_at_k + 0.25,
+        "{evaluation}"
+    );
+    assert!(
+        adept.roc_auc > volume.roc_auc && adept.roc_auc > habitual.roc_auc,
+        "{evaluation}"
+    );
 }
 
 #[test]
@@ -186,7 +253,10 @@ fn personas_are_named_from_their_profiles_and_cover_every_scored_user() {
     let (_, scores, clustering) = scored(org.dir.path());
     assert!(clustering.k >= 3);
     let total: usize = clustering.personas.iter().map(|p| p.size).sum();
-    assert_eq!(total, scores.users.iter().filter(|u| u.rank.is_some()).count());
+    assert_eq!(
+        total,
+        scores.users.iter().filter(|u| u.rank.is_some()).count()
+    );
     // The persona with the highest mean score holds most planted power users.
     let top = &clustering.personas[0];
     let power_in_top = scores
@@ -194,11 +264,23 @@ fn personas_are_named_from_their_profiles_and_cover_every_scored_user() {
         .iter()
         .filter(|u| org.truth[&u.user_id] == "power_user" && u.cluster == Some(top.id))
         .count();
-    let power = scores.users.iter().filter(|u| org.truth[&u.user_id] == "power_user").count();
-    assert!(power_in_top * 2 > power, "{power_in_top} of {power} power users in {:?}", top.name);
+    let power = scores
+        .users
+        .iter()
+        .filter(|u| org.truth[&u.user_id] == "power_user")
+        .count();
+    assert!(
+        power_in_top * 2 > power,
+        "{power_in_top} of {power} power users in {:?}",
+        top.name
+    );
     // Most busy-but-shallow users share a persona whose name says so.
     let mut busy_personas: BTreeMap<&str, usize> = BTreeMap::new();
-    for u in scores.users.iter().filter(|u| org.truth[&u.user_id] == "busy_shallow") {
+    for u in scores
+        .users
+        .iter()
+        .filter(|u| org.truth[&u.user_id] == "busy_shallow")
+    {
         *busy_personas.entry(u.persona.as_str()).or_default() += 1;
     }
     let (name, _) = busy_personas.iter().max_by_key(|(_, n)| **n).unwrap();
@@ -218,7 +300,12 @@ fn a_part_time_copy_of_an_expert_scores_like_the_expert() {
     for (i, day) in workdays.iter().enumerate() {
         for f in 0..40 {
             let trigger = if f % 3 == 0 { "menu" } else { "shortcut" };
-            let line = |user: &str| format!("{user},{day}T10:{:02}:00Z,feature{f},app,{trigger},2\n", f % 60);
+            let line = |user: &str| {
+                format!(
+                    "{user},{day}T10:{:02}:00Z,feature{f},app,{trigger},2\n",
+                    f % 60
+                )
+            };
             events += &line("full");
             if i % 2 == 0 {
                 events += &line("part");
@@ -227,7 +314,10 @@ fn a_part_time_copy_of_an_expert_scores_like_the_expert() {
         for c in 0..30 {
             if (i + c) % 3 == 0 {
                 events += &format!("casual{c},{day}T11:00:00Z,feature{},app,menu,3\n", c % 5);
-                events += &format!("casual{c},{day}T11:05:00Z,feature{},app,menu,3\n", (c + 1) % 5);
+                events += &format!(
+                    "casual{c},{day}T11:05:00Z,feature{},app,menu,3\n",
+                    (c + 1) % 5
+                );
             }
         }
     }
@@ -240,9 +330,16 @@ fn a_part_time_copy_of_an_expert_scores_like_the_expert() {
     let (_, scores, _) = scored(dir.path());
     let full = scores.user("full").unwrap();
     let part = scores.user("part").unwrap();
-    assert!((full.score - part.score).abs() < 5.0, "full {} vs part {}", full.score, part.score);
     assert!(
-        (full.signals[Signal::Consistency as usize] - part.signals[Signal::Consistency as usize]).abs() < 0.05
+        (full.score - part.score).abs() < 5.0,
+        "full {} vs part {}",
+        full.score,
+        part.score
+    );
+    assert!(
+        (full.signals[Signal::Consistency as usize] - part.signals[Signal::Consistency as usize])
+            .abs()
+            < 0.05
     );
     assert_eq!(full.tier, Tier::Candidate);
     assert_eq!(part.tier, Tier::Candidate);
