@@ -46,11 +46,24 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Directory holding the tables (events.csv, events.parquet, events/, ...).
+    #[arg(long, value_name = "DIR", required_unless_present = "show_config")]
+    pub input: Option<PathBuf>,
+    /// Directory for the outputs of this one run (default `adept-out`, unless an output root is set).
+    #[arg(long, value_name = "DIR", conflicts_with = "root")]
+    pub out: Option<PathBuf>,
+    /// Output root for scheduled runs: writes ROOT/runs/<as-of>/ and moves ROOT/latest on success,
+    /// under a lock. Overrides `[output] root`.
     #[arg(long, value_name = "DIR")]
-    pub input: PathBuf,
-    /// Directory for the outputs.
-    #[arg(long, value_name = "DIR", default_value = "adept-out")]
-    pub out: PathBuf,
+    pub root: Option<PathBuf>,
+    /// Print the resolved configuration (file + flags + defaults) as TOML and exit.
+    #[arg(long)]
+    pub show_config: bool,
+    /// Print nothing on success (errors still go to stderr).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How the run reports what it did: text for people, json (one object) for schedulers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// TOML configuration file (mappings, window, weights, clustering).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -74,6 +87,12 @@ pub struct ReportArgs {
     /// Output directory of `adept run`.
     #[arg(long, value_name = "DIR", default_value = "adept-out")]
     pub from: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -246,43 +265,84 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     let RunArgs {
         input,
         out,
+        root,
+        show_config,
+        quiet,
+        log_format,
         config,
         as_of,
     } = args;
-    let config = load_config(config.as_deref())?;
-    let as_of = resolve_as_of(as_of, &config);
-    let outcome = pipeline::run(&RunOptions {
-        input,
-        out: out.clone(),
-        as_of,
-        config,
-    })?;
+    let mut config = load_config(config.as_deref())?;
+    // Flags override the file.
+    if let Some(date) = as_of {
+        config.as_of = Some(date);
+    }
+    if root.is_some() {
+        config.output.root = root;
+    }
+    if show_config {
+        let text = toml::to_string_pretty(&config).map_err(|e| Error::Internal(e.to_string()))?;
+        return say(&text);
+    }
+    let input = input.ok_or_else(|| Error::Config("--input is required".into()))?;
+    let as_of = resolve_as_of(None, &config);
+    let outcome = match (&out, &config.output.root) {
+        (None, Some(root)) => pipeline::run_in_root(root, &input, as_of, &config)?,
+        _ => pipeline::run(&RunOptions {
+            input,
+            out: out.unwrap_or_else(|| PathBuf::from("adept-out")),
+            as_of,
+            config,
+            history: None,
+        })?,
+    };
     announce_key(outcome.key_source.as_ref())?;
+    if quiet {
+        return Ok(());
+    }
     let candidates = outcome
         .scores
         .users
         .iter()
         .filter(|u| u.tier == crate::score::Tier::Candidate)
         .count();
-    let timings: Vec<String> = outcome
-        .timings
+    let scored = outcome
+        .scores
+        .users
         .iter()
-        .map(|(stage, s)| format!("{stage} {s:.2}s"))
-        .collect();
-    say(&format!(
-        "as of {as_of}\n{}{} users, {} scored, {candidates} candidates, {} personas\n{}\ntimings: {}\n",
-        outcome.ingested.summary,
-        outcome.features.users.len(),
-        outcome
-            .scores
-            .users
-            .iter()
-            .filter(|u| u.rank.is_some())
-            .count(),
-        outcome.clustering.k,
-        pipeline::describe_outputs(&out, &outcome.written),
-        timings.join(", ")
-    ))
+        .filter(|u| u.rank.is_some())
+        .count();
+    match log_format {
+        LogFormat::Json => {
+            let summary = serde_json::json!({
+                "status": "ok",
+                "as_of": as_of.to_string(),
+                "out": outcome.out.display().to_string(),
+                "users": outcome.features.users.len(),
+                "scored": scored,
+                "candidates": candidates,
+                "personas": outcome.clustering.k,
+                "ingest": outcome.ingested.summary,
+                "timings": outcome.timings.iter().map(|(s, t)| (s.to_string(), *t)).collect::<Vec<_>>(),
+            });
+            say(&format!("{summary}\n"))
+        }
+        LogFormat::Text => {
+            let timings: Vec<String> = outcome
+                .timings
+                .iter()
+                .map(|(stage, s)| format!("{stage} {s:.2}s"))
+                .collect();
+            say(&format!(
+                "as of {as_of}\n{}{} users, {scored} scored, {candidates} candidates, {} personas\n{}\ntimings: {}\n",
+                outcome.ingested.summary,
+                outcome.features.users.len(),
+                outcome.clustering.k,
+                pipeline::describe_outputs(&outcome.out, &outcome.written),
+                timings.join(", ")
+            ))
+        }
+    }
 }
 
 /// Says where a newly created pseudonym key is, once: pseudonyms depend on it.

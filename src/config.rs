@@ -46,6 +46,16 @@ pub struct Config {
     pub clustering: ClusterParams,
     #[serde(default)]
     pub privacy: PrivacySettings,
+    #[serde(default)]
+    pub output: OutputSettings,
+}
+
+/// Where scheduled runs go.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSettings {
+    /// Output root: runs land in `ROOT/runs/<as-of>/`, with `ROOT/latest` and a lock.
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +233,7 @@ mod tests {
         assert_eq!(config.scoring, defaults.scoring);
         assert_eq!(config.clustering, defaults.clustering);
         assert_eq!(config.privacy, defaults.privacy);
+        assert_eq!(config.output.root, Some(PathBuf::from("/var/lib/adept")));
     }
 
     #[test]

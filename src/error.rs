@@ -17,6 +17,8 @@ pub enum ErrorClass {
     Data,
     /// An output could not be written.
     Output,
+    /// Another run holds the output root's lock.
+    Lock,
     /// Something that should not happen: probably a bug in adept.
     Internal,
 }
@@ -28,6 +30,7 @@ impl ErrorClass {
             ErrorClass::Usage => 2,
             ErrorClass::Data => 3,
             ErrorClass::Output => 4,
+            ErrorClass::Lock => 5,
             ErrorClass::Internal => 70,
         }
     }
@@ -79,6 +82,11 @@ pub enum Error {
     #[error("Cannot write `{path}`: {message}")]
     Output { path: PathBuf, message: String },
 
+    #[error(
+        "Another adept run is writing to this output root (lock `{path}`, held by {holder}); not starting a second one"
+    )]
+    LockHeld { path: PathBuf, holder: String },
+
     #[error("Internal error (probably a bug in adept, please report it): {0}")]
     Internal(String),
 
@@ -96,6 +104,7 @@ impl Error {
             | Error::ColumnType { .. }
             | Error::RejectRate { .. } => ErrorClass::Data,
             Error::Output { .. } => ErrorClass::Output,
+            Error::LockHeld { .. } => ErrorClass::Lock,
             Error::Internal(_) | Error::Polars(_) => ErrorClass::Internal,
         }
     }

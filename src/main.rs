@@ -6,7 +6,14 @@ use adept::ErrorClass;
 
 fn main() -> ExitCode {
     // A panic is a bug: report it as an internal error with its own exit status, never as a crash.
-    match std::panic::catch_unwind(|| adept::cli::run(std::env::args_os())) {
+    match std::panic::catch_unwind(|| {
+        // Test seam (debug builds only): lets the tests see how a bug is reported.
+        #[cfg(debug_assertions)]
+        if std::env::var_os("ADEPT_DEBUG_PANIC").is_some() {
+            panic!("ADEPT_DEBUG_PANIC is set");
+        }
+        adept::cli::run(std::env::args_os())
+    }) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(err)) => {
             eprintln!("error: {err}");

@@ -7,14 +7,16 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 
+use crate::atomic;
 use crate::cluster::{self, Clustering};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::features::{self, FeatureTable};
 use crate::ingest::{self, IngestOptions, Ingested};
 use crate::outputs::{self, Manifest};
 use crate::privacy::{KeySource, Pseudonymizer, resolve_key};
 use crate::report;
+use crate::runs::{HISTORY_FILE, RootLock, RunLayout, history_frame, publish};
 use crate::score::{self, ScoreTable, Tier};
 
 /// What `adept run` needs.
@@ -24,6 +26,8 @@ pub struct RunOptions {
     pub out: PathBuf,
     pub as_of: NaiveDate,
     pub config: Config,
+    /// Earlier runs to compare with (`history.parquet`), when running under an output root.
+    pub history: Option<RunLayout>,
 }
 
 /// Everything a run produced, for callers that want more than the files.
@@ -38,6 +42,8 @@ pub struct RunOutcome {
     pub written: Vec<PathBuf>,
     /// Where the pseudonym key came from (None with raw ids).
     pub key_source: Option<KeySource>,
+    /// The directory the outputs are in.
+    pub out: PathBuf,
 }
 
 /// What the analysis stages produce from an ingested input.
@@ -132,6 +138,12 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         &config.privacy,
         &pseudonyms,
     )?);
+    if let Some(layout) = &options.history {
+        let mut history = history_frame(layout, &options.out, options.as_of)?;
+        let path = options.out.join(HISTORY_FILE);
+        atomic::write_parquet(&mut history, &path)?;
+        written.push(path);
+    }
     timings.push(("write tables", clock.elapsed().as_secs_f64()));
 
     let clock = Instant::now();
@@ -172,7 +184,74 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         timings,
         written,
         key_source,
+        out: options.out.clone(),
     })
+}
+
+/// A scheduled run under an output root: takes the root's lock (failing at once if another run
+/// holds it), writes into a staging directory, and publishes it as `runs/<as-of>` with `latest`
+/// moved only once everything is written. On failure the staging directory is removed and the
+/// previous runs and `latest` are untouched.
+pub fn run_in_root(
+    root: &Path,
+    input: &Path,
+    as_of: NaiveDate,
+    config: &Config,
+) -> Result<RunOutcome> {
+    let _lock = RootLock::acquire(root)?;
+    let layout = RunLayout::new(root);
+    layout.clean_stale_staging()?;
+    let staging = layout.staging_dir(as_of)?;
+    let result = run(&RunOptions {
+        input: input.to_path_buf(),
+        out: staging.clone(),
+        as_of,
+        config: config.clone(),
+        history: Some(layout.clone()),
+    });
+    match result {
+        Ok(mut outcome) => {
+            let target = publish(&layout, &staging, as_of)?;
+            outcome.written = outcome
+                .written
+                .iter()
+                .filter_map(|p| p.file_name().map(|n| target.join(n)))
+                .collect();
+            outcome.out = target;
+            Ok(outcome)
+        }
+        Err(err) => {
+            // Keep what the failed run wrote (the rejects ledger, say) for inspection, apart
+            // from the runs: ROOT/failed/<as-of>/.
+            let failed = layout.failed_dir(as_of);
+            let _ = std::fs::remove_dir_all(&failed);
+            let kept = failed
+                .parent()
+                .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+                && std::fs::rename(&staging, &failed).is_ok();
+            if !kept {
+                let _ = std::fs::remove_dir_all(&staging);
+            }
+            Err(match err {
+                Error::RejectRate {
+                    table,
+                    rejected,
+                    read,
+                    rate,
+                    limit,
+                    ..
+                } if kept => Error::RejectRate {
+                    table,
+                    rejected,
+                    read,
+                    rate,
+                    limit,
+                    ledger: format!(" `{}`", failed.join(outputs::REJECTS_FILE).display()),
+                },
+                other => other,
+            })
+        }
+    }
 }
 
 /// The directory a run's outputs are in, for messages.

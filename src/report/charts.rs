@@ -109,6 +109,50 @@ pub fn grouped(title: &str, categories: &[String], series: &[(String, Vec<f64>)]
     finish(svg)
 }
 
+/// One line per series over the x labels (dates), values from 0 to `max`.
+pub fn lines(title: &str, x_labels: &[String], series: &[(String, Vec<f64>)], max: f64) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 260)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let n = x_labels.len().max(2);
+        let max = if max > 0.0 { max } else { 1.0 };
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(10)
+            .margin_right(40)
+            .x_label_area_size(28)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0..n - 1, 0f64..max);
+        let Ok(mut chart) = chart else {
+            return String::new();
+        };
+        let label_of = |x: &usize| x_labels.get(*x).cloned().unwrap_or_default();
+        let _ = chart
+            .configure_mesh()
+            .x_labels(n)
+            .x_label_formatter(&label_of)
+            .draw();
+        for (s, (_, values)) in series.iter().enumerate() {
+            let color = PALETTE[s % PALETTE.len()];
+            let points: Vec<(usize, f64)> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| (i, *v))
+                .collect();
+            let _ = chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)));
+            let _ = chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 3, color.filled())),
+            );
+        }
+        let _ = root.present();
+    }
+    finish(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use crate::ingest::IngestSummary;
 use crate::outputs::{
     AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, Manifest, SCORES_FILE,
 };
+use crate::runs::HISTORY_FILE;
 
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -61,6 +62,67 @@ pub struct ReportData {
     pub median_shortcut_share: f64,
     pub share_helping: f64,
     pub min_group_size: usize,
+    /// Movement across runs, when the run had earlier runs to compare with.
+    pub history: Option<History>,
+}
+
+/// From `history.parquet`.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Dates of the runs compared, oldest first.
+    pub dates: Vec<String>,
+    /// figure -> value per date
+    pub headline: BTreeMap<String, Vec<f64>>,
+    /// (kind, user, score, change)
+    pub people: Vec<(String, String, f64, Option<f64>)>,
+}
+
+fn load_history(out: &Path) -> Result<Option<History>> {
+    let path = out.join(HISTORY_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let h = read(out, HISTORY_FILE)?;
+    let (kinds, dates, figures, users) = (
+        strings(&h, "kind")?,
+        strings(&h, "as_of")?,
+        strings(&h, "figure")?,
+        strings(&h, "user_id")?,
+    );
+    let (values, changes) = (floats(&h, "value")?, floats(&h, "change")?);
+    let mut history = History::default();
+    for i in 0..h.height() {
+        let date = dates[i].clone().unwrap_or_default();
+        if !history.dates.contains(&date) && kinds[i].as_deref() == Some("headline") {
+            history.dates.push(date.clone());
+        }
+    }
+    history.dates.sort();
+    for i in 0..h.height() {
+        let kind = kinds[i].clone().unwrap_or_default();
+        if kind == "headline" {
+            let figure = figures[i].clone().unwrap_or_default();
+            let position = history
+                .dates
+                .iter()
+                .position(|d| Some(d) == dates[i].as_ref());
+            let row = history
+                .headline
+                .entry(figure)
+                .or_insert_with(|| vec![f64::NAN; history.dates.len()]);
+            if let Some(p) = position {
+                row[p] = values[i].unwrap_or(f64::NAN);
+            }
+        } else {
+            history.people.push((
+                kind,
+                users[i].clone().unwrap_or_default(),
+                values[i].unwrap_or(f64::NAN),
+                changes[i],
+            ));
+        }
+    }
+    Ok(Some(history))
 }
 
 fn read(out: &Path, name: &str) -> Result<DataFrame> {
@@ -296,6 +358,7 @@ impl ReportData {
             median_shortcut_share: first_f64(&overall, "median_shortcut_share")?,
             share_helping: first_f64(&overall, "share_helping")?,
             min_group_size,
+            history: load_history(out)?,
             manifest,
         })
     }

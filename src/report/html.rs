@@ -135,9 +135,15 @@ pub fn render(data: &ReportData) -> String {
             " (raw ids enabled)"
         }
     );
-    page.push_str(
+    let _ = write!(
+        page,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#shortlist\">Shortlist</a><a href=\"#personas\">Personas</a>\
-         <a href=\"#adoption\">Adoption</a><a href=\"#group\">Proposed group</a><a href=\"#quality\">Data quality</a></nav>",
+         <a href=\"#adoption\">Adoption</a><a href=\"#group\">Proposed group</a>{}<a href=\"#quality\">Data quality</a></nav>",
+        if data.history.is_some() {
+            "<a href=\"#trends\">Trends</a>"
+        } else {
+            ""
+        }
     );
 
     // Summary.
@@ -330,6 +336,72 @@ pub fn render(data: &ReportData) -> String {
         );
     }
     page.push_str("</tbody></table></section>");
+
+    // Trends across runs.
+    if let Some(history) = &data.history {
+        page.push_str("<section id=\"trends\"><h2>Trends across runs</h2>");
+        let figure = |name: &str| history.headline.get(name).cloned().unwrap_or_default();
+        let candidates = figure("candidates");
+        let max = candidates
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max)
+            * 1.2;
+        page.push_str(&charts::lines(
+            "Candidates per run",
+            &history.dates,
+            &[("candidates".into(), candidates)],
+            max,
+        ));
+        let shares: Vec<(String, Vec<f64>)> = [
+            ("median shortcut share", "median_shortcut_share"),
+            ("people who helped a colleague", "share_helping"),
+        ]
+        .iter()
+        .map(|(label, name)| (label.to_string(), figure(name)))
+        .collect();
+        page.push_str(&charts::lines(
+            "Adoption (share of people scored)",
+            &history.dates,
+            &shares,
+            1.0,
+        ));
+        page.push_str("<p class=\"legend\">");
+        for (i, (name, _)) in shares.iter().enumerate() {
+            let _ = write!(
+                page,
+                "<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
+                charts::colour(i),
+                html(name)
+            );
+        }
+        page.push_str("</p>");
+        for (kind, heading) in [
+            ("new_candidate", "New candidates since the last run"),
+            ("dropped_candidate", "No longer candidates"),
+            ("rising_star", "Rising fastest over the runs shown"),
+        ] {
+            let rows: Vec<_> = history.people.iter().filter(|p| p.0 == kind).collect();
+            let _ = write!(page, "<h3>{heading}</h3>");
+            if rows.is_empty() {
+                page.push_str("<p class=\"muted\">Nobody.</p>");
+                continue;
+            }
+            page.push_str("<table><thead><tr><th>Person</th><th class=\"num\">Score</th><th class=\"num\">Change</th></tr></thead><tbody>");
+            for (_, user, score, change) in rows {
+                let _ = write!(
+                    page,
+                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    html(user),
+                    num(*score),
+                    change.map_or("-".to_string(), |c| format!("{c:+.1}"))
+                );
+            }
+            page.push_str("</tbody></table>");
+        }
+        page.push_str("</section>");
+    }
 
     // Data quality.
     page.push_str(

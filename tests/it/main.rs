@@ -6,5 +6,6 @@ mod features;
 mod fixtures;
 mod generate;
 mod ingest;
+mod nightly;
 mod outputs;
 mod scoring;
