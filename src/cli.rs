@@ -286,14 +286,16 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     }
     let input = input.ok_or_else(|| Error::Config("--input is required".into()))?;
     let as_of = resolve_as_of(None, &config);
+    let progress = !quiet && log_format == LogFormat::Text;
     let outcome = match (&out, &config.output.root) {
-        (None, Some(root)) => pipeline::run_in_root(root, &input, as_of, &config)?,
+        (None, Some(root)) => pipeline::run_in_root(root, &input, as_of, &config, progress)?,
         _ => pipeline::run(&RunOptions {
             input,
             out: out.unwrap_or_else(|| PathBuf::from("adept-out")),
             as_of,
             config,
             history: None,
+            progress,
         })?,
     };
     announce_key(outcome.key_source.as_ref())?;

@@ -18,6 +18,7 @@ use crate::privacy::{KeySource, Pseudonymizer, resolve_key};
 use crate::report;
 use crate::runs::{HISTORY_FILE, RootLock, RunLayout, history_frame, publish};
 use crate::score::{self, ScoreTable, Tier};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// What `adept run` needs.
 #[derive(Debug, Clone)]
@@ -28,6 +29,23 @@ pub struct RunOptions {
     pub config: Config,
     /// Earlier runs to compare with (`history.parquet`), when running under an output root.
     pub history: Option<RunLayout>,
+    /// Show a spinner with the current stage on stderr (drawn only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// The stage spinner: hidden unless asked for; indicatif draws nothing when stderr is not a
+/// terminal, so logs of scheduled runs stay clean.
+fn spinner(enabled: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// Everything a run produced, for callers that want more than the files.
@@ -108,8 +126,10 @@ pub fn known_ids(ingested: &Ingested) -> Result<HashSet<String>> {
 /// report, and the manifest last.
 pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let started = Instant::now();
+    let progress = spinner(options.progress);
     let config = &options.config;
     let (pseudonyms, key_source) = pseudonymizer(config, &options.out)?;
+    progress.set_message("reading and checking the input");
     let ingested = ingest::ingest(&IngestOptions::new(
         &options.input,
         options.as_of,
@@ -121,12 +141,14 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     if let Some(err) = ingested.reject_rate_error(Some(&ledger)) {
         return Err(err);
     }
+    progress.set_message("computing features, scores and personas");
     let Analysis {
         features,
         scores,
         clustering,
         mut timings,
     } = analyse(&ingested, config)?;
+    progress.set_message("writing the outputs");
     timings.insert(0, ("ingest", ingest_seconds));
     let clock = Instant::now();
     let mut written = vec![ledger];
@@ -176,6 +198,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     written.push(outputs::write_manifest(&options.out, &manifest)?);
+    progress.finish_and_clear();
     Ok(RunOutcome {
         ingested,
         features,
@@ -190,13 +213,14 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
 
 /// A scheduled run under an output root: takes the root's lock (failing at once if another run
 /// holds it), writes into a staging directory, and publishes it as `runs/<as-of>` with `latest`
-/// moved only once everything is written. On failure the staging directory is removed and the
-/// previous runs and `latest` are untouched.
+/// moved only once everything is written. On failure the previous runs and `latest` are
+/// untouched, and what the failed run wrote is kept in `ROOT/failed/<as-of>/`.
 pub fn run_in_root(
     root: &Path,
     input: &Path,
     as_of: NaiveDate,
     config: &Config,
+    progress: bool,
 ) -> Result<RunOutcome> {
     let _lock = RootLock::acquire(root)?;
     let layout = RunLayout::new(root);
@@ -208,6 +232,7 @@ pub fn run_in_root(
         as_of,
         config: config.clone(),
         history: Some(layout.clone()),
+        progress,
     });
     match result {
         Ok(mut outcome) => {

@@ -8,4 +8,5 @@ mod generate;
 mod ingest;
 mod nightly;
 mod outputs;
+mod scheduling;
 mod scoring;

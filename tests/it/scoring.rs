@@ -223,6 +223,7 @@ fn adept_ranks_planted_power_users_far_better_than_volume_or_the_habitual_rule()
         as_of: as_of(),
         config: config.clone(),
         history: None,
+        progress: false,
     })
     .unwrap();
     // The outputs hold pseudonyms: the labels are mapped with the run's key.
