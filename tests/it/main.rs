@@ -10,3 +10,4 @@ mod nightly;
 mod outputs;
 mod scheduling;
 mod scoring;
+mod notebooks;
