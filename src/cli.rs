@@ -39,6 +39,8 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Render report.html again from a run's Parquet outputs, without recomputing.
     Report(ReportArgs),
+    /// Aggregate events to uses per user x day x app x feature x trigger (ordinary events input).
+    Rollup(RollupArgs),
     /// Write a synthetic organisation's tables with planted power users (and truth.csv).
     Generate(GenerateArgs),
 }
@@ -80,6 +82,22 @@ pub struct ExplainArgs {
     /// Output directory of `adept run`.
     #[arg(long, value_name = "DIR", default_value = "adept-out")]
     pub from: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RollupArgs {
+    /// Directory holding the events table (other tables are read and checked too).
+    #[arg(long, value_name = "DIR")]
+    pub input: PathBuf,
+    /// Directory for the rolled-up `events.parquet`.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// TOML configuration file (column mappings, time zone, reject limit).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Events after the end of this date are rejected. Default: the config's `as_of`, else today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -176,6 +194,7 @@ where
         Command::Explain(args) => explain_cmd(args),
         Command::Evaluate(args) => evaluate_cmd(args),
         Command::Report(args) => report_cmd(args),
+        Command::Rollup(args) => rollup_cmd(args),
         Command::Generate(args) => generate_cmd(args),
     }
 }
@@ -381,6 +400,33 @@ fn explain_cmd(args: ExplainArgs) -> Result<()> {
         }
         Err(other) => Err(other),
     }
+}
+
+fn rollup_cmd(args: RollupArgs) -> Result<()> {
+    let RollupArgs {
+        input,
+        out,
+        config,
+        as_of,
+    } = args;
+    let config = load_config(config.as_deref())?;
+    let as_of = resolve_as_of(as_of, &config);
+    let tz = config.ingest.timezone_parsed()?;
+    let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
+    if let Some(err) = ingested.reject_rate_error(None) {
+        return Err(err);
+    }
+    let mut rolled = crate::rollup::rollup(&ingested, tz)?;
+    let path = crate::rollup::write_rollup(&out, &mut rolled)?;
+    let events = ingested
+        .summary
+        .table(crate::contract::TableKind::Events)
+        .map_or(0, |t| t.totals.accepted);
+    say(&format!(
+        "{events} accepted events -> {} rollup rows in {}\n",
+        rolled.height(),
+        path.display()
+    ))
 }
 
 fn report_cmd(args: ReportArgs) -> Result<()> {

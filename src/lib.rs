@@ -32,6 +32,7 @@ pub mod outputs;
 pub mod pipeline;
 pub mod privacy;
 pub mod report;
+pub mod rollup;
 pub mod runs;
 pub mod score;
 

@@ -11,3 +11,4 @@ mod outputs;
 mod scheduling;
 mod scoring;
 mod notebooks;
+mod rollup;
