@@ -25,5 +25,9 @@ fn main() {
             eprintln!("floor: {e}");
             std::process::exit(1);
         });
-    println!("floor_seconds={:.3} groups={}", started.elapsed().as_secs_f64(), groups.height());
+    println!(
+        "floor_seconds={:.3} groups={}",
+        started.elapsed().as_secs_f64(),
+        groups.height()
+    );
 }

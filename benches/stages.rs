@@ -45,9 +45,11 @@ fn stages(c: &mut Criterion) {
             b.iter(|| ingest(o).unwrap())
         });
         let ingested = ingest(&options).unwrap();
-        group.bench_with_input(BenchmarkId::new("features+score+cluster", &label), &ingested, |b, i| {
-            b.iter(|| analyse(i, &config).unwrap())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("features+score+cluster", &label),
+            &ingested,
+            |b, i| b.iter(|| analyse(i, &config).unwrap()),
+        );
         let mut feature_params = config.features.clone();
         feature_params.timezone = Some(chrono_tz::Tz::UTC);
         group.bench_with_input(BenchmarkId::new("features", &label), &ingested, |b, i| {

@@ -26,6 +26,7 @@ pub mod error;
 pub mod evaluate;
 pub mod explain;
 pub mod features;
+pub mod frames;
 pub mod generate;
 pub mod ingest;
 pub mod outputs;

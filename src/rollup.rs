@@ -41,12 +41,23 @@ pub fn rollup(ingested: &Ingested, tz: chrono_tz::Tz) -> Result<DataFrame> {
         .clone()
         .lazy()
         .with_column(col("app").fill_null(lit("")))
-        .group_by([col("user_id"), day.alias("day"), col("app"), col("feature"), col("trigger")])
+        .group_by([
+            col("user_id"),
+            day.alias("day"),
+            col("app"),
+            col("feature"),
+            col("trigger"),
+        ])
         .agg([col("count").sum()])
         .with_column(
             col("day")
-                .map(day_start, |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)))
-                .cast(DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)))
+                .map(day_start, |_, f| {
+                    Ok(Field::new(f.name().clone(), DataType::Int64))
+                })
+                .cast(DataType::Datetime(
+                    TimeUnit::Milliseconds,
+                    Some(TimeZone::UTC),
+                ))
                 .alias("timestamp"),
         )
         .select([

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::baselines::{Method, RankInput, rankings};
 use super::metrics::{Metrics, metrics};
 use crate::error::{Error, Result};
+use crate::frames::read_output;
 use crate::ingest::parse_bool;
 use crate::outputs::{FEATURES_FILE, SCORES_FILE};
 use crate::privacy::Pseudonymizer;
@@ -83,16 +84,7 @@ pub fn read_labels(path: &Path) -> Result<BTreeMap<String, bool>> {
 }
 
 fn read_parquet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        Error::Input(format!(
-            "cannot open `{}` ({e}); is this the output directory of `adept run`?",
-            path.display()
-        ))
-    })?;
-    let frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::unreadable(path, e))?;
-    frame
+    read_output(path)?
         .select(columns.iter().copied())
         .map_err(|e| Error::unreadable(path, e))
 }

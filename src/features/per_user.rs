@@ -14,6 +14,7 @@ use super::params::FeatureParams;
 use super::table::{FeatureTable, UserFeatures};
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
+use crate::frames::{float_column as floats, text_column as strs};
 use crate::ingest::{Ingested, local_to_millis};
 
 /// What the organisation knows about one feature.
@@ -56,25 +57,6 @@ struct HelpGiven {
     people: BTreeSet<String>,
     departments: BTreeSet<String>,
     cross_department: f64,
-}
-
-fn strs(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(frame
-        .column(name)?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    Ok(frame
-        .column(name)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect())
 }
 
 fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Result<Window> {

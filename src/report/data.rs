@@ -6,7 +6,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::frames::{float_column as floats, read_output, text_column as strings};
 use crate::ingest::IngestSummary;
 use crate::outputs::{
     AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, Manifest, SCORES_FILE,
@@ -126,35 +127,7 @@ fn load_history(out: &Path) -> Result<Option<History>> {
 }
 
 fn read(out: &Path, name: &str) -> Result<DataFrame> {
-    let path = out.join(name);
-    let file = std::fs::File::open(&path).map_err(|e| {
-        Error::Input(format!(
-            "cannot open `{}` ({e}): is this the output directory of `adept run`?",
-            path.display()
-        ))
-    })?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::unreadable(&path, e))
-}
-
-fn strings(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    Ok(frame
-        .column(name)?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|v| v.map(str::to_string))
-        .collect())
-}
-
-fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
-    Ok(frame
-        .column(name)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect())
+    read_output(&out.join(name))
 }
 
 fn first_f64(frame: &DataFrame, name: &str) -> Result<f64> {

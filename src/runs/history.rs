@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::layout::RunLayout;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::frames::read_output;
 use crate::outputs::{FEATURES_FILE, SCORES_FILE};
 
 pub const HISTORY_FILE: &str = "history.parquet";
@@ -27,18 +28,11 @@ pub struct RunHistory {
     pub headline: Vec<(&'static str, f64)>,
 }
 
-fn read(path: &Path) -> Result<DataFrame> {
-    let file = std::fs::File::open(path).map_err(|e| Error::unreadable(path, e))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| Error::unreadable(path, e))
-}
-
 impl RunHistory {
     /// Reads a run's outputs in `dir`.
     pub fn load(dir: &Path, as_of: NaiveDate) -> Result<RunHistory> {
-        let scores = read(&dir.join(SCORES_FILE))?;
-        let features = read(&dir.join(FEATURES_FILE))?;
+        let scores = read_output(&dir.join(SCORES_FILE))?;
+        let features = read_output(&dir.join(FEATURES_FILE))?;
         let ids = scores.column("user_id")?.str()?.clone();
         let values = scores.column("score")?.f64()?.clone();
         let tiers = scores.column("tier")?.str()?.clone();

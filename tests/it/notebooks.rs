@@ -25,7 +25,10 @@ fn committed_notebooks_open_with_their_question_and_carry_no_outputs() {
         let cells = nb["cells"].as_array().unwrap();
         assert_eq!(cells[0]["cell_type"], "markdown", "{name}");
         for cell in cells.iter().filter(|c| c["cell_type"] == "code") {
-            assert!(cell["outputs"].as_array().unwrap().is_empty(), "{name} has committed outputs");
+            assert!(
+                cell["outputs"].as_array().unwrap().is_empty(),
+                "{name} has committed outputs"
+            );
         }
     }
 }
@@ -38,7 +41,11 @@ fn every_notebook_runs_against_fresh_nightly_outputs() {
     // Three nightly runs of the bundled sample, so history has something to show.
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
     let root = tempdir().unwrap();
-    let config = write(root.path(), "adept.toml", "[ingest]\nmax_reject_rate = 1.0\n");
+    let config = write(
+        root.path(),
+        "adept.toml",
+        "[ingest]\nmax_reject_rate = 1.0\n",
+    );
     for date in ["2026-10-17", "2026-10-24", "2026-10-31"] {
         let o = Command::new(env!("CARGO_BIN_EXE_adept"))
             .args(["run", "-q", "--input"])

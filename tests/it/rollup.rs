@@ -25,10 +25,20 @@ fn run_scores(input: &Path) -> Vec<(String, Vec<u8>)> {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    ["features.parquet", "scores.parquet", "clusters.parquet", "candidates.parquet"]
-        .iter()
-        .map(|f| (f.to_string(), std::fs::read(out.path().join("run").join(f)).unwrap()))
-        .collect()
+    [
+        "features.parquet",
+        "scores.parquet",
+        "clusters.parquet",
+        "candidates.parquet",
+    ]
+    .iter()
+    .map(|f| {
+        (
+            f.to_string(),
+            std::fs::read(out.path().join("run").join(f)).unwrap(),
+        )
+    })
+    .collect()
 }
 
 /// A copy of `from` with its events replaced by `events`.
@@ -68,12 +78,27 @@ fn scores_from_raw_events_equal_scores_from_the_rollup() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let rows = |p: &Path| ParquetReader::new(std::fs::File::open(p).unwrap()).finish().unwrap().height();
-    let (raw_n, rollup_n) = (rows(&raw.path().join("events.parquet")), rows(&rolled.path().join("events.parquet")));
-    assert!(rollup_n < raw_n, "the rollup ({rollup_n} rows) should be smaller than the events ({raw_n})");
-    let from_adept = run_scores(with_events(raw.path(), &rolled.path().join("events.parquet")).path());
+    let rows = |p: &Path| {
+        ParquetReader::new(std::fs::File::open(p).unwrap())
+            .finish()
+            .unwrap()
+            .height()
+    };
+    let (raw_n, rollup_n) = (
+        rows(&raw.path().join("events.parquet")),
+        rows(&rolled.path().join("events.parquet")),
+    );
+    assert!(
+        rollup_n < raw_n,
+        "the rollup ({rollup_n} rows) should be smaller than the events ({raw_n})"
+    );
+    let from_adept =
+        run_scores(with_events(raw.path(), &rolled.path().join("events.parquet")).path());
     for ((name, expected), (_, got)) in reference.iter().zip(&from_adept) {
-        assert!(expected == got, "{name} differs between raw events and adept's rollup");
+        assert!(
+            expected == got,
+            "{name} differs between raw events and adept's rollup"
+        );
     }
 
     // DuckDB running sql/rollup.sql.
@@ -99,6 +124,9 @@ fn scores_from_raw_events_equal_scores_from_the_rollup() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let from_duckdb = run_scores(with_events(raw.path(), &target).path());
     for ((name, expected), (_, got)) in reference.iter().zip(&from_duckdb) {
-        assert!(expected == got, "{name} differs between raw events and DuckDB's rollup");
+        assert!(
+            expected == got,
+            "{name} differs between raw events and DuckDB's rollup"
+        );
     }
 }
