@@ -16,7 +16,7 @@ use super::parse::{TimestampRules, local_to_millis};
 use super::summary::{FileSummary, IngestSummary, RowCounts, TableSummary};
 use super::text::{LINE_COLUMN, read_text};
 use super::validate::{
-    FILE_COLUMN, REASON_COLUMN, REJECT_COLUMN_COLUMN, VOCAB_OTHER_COLUMN, ValueRules, raw_values,
+    CheckLabels, FILE_COLUMN, REASON_COLUMN, VOCAB_OTHER_COLUMN, ValueRules, raw_values,
     validate_file,
 };
 use crate::config::{Config, SourceFormat};
@@ -98,6 +98,8 @@ struct CheckedFile {
     frame: DataFrame,
     /// The file as read, to fetch raw values of rejected rows from.
     raw: LazyFrame,
+    /// What each check index in `__reason` means.
+    labels: CheckLabels,
     line_rejects: Vec<LineReject>,
 }
 
@@ -115,12 +117,14 @@ fn check_file(
             (read.frame.lazy(), read.rejects)
         }
     };
-    let frame = validate_file(raw.clone(), &file.path, index, table, rules)?
+    let (plan, labels) = validate_file(raw.clone(), &file.path, index, table, rules)?;
+    let frame = plan
         .collect()
         .map_err(|e| classify_collect_error(&file.path, e))?;
     Ok(CheckedFile {
         frame,
         raw,
+        labels,
         line_rejects,
     })
 }
@@ -327,12 +331,7 @@ fn assemble(
         .clone()
         .lazy()
         .filter(col(STATUS).eq(lit(REJECTED)))
-        .select([
-            col(FILE_COLUMN),
-            col(LINE_COLUMN),
-            col(REJECT_COLUMN_COLUMN),
-            col(REASON_COLUMN),
-        ])
+        .select([col(FILE_COLUMN), col(LINE_COLUMN), col(REASON_COLUMN)])
         .collect()?;
     let mut ledger_table = Vec::new();
     let mut ledger_file = Vec::new();
@@ -344,8 +343,15 @@ fn assemble(
     {
         let f = rejected.column(FILE_COLUMN)?.u32()?;
         let l = rejected.column(LINE_COLUMN)?.u64()?;
-        let c = rejected.column(REJECT_COLUMN_COLUMN)?.str()?;
-        let r = rejected.column(REASON_COLUMN)?.str()?;
+        let codes = rejected.column(REASON_COLUMN)?.u32()?;
+        let label = |i: usize| -> Option<(&'static str, RejectReason)> {
+            let file = f.get(i)? as usize;
+            checked
+                .get(file)?
+                .labels
+                .get(codes.get(i)? as usize)
+                .copied()
+        };
         // Raw values, fetched for the rejected lines only.
         let mut lines_by_file: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
         for i in 0..rejected.height() {
@@ -372,7 +378,12 @@ fn assemble(
         for i in 0..rejected.height() {
             let file = f.get(i).unwrap_or_default();
             let line = l.get(i).unwrap_or_default();
-            let column = c.get(i).map(str::to_string);
+            let Some((column, reason)) = label(i) else {
+                return Err(Error::Internal(format!(
+                    "a rejected row of `{table}` has no check label"
+                )));
+            };
+            let column = Some(column.to_string());
             let raw = match (&column, raw_by_line.get(&(file, line))) {
                 (Some(name), Some(row)) => row.column(name).ok().and_then(|c| {
                     c.str()
@@ -385,7 +396,7 @@ fn assemble(
             ledger_file.push(file_name(file));
             ledger_line.push(line);
             ledger_column.push(column);
-            ledger_reason.push(r.get(i).unwrap_or_default().to_string());
+            ledger_reason.push(reason.as_str().to_string());
             ledger_raw.push(raw);
         }
     }

@@ -16,10 +16,12 @@ use crate::error::{Error, Result};
 
 /// Column with the index of the source file a row came from.
 pub const FILE_COLUMN: &str = "__file";
-/// Column with the reject reason (null for a valid row).
+/// Column with the index of the first check a row failed, into the file's [`CheckLabels`]
+/// (null for a valid row). A number per row is far cheaper than two strings.
 pub const REASON_COLUMN: &str = "__reason";
-/// Column naming the column a row was rejected for (null for whole-row problems).
-pub const REJECT_COLUMN_COLUMN: &str = "__reject_column";
+
+/// (column, reason) of each check of a file, in the order the checks are tried.
+pub type CheckLabels = Vec<(&'static str, RejectReason)>;
 /// Column that is true where an open vocabulary turned an unknown value into `other`.
 pub const VOCAB_OTHER_COLUMN: &str = "__vocab_other";
 
@@ -277,14 +279,14 @@ fn final_value(spec: &ColumnSpec, table: TableKind) -> Expr {
 
 /// Builds the validation plan for one file. `frame` holds `__line` and the canonical columns the
 /// file has (any types); the result holds `__file`, `__line`, every canonical column (typed) and
-/// the reject columns.
+/// the index of the first failed check, with the labels of the checks.
 pub fn validate_file(
     frame: LazyFrame,
     path: &Path,
     file_index: u32,
     table: TableKind,
     rules: &ValueRules,
-) -> Result<LazyFrame> {
+) -> Result<(LazyFrame, CheckLabels)> {
     let mut frame = frame;
     let schema = frame
         .collect_schema()
@@ -347,8 +349,8 @@ pub fn validate_file(
         .chain(range_checks(table, rules))
         .collect();
 
-    let reason = chain(&checks, |(_, _, r)| lit(r.as_str()));
-    let column = chain(&checks, |(_, c, _)| lit(*c));
+    let reason = first_failed(&checks);
+    let labels: CheckLabels = checks.iter().map(|(_, c, r)| (*c, *r)).collect();
 
     let mut outputs = vec![
         lit(file_index).cast(DataType::UInt32).alias(FILE_COLUMN),
@@ -357,14 +359,14 @@ pub fn validate_file(
     outputs.extend(table.columns().iter().map(|spec| final_value(spec, table)));
     outputs.extend([
         reason.alias(REASON_COLUMN),
-        column.alias(REJECT_COLUMN_COLUMN),
         vocab_other.alias(VOCAB_OTHER_COLUMN),
     ]);
-    Ok(frame
+    let plan = frame
         .with_columns(cleaned)
         .with_columns(normalised)
         .with_columns(values)
-        .select(outputs))
+        .select(outputs);
+    Ok((plan, labels))
 }
 
 /// The raw values, as text, of the given lines of a source: for the rejects ledger, which needs
@@ -398,23 +400,20 @@ pub fn raw_values(
     .map_err(|e| Error::unreadable(path, e))
 }
 
-/// `when(check1) then f(check1) when(check2) then f(check2) ... otherwise null` (text).
-fn chain(
-    checks: &[(Expr, &'static str, RejectReason)],
-    value: impl Fn(&(Expr, &'static str, RejectReason)) -> Expr,
-) -> Expr {
-    let null = lit(NULL).cast(DataType::String);
-    let Some((first, rest)) = checks.split_first() else {
+/// `when(check0) then 0 when(check1) then 1 ... otherwise null`: the first failed check.
+fn first_failed(checks: &[(Expr, &'static str, RejectReason)]) -> Expr {
+    let null = lit(NULL).cast(DataType::UInt32);
+    if checks.is_empty() {
         return null;
-    };
+    }
     let mut chained = when(lit(false))
         .then(null.clone())
-        .when(first.0.clone().fill_null(false))
-        .then(value(first));
-    for check in rest {
+        .when(checks[0].0.clone().fill_null(false))
+        .then(lit(0u32));
+    for (i, check) in checks.iter().enumerate().skip(1) {
         chained = chained
             .when(check.0.clone().fill_null(false))
-            .then(value(check));
+            .then(lit(i as u32));
     }
     chained.otherwise(null)
 }
