@@ -171,13 +171,30 @@ pub fn cluster(
             |d| index(d).map_or(f64::NAN, |p| centroid[p]),
             |d| index(d).map_or(f64::NAN, |p| averages[p]),
         );
-        let repeats = used.iter().filter(|u| **u == base).count();
-        used.push(base);
-        let name = if repeats == 0 {
-            base.to_string()
-        } else {
-            format!("{base} ({})", repeats + 1)
+        // A second persona with the same name is told apart by where it differs most from the
+        // first (personas are ordered by mean score, so the first is the stronger one).
+        let name = match personas.iter().find(|p| used[p.id as usize] == base) {
+            None => base.to_string(),
+            Some(first) => {
+                let (d, diff) = (0..dimensions.len())
+                    .map(|d| (d, centroid[d] - first.centroid[d]))
+                    .filter(|(_, diff)| diff.is_finite())
+                    .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)))
+                    .unwrap_or((0, 0.0));
+                let direction = if diff > 0.0 { "more" } else { "less" };
+                let candidate = format!("{base}, {direction} {}", dimensions[d]);
+                let repeats = personas
+                    .iter()
+                    .filter(|p| p.name.starts_with(&candidate))
+                    .count();
+                if repeats == 0 {
+                    candidate
+                } else {
+                    format!("{candidate} ({})", repeats + 1)
+                }
+            }
         };
+        used.push(base);
         personas.push(Persona {
             id: position as u32,
             name,
