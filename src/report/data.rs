@@ -11,6 +11,7 @@ use crate::frames::{float_column as floats, read_output, text_column as strings}
 use crate::ingest::IngestSummary;
 use crate::outputs::{
     AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, Manifest, SCORES_FILE,
+    adoption_figures,
 };
 use crate::runs::HISTORY_FILE;
 
@@ -219,23 +220,16 @@ impl ReportData {
                 JoinArgs::new(JoinType::Left),
             );
         let aggregates = || {
-            [
+            let mut exprs = vec![
                 len().cast(DataType::UInt64).alias("people"),
                 col("tier")
                     .eq(lit("candidate"))
                     .cast(DataType::UInt64)
                     .sum()
                     .alias("candidates"),
-                col("distinct_features").median().alias("median_features"),
-                col("shortcut_share")
-                    .median()
-                    .alias("median_shortcut_share"),
-                col("helps_given")
-                    .gt(lit(0.0))
-                    .cast(DataType::Float64)
-                    .mean()
-                    .alias("share_helping"),
-            ]
+            ];
+            exprs.extend(adoption_figures());
+            exprs
         };
         let overall = scored.clone().select(aggregates()).collect()?;
         let by_department = scored

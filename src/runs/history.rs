@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::layout::RunLayout;
 use crate::error::Result;
 use crate::frames::read_output;
-use crate::outputs::{FEATURES_FILE, SCORES_FILE};
+use crate::outputs::{FEATURES_FILE, SCORES_FILE, adoption_figures};
 
 pub const HISTORY_FILE: &str = "history.parquet";
 
@@ -45,18 +45,12 @@ impl RunHistory {
         let headline_frame = features
             .lazy()
             .filter(col("status").eq(lit("scored")))
-            .select([
-                col("distinct_features").median().alias("median_features"),
-                col("shortcut_share")
-                    .median()
-                    .alias("median_shortcut_share"),
-                col("helps_given")
-                    .gt(lit(0.0))
-                    .cast(DataType::Float64)
-                    .mean()
-                    .alias("share_helping"),
-                len().cast(DataType::Float64).alias("people_scored"),
-            ])
+            .select(
+                adoption_figures()
+                    .into_iter()
+                    .chain([len().cast(DataType::Float64).alias("people_scored")])
+                    .collect::<Vec<_>>(),
+            )
             .collect()?;
         let get = |name: &str| -> f64 {
             headline_frame

@@ -228,84 +228,48 @@ fn a_second_run_on_a_locked_root_exits_at_once_with_its_own_status() {
     );
 }
 
-#[test]
-fn every_documented_exit_status_is_produced() {
-    let input = org();
-    let i = input.path().to_str().unwrap();
-    let out = tempdir().unwrap();
-    // 0: success.
-    let o = adept(
-        &[
-            "run",
-            "--input",
-            i,
-            "--config",
-            input.path().join("adept.toml").to_str().unwrap(),
-            "--out",
-        ],
-        out.path(),
-    );
+/// `adept run --input INPUT [--config CONFIG] --out OUT`, asserting its exit status.
+fn run_expecting(status: i32, input: &Path, config: Option<&Path>, out: &Path) {
+    let mut args = vec![
+        "run".to_string(),
+        "--input".into(),
+        input.display().to_string(),
+    ];
+    if let Some(config) = config {
+        args.extend(["--config".into(), config.display().to_string()]);
+    }
+    args.push("--out".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = adept(&args, out);
     assert_eq!(
         o.status.code(),
-        Some(0),
+        Some(status),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn every_documented_exit_status_is_produced() {
+    let input = org();
+    let lenient = input.path().join("adept.toml");
+    let out = tempdir().unwrap();
+    // 0: success.
+    run_expecting(0, input.path(), Some(&lenient), out.path());
     // 2: usage or configuration.
-    write(
+    let bad = write(
         input.path(),
         "bad.toml",
         "[scoring]\nweights = { depth = -1 }\n",
     );
-    let o = adept(
-        &[
-            "run",
-            "--input",
-            i,
-            "--config",
-            input.path().join("bad.toml").to_str().unwrap(),
-            "--out",
-        ],
-        out.path(),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_expecting(2, input.path(), Some(&bad), out.path());
     // 3: bad or missing input.
     let empty = tempdir().unwrap();
-    let o = adept(
-        &["run", "--input", empty.path().to_str().unwrap(), "--out"],
-        out.path(),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    run_expecting(3, empty.path(), None, out.path());
     // 4: output not writable (a file stands where the output directory should be).
     let blocker = write(out.path(), "not-a-dir", "x");
-    let o = adept(
-        &[
-            "run",
-            "--input",
-            i,
-            "--config",
-            input.path().join("adept.toml").to_str().unwrap(),
-            "--out",
-        ],
-        &blocker.join("sub"),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    // 5: lock held (see the lock test; here through the library lock as well).
+    run_expecting(4, input.path(), Some(&lenient), &blocker.join("sub"));
+    // 5: lock held.
     let root = tempdir().unwrap();
     let _lock = adept::runs::RootLock::acquire(root.path()).unwrap();
     assert_eq!(
@@ -316,7 +280,8 @@ fn every_documented_exit_status_is_produced() {
     );
     // 70: an internal error (a bug) is reported, not a crash.
     let o = Command::new(env!("CARGO_BIN_EXE_adept"))
-        .args(["validate", "--input", i])
+        .args(["validate", "--input"])
+        .arg(input.path())
         .env("ADEPT_DEBUG_PANIC", "1")
         .output()
         .unwrap();
