@@ -66,13 +66,34 @@ pub struct RunArgs {
     /// How the run reports what it did: text for people, json (one object) for schedulers.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// TOML configuration file (mappings, window, weights, clustering).
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// The flags every command that reads input shares.
+#[derive(Debug, clap::Args)]
+pub struct SettingsArgs {
+    /// TOML configuration file (column mappings, time zone, reject limit, window, weights, ...).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Analyse as of this date (YYYY-MM-DD): the window ends with it. Default: the config's
-    /// `as_of`, else today (UTC).
+    /// Analyse as of this date (YYYY-MM-DD): the window ends with it and later timestamps are
+    /// rejected. Default: the config's `as_of`, else today (UTC).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<NaiveDate>,
+}
+
+impl SettingsArgs {
+    /// The configuration file (or defaults) with the flags applied, and the as-of date.
+    fn resolve(self) -> Result<(Config, NaiveDate)> {
+        let mut config = load_config(self.config.as_deref())?;
+        if let Some(date) = self.as_of {
+            config.as_of = Some(date);
+        }
+        let as_of = config
+            .as_of
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        Ok((config, as_of))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -92,12 +113,8 @@ pub struct RollupArgs {
     /// Directory for the rolled-up `events.parquet`.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// TOML configuration file (column mappings, time zone, reject limit).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Events after the end of this date are rejected. Default: the config's `as_of`, else today.
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -143,13 +160,8 @@ pub struct ValidateArgs {
     /// Directory for rejects.parquet.
     #[arg(long, value_name = "DIR", default_value = "adept-out")]
     pub out: PathBuf,
-    /// TOML configuration file (column mappings, time zone, reject limit).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Analyse as of this date (YYYY-MM-DD); timestamps after its end are rejected. Default: the
-    /// config's `as_of`, else today (UTC).
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -206,11 +218,6 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
     }
 }
 
-fn resolve_as_of(flag: Option<NaiveDate>, config: &Config) -> NaiveDate {
-    flag.or(config.as_of)
-        .unwrap_or_else(|| chrono::Utc::now().date_naive())
-}
-
 /// Prints to stdout; a closed pipe (`adept ... | head`) is not an error.
 fn say(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -224,15 +231,12 @@ fn validate(args: ValidateArgs) -> Result<()> {
     let ValidateArgs {
         input,
         out,
-        config,
-        as_of,
+        settings,
     } = args;
-    let config = load_config(config.as_deref())?;
-    let as_of = resolve_as_of(as_of, &config);
-    let ingested_config = config.clone();
+    let (config, as_of) = settings.resolve()?;
+    let (pseudonyms, key_source) = pipeline::pseudonymizer(&config, &out)?;
     let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
     say(&format!("as of {as_of}\n{}", ingested.summary))?;
-    let (pseudonyms, key_source) = pipeline::pseudonymizer(&ingested_config, &out)?;
     announce_key(key_source.as_ref())?;
     let ids = pipeline::known_ids(&ingested)?;
     let ledger = outputs::write_rejects(&out, &ingested.rejects, &pseudonyms, &ids)?;
@@ -288,14 +292,10 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         show_config,
         quiet,
         log_format,
-        config,
-        as_of,
+        settings,
     } = args;
-    let mut config = load_config(config.as_deref())?;
     // Flags override the file.
-    if let Some(date) = as_of {
-        config.as_of = Some(date);
-    }
+    let (mut config, as_of) = settings.resolve()?;
     if root.is_some() {
         config.output.root = root;
     }
@@ -304,7 +304,6 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         return say(&text);
     }
     let input = input.ok_or_else(|| Error::Config("--input is required".into()))?;
-    let as_of = resolve_as_of(None, &config);
     let progress = !quiet && log_format == LogFormat::Text;
     let outcome = match (&out, &config.output.root) {
         (None, Some(root)) => pipeline::run_in_root(root, &input, as_of, &config, progress)?,
@@ -406,11 +405,9 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
     let RollupArgs {
         input,
         out,
-        config,
-        as_of,
+        settings,
     } = args;
-    let config = load_config(config.as_deref())?;
-    let as_of = resolve_as_of(as_of, &config);
+    let (config, as_of) = settings.resolve()?;
     let tz = config.ingest.timezone_parsed()?;
     let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
     if let Some(err) = ingested.reject_rate_error(None) {

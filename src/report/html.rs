@@ -68,6 +68,21 @@ fn num(v: f64) -> String {
     }
 }
 
+/// The colour key under a chart with one series per name.
+fn legend(series: &[(String, Vec<f64>)]) -> String {
+    let mut out = String::from("<p class=\"legend\">");
+    for (i, (name, _)) in series.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
+            charts::colour(i),
+            html(name)
+        );
+    }
+    out.push_str("</p>");
+    out
+}
+
 fn person(c: &Candidate) -> String {
     match &c.name {
         Some(name) => format!(
@@ -229,16 +244,8 @@ pub fn render(data: &ReportData) -> String {
         &data.dimensions,
         &series,
     ));
-    page.push_str("<p class=\"legend\">");
-    for (i, (name, _)) in series.iter().enumerate() {
-        let _ = write!(
-            page,
-            "<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
-            charts::colour(i),
-            html(name)
-        );
-    }
-    page.push_str("</p></section>");
+    page.push_str(&legend(&series));
+    page.push_str("</section>");
 
     // Adoption by department.
     page.push_str("<section id=\"adoption\"><h2>Adoption by department</h2>");
@@ -367,16 +374,7 @@ pub fn render(data: &ReportData) -> String {
             &shares,
             1.0,
         ));
-        page.push_str("<p class=\"legend\">");
-        for (i, (name, _)) in shares.iter().enumerate() {
-            let _ = write!(
-                page,
-                "<span><i class=\"swatch\" style=\"background:{}\"></i>{}</span>",
-                charts::colour(i),
-                html(name)
-            );
-        }
-        page.push_str("</p>");
+        page.push_str(&legend(&shares));
         for (kind, heading) in [
             ("new_candidate", "New candidates since the last run"),
             ("dropped_candidate", "No longer candidates"),

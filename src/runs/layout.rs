@@ -51,19 +51,28 @@ impl RunLayout {
         Ok(dir)
     }
 
-    /// Dates of complete runs (a manifest is written last), oldest first.
-    pub fn complete_runs(&self) -> Result<Vec<NaiveDate>> {
+    /// (path, file name) of everything in `runs/`.
+    fn entries(&self) -> Result<Vec<(PathBuf, String)>> {
         let runs = self.runs();
         if !runs.exists() {
             return Ok(Vec::new());
         }
-        let mut dates = Vec::new();
+        let mut entries = Vec::new();
         for entry in fs::read_dir(&runs).map_err(|e| Error::unreadable(&runs, e))? {
             let path = entry.map_err(|e| Error::unreadable(&runs, e))?.path();
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            entries.push((path, name));
+        }
+        Ok(entries)
+    }
+
+    /// Dates of complete runs (a manifest is written last), oldest first.
+    pub fn complete_runs(&self) -> Result<Vec<NaiveDate>> {
+        let mut dates = Vec::new();
+        for (path, name) in self.entries()? {
             if let Ok(date) = NaiveDate::parse_from_str(&name, "%Y-%m-%d")
                 && path.join(MANIFEST_FILE).exists()
             {
@@ -76,16 +85,7 @@ impl RunLayout {
 
     /// Removes staging directories left by runs that were killed.
     pub fn clean_stale_staging(&self) -> Result<()> {
-        let runs = self.runs();
-        if !runs.exists() {
-            return Ok(());
-        }
-        for entry in fs::read_dir(&runs).map_err(|e| Error::unreadable(&runs, e))? {
-            let path = entry.map_err(|e| Error::unreadable(&runs, e))?.path();
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        for (path, name) in self.entries()? {
             if name.starts_with(".staging-") || name.starts_with(".replaced-") {
                 fs::remove_dir_all(&path).map_err(|e| Error::output(&path, e))?;
             }
