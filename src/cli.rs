@@ -235,11 +235,15 @@ fn validate(args: ValidateArgs) -> Result<()> {
     } = args;
     let (config, as_of) = settings.resolve()?;
     let (pseudonyms, key_source) = pipeline::pseudonymizer(&config, &out)?;
-    let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
+    // Only the accounting and the ledger are wanted: events are checked and counted, not kept.
+    let ingested = ingest::ingest_with(
+        &IngestOptions::new(input, as_of, config),
+        &mut ingest::DiscardRows,
+    )?;
     say(&format!("as of {as_of}\n{}", ingested.summary))?;
     announce_key(key_source.as_ref())?;
-    let ids = pipeline::known_ids(&ingested)?;
-    let ledger = outputs::write_rejects(&out, &ingested.rejects, &pseudonyms, &ids)?;
+    let ledger =
+        outputs::write_rejects(&out, &ingested.rejects, &pseudonyms, &ingested.person_ids)?;
     say(&format!(
         "rejects ledger: {} ({} rows)\n",
         ledger.display(),
@@ -409,11 +413,12 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
     } = args;
     let (config, as_of) = settings.resolve()?;
     let tz = config.ingest.timezone_parsed()?;
-    let ingested = ingest::ingest(&IngestOptions::new(input, as_of, config))?;
+    let mut rollup = crate::rollup::DailyRollup::new(tz);
+    let ingested = ingest::ingest_with(&IngestOptions::new(input, as_of, config), &mut rollup)?;
     if let Some(err) = ingested.reject_rate_error(None) {
         return Err(err);
     }
-    let mut rolled = crate::rollup::rollup(&ingested, tz)?;
+    let mut rolled = rollup.finish()?;
     let path = crate::rollup::write_rollup(&out, &mut rolled)?;
     let events = ingested
         .summary

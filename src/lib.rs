@@ -28,6 +28,7 @@ pub mod explain;
 pub mod features;
 pub mod frames;
 pub mod generate;
+pub mod grouped_sums;
 pub mod ingest;
 pub mod outputs;
 pub mod pipeline;

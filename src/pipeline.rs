@@ -1,7 +1,6 @@
 //! The whole job in one call: ingest -> features -> score -> cluster -> output tables. Each stage
 //! is public on its own; this only wires them together and times them.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -10,9 +9,10 @@ use chrono::NaiveDate;
 use crate::atomic;
 use crate::cluster::{self, Clustering};
 use crate::config::Config;
+use crate::contract::TableKind;
 use crate::error::{Error, Result};
-use crate::features::{self, FeatureTable};
-use crate::ingest::{self, IngestOptions, Ingested};
+use crate::features::{self, EventUsage, FeatureParams, FeatureTable};
+use crate::ingest::{self, IngestOptions, Ingested, RowSink};
 use crate::outputs::{self, Manifest};
 use crate::privacy::{KeySource, Pseudonymizer, resolve_key};
 use crate::report;
@@ -76,15 +76,31 @@ pub struct Analysis {
 
 /// Scores an ingested input: features, scores and personas, no I/O.
 pub fn analyse(ingested: &Ingested, config: &Config) -> Result<Analysis> {
+    let events = ingested
+        .table(TableKind::Events)
+        .ok_or_else(|| Error::Internal("analyse needs the events kept; use analyse_with".into()))?;
+    let mut usage = features::usage_aggregator(ingested.as_of, &feature_params(config)?)?;
+    usage.push(events.clone())?;
+    analyse_with(ingested, usage.finish()?, config)
+}
+
+/// The feature parameters a configuration gives (the features use ingest's timezone).
+pub fn feature_params(config: &Config) -> Result<FeatureParams> {
+    let mut params = config.features.clone();
+    params.timezone = Some(config.ingest.timezone_parsed()?);
+    Ok(params)
+}
+
+/// [`analyse`], with the events already reduced during ingest (see
+/// [`features::usage_aggregator`]).
+pub fn analyse_with(ingested: &Ingested, events: EventUsage, config: &Config) -> Result<Analysis> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
         timings.push((name, clock.elapsed().as_secs_f64()));
         clock = Instant::now();
     };
-    let mut feature_params = config.features.clone();
-    feature_params.timezone = Some(config.ingest.timezone_parsed()?);
-    let features = features::compute_features(ingested, &feature_params)?;
+    let features = features::compute_features_with(ingested, events, &feature_params(config)?)?;
     lap("features", &mut timings);
     let mut scores = score::score(&features, &config.scoring)?;
     lap("score", &mut timings);
@@ -108,19 +124,6 @@ pub fn pseudonymizer(config: &Config, out: &Path) -> Result<(Pseudonymizer, Opti
     Ok((Pseudonymizer::with_key(&key), Some(source)))
 }
 
-/// Every person id in the accepted tables: ids to replace wherever they appear in free text.
-pub fn known_ids(ingested: &Ingested) -> Result<HashSet<String>> {
-    let mut ids = HashSet::new();
-    for (table, frame) in &ingested.tables {
-        for column in table.person_columns() {
-            for id in frame.column(column)?.str()?.iter().flatten() {
-                ids.insert(id.to_string());
-            }
-        }
-    }
-    Ok(ids)
-}
-
 /// Runs the pipeline and writes everything into `options.out`: the rejects ledger first (so it
 /// can be inspected when a reject rate over the limit fails the run), then the tables, the
 /// report, and the manifest last.
@@ -130,14 +133,20 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let config = &options.config;
     let (pseudonyms, key_source) = pseudonymizer(config, &options.out)?;
     progress.set_message("reading and checking the input");
-    let ingested = ingest::ingest(&IngestOptions::new(
-        &options.input,
-        options.as_of,
-        config.clone(),
-    ))?;
+    // Events are reduced as they stream through ingest; they are never held whole.
+    let mut usage = features::usage_aggregator(options.as_of, &feature_params(config)?)?;
+    let ingested = ingest::ingest_with(
+        &IngestOptions::new(&options.input, options.as_of, config.clone()),
+        &mut usage,
+    )?;
+    let usage = usage.finish()?;
     let ingest_seconds = started.elapsed().as_secs_f64();
-    let ids = known_ids(&ingested)?;
-    let ledger = outputs::write_rejects(&options.out, &ingested.rejects, &pseudonyms, &ids)?;
+    let ledger = outputs::write_rejects(
+        &options.out,
+        &ingested.rejects,
+        &pseudonyms,
+        &ingested.person_ids,
+    )?;
     if let Some(err) = ingested.reject_rate_error(Some(&ledger)) {
         return Err(err);
     }
@@ -147,7 +156,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         scores,
         clustering,
         mut timings,
-    } = analyse(&ingested, config)?;
+    } = analyse_with(&ingested, usage, config)?;
     progress.set_message("writing the outputs");
     timings.insert(0, ("ingest", ingest_seconds));
     let clock = Instant::now();

@@ -8,71 +8,89 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::atomic;
-use crate::contract::TableKind;
 use crate::error::{Error, Result};
-use crate::ingest::{Ingested, local_to_millis};
+use crate::grouped_sums::GroupedSums;
+use crate::ingest::{RowSink, local_to_millis};
 
-/// The rollup of the accepted events: `user_id, timestamp (start of the day in `tz`, UTC), app,
-/// feature, trigger, count`, sorted.
-pub fn rollup(ingested: &Ingested, tz: chrono_tz::Tz) -> Result<DataFrame> {
-    let events = ingested
-        .table(TableKind::Events)
-        .ok_or_else(|| Error::Internal("ingest returned no events table".into()))?;
-    let day = col("timestamp")
-        .dt()
-        .convert_time_zone(TimeZone::from_chrono(&tz))
-        .dt()
-        .date()
-        .cast(DataType::Int32);
-    let day_start = move |c: Column| -> PolarsResult<Column> {
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-        let out: Int64Chunked = c
-            .i32()?
-            .iter()
-            .map(|d| {
-                d.and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d))))
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .and_then(|n| local_to_millis(n, tz))
-            })
-            .collect();
-        Ok(out.with_name(c.name().clone()).into_column())
-    };
-    Ok(events
-        .clone()
-        .lazy()
-        .with_column(col("app").fill_null(lit("")))
-        .group_by([
+/// Rolls the accepted events up as ingest streams them through (it is the events table's
+/// [`RowSink`]): uses per user x local day x app x feature x trigger.
+pub struct DailyRollup {
+    tz: chrono_tz::Tz,
+    sums: GroupedSums,
+}
+
+impl DailyRollup {
+    pub fn new(tz: chrono_tz::Tz) -> DailyRollup {
+        DailyRollup {
+            tz,
+            sums: GroupedSums::new(&["user_id", "day", "app", "feature", "trigger"], &["count"]),
+        }
+    }
+
+    /// The rollup: `user_id, timestamp (start of the day in the timezone, UTC), app, feature,
+    /// trigger, count`, sorted.
+    pub fn finish(self) -> Result<DataFrame> {
+        let tz = self.tz;
+        let Some(sums) = self.sums.finish()? else {
+            return Err(Error::Internal(
+                "the rollup received no events batch".into(),
+            ));
+        };
+        let day_start = move |c: Column| -> PolarsResult<Column> {
+            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+            let out: Int64Chunked = c
+                .i32()?
+                .iter()
+                .map(|d| {
+                    d.and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d))))
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .and_then(|n| local_to_millis(n, tz))
+                })
+                .collect();
+            Ok(out.with_name(c.name().clone()).into_column())
+        };
+        Ok(sums
+            .lazy()
+            .with_column(
+                col("day")
+                    .map(day_start, |_, f| {
+                        Ok(Field::new(f.name().clone(), DataType::Int64))
+                    })
+                    .cast(DataType::Datetime(
+                        TimeUnit::Milliseconds,
+                        Some(TimeZone::UTC),
+                    ))
+                    .alias("timestamp"),
+            )
+            .select([
+                col("user_id"),
+                col("timestamp"),
+                col("app"),
+                col("feature"),
+                col("trigger"),
+                col("count"),
+            ])
+            .collect()?)
+    }
+}
+
+impl RowSink for DailyRollup {
+    fn push(&mut self, events: DataFrame) -> Result<()> {
+        let day = col("timestamp")
+            .dt()
+            .convert_time_zone(TimeZone::from_chrono(&self.tz))
+            .dt()
+            .date()
+            .cast(DataType::Int32);
+        self.sums.add(events.lazy().select([
             col("user_id"),
             day.alias("day"),
-            col("app"),
-            col("feature"),
-            col("trigger"),
-        ])
-        .agg([col("count").sum()])
-        .with_column(
-            col("day")
-                .map(day_start, |_, f| {
-                    Ok(Field::new(f.name().clone(), DataType::Int64))
-                })
-                .cast(DataType::Datetime(
-                    TimeUnit::Milliseconds,
-                    Some(TimeZone::UTC),
-                ))
-                .alias("timestamp"),
-        )
-        .select([
-            col("user_id"),
-            col("timestamp"),
-            col("app"),
+            col("app").fill_null(lit("")),
             col("feature"),
             col("trigger"),
             col("count"),
-        ])
-        .sort(
-            ["user_id", "timestamp", "app", "feature", "trigger"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()?)
+        ]))
+    }
 }
 
 /// Writes the rollup as `events.parquet` in `out`.

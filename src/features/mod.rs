@@ -11,8 +11,9 @@ mod params;
 mod per_user;
 mod table;
 
+pub use aggregate::{EventUsage, UsageAggregator};
 pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
-pub use per_user::compute_features;
+pub use per_user::{compute_features, compute_features_with, usage_aggregator};
 pub use table::{FeatureTable, UserFeatures};

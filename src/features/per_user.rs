@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::aggregate::{self, Window};
+use super::aggregate::{self, EventUsage, UsageAggregator, Window};
 use super::definitions::{Feature, UserStatus};
 use super::pagerank::expertise_rank;
 use super::params::FeatureParams;
@@ -15,7 +15,7 @@ use super::table::{FeatureTable, UserFeatures};
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
 use crate::frames::{float_column as floats, text_column as strs};
-use crate::ingest::{Ingested, local_to_millis};
+use crate::ingest::{Ingested, RowSink, local_to_millis};
 
 /// What the organisation knows about one feature.
 #[derive(Debug, Clone)]
@@ -76,18 +76,37 @@ fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Result<Window> {
     })
 }
 
-/// Computes every feature for every user known to any table.
-pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<FeatureTable> {
+/// The sink to give ingest for the events table: it reduces events to what
+/// [`compute_features_with`] needs for the window ending at `as_of`.
+pub fn usage_aggregator(as_of: NaiveDate, params: &FeatureParams) -> Result<UsageAggregator> {
     params.check()?;
-    let tz = params.tz();
-    let window = window_for(ingested.as_of, params)?;
-    let events = ingested
-        .table(TableKind::Events)
-        .ok_or_else(|| Error::Internal("ingest returned no events table".into()))?;
+    Ok(UsageAggregator::new(
+        window_for(as_of, params)?,
+        params.tz(),
+    ))
+}
 
-    // Events -> usage rows and active days.
-    let usage = aggregate::usage(events, &window, &tz)?;
-    let days = aggregate::active_days(events, &window, &tz)?;
+/// Computes every feature for every user known to any table, from an ingest that kept the
+/// events ([`crate::ingest::ingest`]). For large inputs see [`usage_aggregator`].
+pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<FeatureTable> {
+    let events = ingested.table(TableKind::Events).ok_or_else(|| {
+        Error::Internal("compute_features needs the events kept; use compute_features_with".into())
+    })?;
+    let mut aggregator = usage_aggregator(ingested.as_of, params)?;
+    aggregator.push(events.clone())?;
+    compute_features_with(ingested, aggregator.finish()?, params)
+}
+
+/// Computes every feature for every user known to any table, with the events already reduced
+/// by [`usage_aggregator`] during ingest.
+pub fn compute_features_with(
+    ingested: &Ingested,
+    events: EventUsage,
+    params: &FeatureParams,
+) -> Result<FeatureTable> {
+    params.check()?;
+    let window = window_for(ingested.as_of, params)?;
+    let EventUsage { usage, days } = events;
 
     let u_user = strs(&usage, "user_id")?;
     let u_app = strs(&usage, "app")?;

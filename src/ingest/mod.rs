@@ -2,18 +2,22 @@
 //! gzip or zstd), maps columns to the input contract, types and checks every value, removes
 //! opted-out people and duplicate events, and accounts for every row in a rejects ledger.
 
+mod dedup;
 mod discover;
 mod ledger;
 mod load;
 mod mapping;
 mod parquet;
 mod parse;
+mod pass;
+mod sink;
 mod summary;
 mod text;
 mod validate;
 
 pub use discover::{Compression, SourceFile, format_from_name};
 pub use ledger::{LEDGER_COLUMNS, RejectReason};
-pub use load::{IngestOptions, Ingested, ingest};
+pub use load::{IngestOptions, Ingested, ingest, ingest_with};
 pub use parse::{TimestampRules, local_to_millis, parse_bool, parse_timestamp};
+pub use sink::{CollectRows, DiscardRows, RowSink};
 pub use summary::{FileSummary, IngestSummary, RowCounts, TableSummary};

@@ -238,6 +238,17 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
 }
 
 /// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
+/// Whether each text value is one of `words`; missing values are not. An elementwise function
+/// rather than polars' `is_in`, which the streaming engine runs as a join that buffers its input.
+pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Column> {
+    let text = column.str()?;
+    let out: BooleanChunked = text
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| words.contains(v))))
+        .collect();
+    Ok(out.with_name(column.name().clone()).into_column())
+}
+
 pub fn normalise_word(text: &str) -> String {
     text.trim()
         .chars()

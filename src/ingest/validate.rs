@@ -14,8 +14,6 @@ use super::text::LINE_COLUMN;
 use crate::contract::{ColumnSpec, TableKind, ValueKind, Vocabulary};
 use crate::error::{Error, Result};
 
-/// Column with the index of the source file a row came from.
-pub const FILE_COLUMN: &str = "__file";
 /// Column with the index of the first check a row failed, into the file's [`CheckLabels`]
 /// (null for a valid row). A number per row is far cheaper than two strings.
 pub const REASON_COLUMN: &str = "__reason";
@@ -139,8 +137,19 @@ fn normalised_word(text: Expr) -> Expr {
 }
 
 fn in_vocabulary(word: Expr, vocabulary: Vocabulary) -> Expr {
-    let words = Series::new("words".into(), vocabulary.words);
-    word.is_in(lit(words).implode(true), false).fill_null(false)
+    member_of(
+        word,
+        vocabulary.words.iter().map(|w| w.to_string()).collect(),
+    )
+}
+
+/// True where the text is one of `words` (false where missing); streams without buffering.
+pub fn member_of(text: Expr, words: PlHashSet<String>) -> Expr {
+    let words = std::sync::Arc::new(words);
+    text.map(
+        move |c| parse::is_member(&c, &words),
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+    )
 }
 
 /// Whether a raw value is there at all (not null, not blank text).
@@ -278,12 +287,11 @@ fn final_value(spec: &ColumnSpec, table: TableKind) -> Expr {
 }
 
 /// Builds the validation plan for one file. `frame` holds `__line` and the canonical columns the
-/// file has (any types); the result holds `__file`, `__line`, every canonical column (typed) and
+/// file has (any types); the result holds `__line`, every canonical column (typed) and
 /// the index of the first failed check, with the labels of the checks.
 pub fn validate_file(
     frame: LazyFrame,
     path: &Path,
-    file_index: u32,
     table: TableKind,
     rules: &ValueRules,
 ) -> Result<(LazyFrame, CheckLabels)> {
@@ -352,10 +360,7 @@ pub fn validate_file(
     let reason = first_failed(&checks);
     let labels: CheckLabels = checks.iter().map(|(_, c, r)| (*c, *r)).collect();
 
-    let mut outputs = vec![
-        lit(file_index).cast(DataType::UInt32).alias(FILE_COLUMN),
-        col(LINE_COLUMN).cast(DataType::UInt64),
-    ];
+    let mut outputs = vec![col(LINE_COLUMN).cast(DataType::UInt64)];
     outputs.extend(table.columns().iter().map(|spec| final_value(spec, table)));
     outputs.extend([
         reason.alias(REASON_COLUMN),

@@ -1,0 +1,437 @@
+//! One table's pass over its files. Each file's validated rows stream through in batches (polars'
+//! streaming engine); every row is classified as accepted, rejected, duplicate or opted out and
+//! counted for its file; rejects are kept for the ledger; accepted rows go to a [`RowSink`].
+//! Memory follows the batch size and the number of distinct event ids, not the number of rows.
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
+use std::path::Path;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::dedup::SeenIds;
+use super::discover::SourceFile;
+use super::ledger::{LineReject, RejectReason, ledger_from_parts};
+use super::sink::RowSink;
+use super::summary::{FileSummary, RowCounts, TableSummary};
+use super::text::LINE_COLUMN;
+use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of, raw_values};
+use crate::contract::{TableKind, ValueKind};
+use crate::error::{Error, Result};
+
+/// Rows per streamed batch: large enough to keep per-batch overhead small, small enough that a
+/// batch in flight costs tens of megabytes.
+const BATCH_ROWS: usize = 1 << 18;
+
+/// Column that is true where the row's person opted out.
+const OPTED_COLUMN: &str = "__opted";
+
+/// One source file, ready to stream.
+pub(super) struct FileSource {
+    /// The validation plan (see `validate::validate_file`).
+    pub plan: LazyFrame,
+    /// The file as read, to fetch raw values of rejected rows from.
+    pub raw: LazyFrame,
+    /// What each check index in `__reason` means.
+    pub labels: CheckLabels,
+    /// Lines of a text file that never became rows.
+    pub line_rejects: Vec<LineReject>,
+}
+
+/// What a table's pass produced besides the rows given to the sink.
+pub(super) struct TablePass {
+    pub ledger: DataFrame,
+    pub summary: TableSummary,
+    /// Every person id in the accepted rows (any person column).
+    pub person_ids: HashSet<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Accepted,
+    Rejected,
+    Duplicate,
+    OptedOut,
+}
+
+/// Streams every file of `table` through classification into `sink`. `prepare` opens a file;
+/// files are opened a few at a time in parallel (reading text is the slow part) and streamed in
+/// order, so duplicates are always the later copy.
+pub(super) fn pass_table(
+    table: TableKind,
+    files: &[SourceFile],
+    prepare: impl Fn(usize, &SourceFile) -> Result<FileSource> + Sync,
+    opted_out: &HashSet<String>,
+    sink: &mut dyn RowSink,
+) -> Result<TablePass> {
+    let opted: PlHashSet<String> = opted_out.iter().cloned().collect();
+    let mut state = Classifier::new(table, files.len());
+    let group = rayon::current_num_threads().max(1);
+    for (start, chunk) in files.chunks(group).enumerate().map(|(i, c)| (i * group, c)) {
+        let sources: Vec<FileSource> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(i, file)| prepare(start + i, file))
+            .collect::<Result<_>>()?;
+        for (i, source) in sources.into_iter().enumerate() {
+            let index = start + i;
+            let path = &files[index].path;
+            let plan = with_opt_outs(source.plan, table, &opted);
+            state.note_schema(&plan)?;
+            stream_batches(plan, path, |batch| state.consume(index, batch, sink))?;
+            state.finish_file(index, path, &source.raw, &source.labels)?;
+            state.line_rejects(index, path, &source.line_rejects, opted_out);
+        }
+    }
+    state.finish(files, sink)
+}
+
+/// Adds the opted-out flag, and blanks a secondary person (a manager, the person helped) who
+/// opted out: the row is about someone else, so it stays.
+fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &PlHashSet<String>) -> LazyFrame {
+    let listed = |column: &str| member_of(col(column), opted.clone());
+    let persons = table.person_columns();
+    let mut plan = plan;
+    for secondary in persons.iter().skip(1) {
+        plan = plan.with_column(
+            when(listed(secondary))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(col(*secondary))
+                .alias(*secondary),
+        );
+    }
+    let flag = match persons.first() {
+        Some(primary) => listed(primary),
+        None => lit(false),
+    };
+    plan.with_column(flag.alias(OPTED_COLUMN))
+}
+
+/// Runs `plan` on polars' streaming engine and hands its batches, in order, to `each`.
+fn stream_batches(
+    plan: LazyFrame,
+    path: &Path,
+    mut each: impl FnMut(DataFrame) -> Result<()>,
+) -> Result<()> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<DataFrame>(2);
+    // The callback returns true to stop: when the receiving side has given up.
+    let callback = PlanCallback::new(move |batch: DataFrame| Ok(sender.send(batch).is_err()));
+    let plan = plan
+        .sink_batches(callback, true, NonZeroUsize::new(BATCH_ROWS))
+        .map_err(|e| Error::unreadable(path, e))?;
+    std::thread::scope(|scope| {
+        let engine = scope.spawn(move || plan.collect_with_engine(Engine::Streaming).map(|_| ()));
+        let mut outcome = Ok(());
+        for batch in receiver.iter() {
+            if let Err(e) = each(batch) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        drop(receiver);
+        let engine = engine
+            .join()
+            .map_err(|_| Error::Internal(format!("reading `{}` panicked", path.display())))?;
+        outcome?;
+        engine.map_err(|e| Error::unreadable(path, e))
+    })
+}
+
+/// The ledger's rows, built up column by column.
+#[derive(Default)]
+struct LedgerRows {
+    file: Vec<String>,
+    line: Vec<u64>,
+    column: Vec<Option<String>>,
+    reason: Vec<RejectReason>,
+    raw: Vec<Option<String>>,
+}
+
+impl LedgerRows {
+    fn push(
+        &mut self,
+        file: &Path,
+        line: u64,
+        column: Option<String>,
+        reason: RejectReason,
+        raw: Option<String>,
+    ) {
+        self.file.push(file.display().to_string());
+        self.line.push(line);
+        self.column.push(column);
+        self.reason.push(reason);
+        self.raw.push(raw);
+    }
+
+    fn append(&mut self, other: LedgerRows) {
+        self.file.extend(other.file);
+        self.line.extend(other.line);
+        self.column.extend(other.column);
+        self.reason.extend(other.reason);
+        self.raw.extend(other.raw);
+    }
+}
+
+/// The running state of a table's pass.
+struct Classifier {
+    table: TableKind,
+    canonical: Vec<PlSmallStr>,
+    timestamp: Option<&'static str>,
+    seen: Option<SeenIds>,
+    per_file: Vec<RowCounts>,
+    /// (line, check index) of the current file's rejected rows.
+    rejected: Vec<(u64, u32)>,
+    /// Rejected rows, then (separately) malformed lines: the ledger lists rows first.
+    value_rejects: LedgerRows,
+    line_rejects: LedgerRows,
+    unknown_as_other: u64,
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+    pushed: bool,
+    empty: Option<DataFrame>,
+    person_ids: HashSet<String>,
+}
+
+impl Classifier {
+    fn new(table: TableKind, files: usize) -> Classifier {
+        Classifier {
+            table,
+            canonical: table.columns().iter().map(|c| c.name.into()).collect(),
+            timestamp: table
+                .columns()
+                .iter()
+                .find(|c| c.kind == ValueKind::Timestamp)
+                .map(|c| c.name),
+            seen: table.column("event_id").map(|_| SeenIds::default()),
+            per_file: vec![RowCounts::default(); files],
+            rejected: Vec::new(),
+            value_rejects: LedgerRows::default(),
+            line_rejects: LedgerRows::default(),
+            unknown_as_other: 0,
+            first_ms: None,
+            last_ms: None,
+            pushed: false,
+            empty: None,
+            person_ids: HashSet::new(),
+        }
+    }
+
+    fn consume(&mut self, file: usize, batch: DataFrame, sink: &mut dyn RowSink) -> Result<()> {
+        let reasons = batch.column(REASON_COLUMN)?.u32()?;
+        let opted = batch.column(OPTED_COLUMN)?.bool()?;
+        let mut status: Vec<Status> = reasons
+            .iter()
+            .zip(opted.iter())
+            .map(|(reason, opted)| match (opted, reason) {
+                (Some(true), _) => Status::OptedOut,
+                (_, Some(_)) => Status::Rejected,
+                _ => Status::Accepted,
+            })
+            .collect();
+        if let Some(seen) = self.seen.as_mut() {
+            // Only rows that would be accepted take part: a rejected copy does not hide a good one.
+            let ids = batch.column("event_id")?.str()?;
+            for (status, id) in status.iter_mut().zip(ids.iter()) {
+                if let (Status::Accepted, Some(id)) = (*status, id)
+                    && !seen.first_time(SeenIds::hash(id))
+                {
+                    *status = Status::Duplicate;
+                }
+            }
+        }
+
+        let counts = &mut self.per_file[file];
+        let lines = batch.column(LINE_COLUMN)?.u64()?;
+        for ((status, line), reason) in status.iter().zip(lines.iter()).zip(reasons.iter()) {
+            counts.read += 1;
+            match status {
+                Status::Accepted => counts.accepted += 1,
+                Status::Duplicate => counts.duplicates += 1,
+                Status::OptedOut => counts.opted_out += 1,
+                Status::Rejected => {
+                    counts.rejected += 1;
+                    if let (Some(line), Some(reason)) = (line, reason) {
+                        self.rejected.push((line, reason));
+                    }
+                }
+            }
+        }
+
+        let vocab_other = batch.column(VOCAB_OTHER_COLUMN)?.bool()?;
+        self.unknown_as_other += status
+            .iter()
+            .zip(vocab_other.iter())
+            .filter(|(s, other)| **s == Status::Accepted && *other == Some(true))
+            .count() as u64;
+
+        let accepted = status.iter().filter(|s| **s == Status::Accepted).count();
+        let rows = if accepted == batch.height() {
+            batch.select(self.canonical.iter().cloned())?
+        } else {
+            let mask = BooleanChunked::from_iter_values(
+                "accepted".into(),
+                status.iter().map(|s| *s == Status::Accepted),
+            );
+            batch
+                .select(self.canonical.iter().cloned())?
+                .filter(&mask)?
+        };
+        if let Some(ts) = self.timestamp {
+            let physical = rows.column(ts)?.to_physical_repr();
+            let values = physical.i64()?;
+            if let Some(min) = values.min() {
+                self.first_ms = Some(self.first_ms.map_or(min, |m| m.min(min)));
+            }
+            if let Some(max) = values.max() {
+                self.last_ms = Some(self.last_ms.map_or(max, |m| m.max(max)));
+            }
+        }
+        for column in self.table.person_columns() {
+            // Distinct per batch first: a batch holds far fewer people than rows.
+            let people = rows.column(column)?.as_materialized_series().unique()?;
+            for id in people.str()?.iter().flatten() {
+                if !self.person_ids.contains(id) {
+                    self.person_ids.insert(id.to_string());
+                }
+            }
+        }
+        if rows.height() > 0 {
+            self.pushed = true;
+            sink.push(rows)?;
+        }
+        Ok(())
+    }
+
+    /// Turns the file's rejected rows into ledger rows, with their raw values fetched from the
+    /// file (only these rows are read again).
+    fn finish_file(
+        &mut self,
+        file: usize,
+        path: &Path,
+        raw: &LazyFrame,
+        labels: &CheckLabels,
+    ) -> Result<()> {
+        let rejected = std::mem::take(&mut self.rejected);
+        if rejected.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<u64> = rejected.iter().map(|(line, _)| *line).collect();
+        let values = raw_values(raw.clone(), path, self.table, lines)?;
+        let value_lines = values.column(LINE_COLUMN)?.u64()?;
+        let row_of: HashMap<u64, usize> = value_lines
+            .iter()
+            .enumerate()
+            .filter_map(|(row, line)| line.map(|l| (l, row)))
+            .collect();
+        for (line, check) in rejected {
+            let Some(&(column, reason)) = labels.get(check as usize) else {
+                return Err(Error::Internal(format!(
+                    "a rejected row of `{}` (file {file}) has no check label",
+                    self.table
+                )));
+            };
+            let raw = row_of.get(&line).and_then(|&row| {
+                values
+                    .column(column)
+                    .ok()
+                    .and_then(|c| c.str().ok().and_then(|s| s.get(row)))
+                    .map(super::ledger::clip_raw)
+            });
+            self.value_rejects
+                .push(path, line, Some(column.to_string()), reason, raw);
+        }
+        Ok(())
+    }
+
+    /// Counts a text file's malformed lines; a line that names an opted-out person is counted as
+    /// opted out and kept out of the ledger.
+    fn line_rejects(
+        &mut self,
+        file: usize,
+        path: &Path,
+        rejects: &[LineReject],
+        opted_out: &HashSet<String>,
+    ) {
+        for reject in rejects {
+            let counts = &mut self.per_file[file];
+            counts.read += 1;
+            if reject.fields.iter().any(|f| opted_out.contains(f.trim())) {
+                counts.opted_out += 1;
+            } else {
+                counts.rejected += 1;
+                self.line_rejects.push(
+                    path,
+                    reject.line,
+                    reject.column.clone(),
+                    reject.reason,
+                    Some(reject.raw.clone()),
+                );
+            }
+        }
+    }
+
+    /// Remembers the table's typed, empty shape, for a sink that gets no rows at all.
+    fn note_schema(&mut self, plan: &LazyFrame) -> Result<()> {
+        if self.empty.is_none() {
+            let schema = plan
+                .clone()
+                .select(
+                    self.canonical
+                        .iter()
+                        .map(|c| col(c.clone()))
+                        .collect::<Vec<_>>(),
+                )
+                .collect_schema()?;
+            self.empty = Some(DataFrame::empty_with_schema(&schema));
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, files: &[SourceFile], sink: &mut dyn RowSink) -> Result<TablePass> {
+        if !self.pushed {
+            let empty = self
+                .empty
+                .take()
+                .ok_or_else(|| Error::Internal(format!("table `{}` has no files", self.table)))?;
+            sink.push(empty)?;
+        }
+        let file_summaries = files
+            .iter()
+            .zip(&self.per_file)
+            .map(|(f, counts)| FileSummary {
+                path: f.path.clone(),
+                counts: *counts,
+            })
+            .collect();
+        let mut summary = TableSummary::new(self.table, file_summaries);
+        let mut rows = self.value_rejects;
+        rows.append(self.line_rejects);
+        for reason in &rows.reason {
+            *summary
+                .rejected_by_reason
+                .entry(reason.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+        summary.unknown_as_other = self.unknown_as_other;
+        summary.first_timestamp = self
+            .first_ms
+            .and_then(chrono::DateTime::from_timestamp_millis);
+        summary.last_timestamp = self
+            .last_ms
+            .and_then(chrono::DateTime::from_timestamp_millis);
+        let ledger = ledger_from_parts(
+            vec![self.table.name().to_string(); rows.line.len()],
+            rows.file,
+            rows.line,
+            rows.column,
+            rows.reason.iter().map(|r| r.as_str().to_string()).collect(),
+            rows.raw,
+        );
+        Ok(TablePass {
+            ledger,
+            summary,
+            person_ids: self.person_ids,
+        })
+    }
+}
