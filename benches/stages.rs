@@ -1,5 +1,6 @@
 //! Stage benchmarks over a grid of organisation sizes (seeded generator data), so the growth of
-//! each stage's cost with users and events is visible: ingest, features, scoring, clustering.
+//! each stage's cost with users and events is visible: ingest (streaming the events into the
+//! feature aggregates, as `adept run` does), features, scoring, clustering.
 //!
 //!     cargo bench --bench stages
 //!
@@ -9,8 +10,8 @@ use std::path::Path;
 
 use adept::config::Config;
 use adept::generate::{GenerateParams, OutputFormat, generate};
-use adept::ingest::{IngestOptions, ingest};
-use adept::pipeline::analyse;
+use adept::ingest::{IngestOptions, ingest_with};
+use adept::pipeline::{analyse_with, feature_params};
 use chrono::NaiveDate;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -41,21 +42,24 @@ fn stages(c: &mut Criterion) {
         let options = IngestOptions::new(dir.path(), as_of(), config.clone());
         group.throughput(Throughput::Elements(events));
         let label = format!("{users}u_{events}ev");
-        group.bench_with_input(BenchmarkId::new("ingest", &label), &options, |b, o| {
-            b.iter(|| ingest(o).unwrap())
+        let params = feature_params(&config).unwrap();
+        let streamed = || {
+            let mut usage = adept::features::usage_aggregator(as_of(), &params).unwrap();
+            let ingested = ingest_with(&options, &mut usage).unwrap();
+            (ingested, usage.finish().unwrap())
+        };
+        group.bench_function(BenchmarkId::new("ingest", &label), |b| b.iter(streamed));
+        let (ingested, usage) = streamed();
+        group.bench_function(BenchmarkId::new("features+score+cluster", &label), |b| {
+            b.iter(|| analyse_with(&ingested, usage.clone(), &config).unwrap())
         });
-        let ingested = ingest(&options).unwrap();
-        group.bench_with_input(
-            BenchmarkId::new("features+score+cluster", &label),
-            &ingested,
-            |b, i| b.iter(|| analyse(i, &config).unwrap()),
-        );
-        let mut feature_params = config.features.clone();
-        feature_params.timezone = Some(chrono_tz::Tz::UTC);
-        group.bench_with_input(BenchmarkId::new("features", &label), &ingested, |b, i| {
-            b.iter(|| adept::features::compute_features(i, &feature_params).unwrap())
+        group.bench_function(BenchmarkId::new("features", &label), |b| {
+            b.iter(|| {
+                adept::features::compute_features_with(&ingested, usage.clone(), &params).unwrap()
+            })
         });
-        let features = adept::features::compute_features(&ingested, &feature_params).unwrap();
+        let features =
+            adept::features::compute_features_with(&ingested, usage.clone(), &params).unwrap();
         group.bench_with_input(BenchmarkId::new("score", &label), &features, |b, f| {
             b.iter(|| adept::score::score(f, &config.scoring).unwrap())
         });

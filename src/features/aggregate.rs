@@ -4,7 +4,6 @@
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::grouped_sums::GroupedSums;
 use crate::ingest::RowSink;
 
 /// The window in UTC milliseconds, [start, end), and in local day numbers (days since 1970-01-01).
@@ -52,18 +51,18 @@ fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
 /// The events reduced to what the features need, built batch by batch as ingest streams the
 /// accepted events through (it is the events table's [`RowSink`]).
 ///
-/// People and (app, feature, trigger) triples are numbered as they are first seen, so each batch
-/// is grouped on one integer key instead of four text columns (about 6x faster); the numbers
-/// never leave this type, and [`UsageAggregator::finish`] sorts by the text.
+/// People and (app, feature, trigger) triples are numbered as they are first seen, and each row
+/// is added to two maps keyed by numbers, so no text is compared or copied per row. The numbers
+/// never leave this type: [`UsageAggregator::finish`] turns them back into text and sorts by it.
 pub struct UsageAggregator {
     window: Window,
     tz: chrono_tz::Tz,
     users: Codes<String>,
     triples: Codes<UsageKey>,
-    /// Uses per (user, triple), and how many fell in the window's second half.
-    usage: GroupedSums,
-    /// Uses per (user, local day).
-    days: GroupedSums,
+    /// (user, triple) -> (uses, uses in the window's second half).
+    usage: PlHashMap<u64, (i64, i64)>,
+    /// (user, local day) -> uses.
+    days: PlHashMap<u64, i64>,
 }
 
 /// What [`UsageAggregator`] produced: two small frames, sorted.
@@ -78,12 +77,12 @@ pub struct EventUsage {
 /// app, feature, trigger.
 type UsageKey = (String, String, Option<String>);
 
-/// Dense numbers for distinct values, in order of first appearance.
+/// Dense numbers for distinct values, in order of first appearance, looked up by a byte key.
 struct Codes<V> {
-    index: PlHashMap<String, u32>,
+    index: PlHashMap<Vec<u8>, u32>,
     values: Vec<V>,
     /// Scratch space for building a lookup key.
-    key: String,
+    key: Vec<u8>,
 }
 
 impl<V> Codes<V> {
@@ -91,14 +90,14 @@ impl<V> Codes<V> {
         Codes {
             index: PlHashMap::default(),
             values: Vec::new(),
-            key: String::new(),
+            key: Vec::new(),
         }
     }
 
-    /// The number of the value whose lookup key is in `self.key`; `make` builds the value the
-    /// first time.
+    /// The number of the value whose key is in `self.key`; `make` builds the value the first
+    /// time.
     fn code_of_key(&mut self, make: impl FnOnce() -> V) -> u32 {
-        if let Some(&code) = self.index.get(self.key.as_str()) {
+        if let Some(&code) = self.index.get(self.key.as_slice()) {
             return code;
         }
         let code = self.values.len() as u32;
@@ -111,22 +110,24 @@ impl<V> Codes<V> {
 impl Codes<String> {
     fn code(&mut self, value: &str) -> u32 {
         self.key.clear();
-        self.key.push_str(value);
+        self.key.extend_from_slice(value.as_bytes());
         self.code_of_key(|| value.to_string())
     }
 }
 
 impl Codes<UsageKey> {
     fn code(&mut self, app: &str, feature: &str, trigger: Option<&str>) -> u32 {
-        use std::fmt::Write;
         self.key.clear();
         // Lengths first, so that no two triples share a key.
-        let _ = write!(self.key, "{}:{app}{}:{feature}", app.len(), feature.len());
-        match trigger {
-            Some(t) => {
-                let _ = write!(self.key, "s{t}");
+        for part in [Some(app), Some(feature), trigger] {
+            match part {
+                Some(text) => {
+                    self.key
+                        .extend_from_slice(&(text.len() as u64).to_le_bytes());
+                    self.key.extend_from_slice(text.as_bytes());
+                }
+                None => self.key.extend_from_slice(&u64::MAX.to_le_bytes()),
             }
-            None => self.key.push('n'),
         }
         self.code_of_key(|| {
             (
@@ -153,43 +154,38 @@ impl UsageAggregator {
             tz,
             users: Codes::new(),
             triples: Codes::new(),
-            usage: GroupedSums::new(&["user_triple"], &["uses", "late_uses"]),
-            days: GroupedSums::new(&["user_day"], &["uses"]),
+            usage: PlHashMap::default(),
+            days: PlHashMap::default(),
         }
     }
 
     pub fn finish(self) -> Result<EventUsage> {
         let users = &self.users.values;
-        let mut usage = (
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
+        let n = self.usage.len();
+        let (mut user, mut app, mut feature, mut trigger) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
         );
-        if let Some(sums) = self.usage.finish()? {
-            let keys = sums.column("user_triple")?.u64()?;
-            let uses = sums.column("uses")?.i64()?;
-            let late = sums.column("late_uses")?.i64()?;
-            for ((key, uses), late) in keys.into_no_null_iter().zip(uses.iter()).zip(late.iter()) {
-                let (user, triple) = unpair(key);
-                let (app, feature, trigger) = &self.triples.values[triple as usize];
-                usage.0.push(users[user as usize].as_str());
-                usage.1.push(app.as_str());
-                usage.2.push(feature.as_str());
-                usage.3.push(trigger.as_deref());
-                usage.4.push(uses);
-                usage.5.push(late);
-            }
+        let (mut uses, mut late) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (&key, &(all, second_half)) in &self.usage {
+            let (u, t) = unpair(key);
+            let (a, f, tr) = &self.triples.values[t as usize];
+            user.push(users[u as usize].as_str());
+            app.push(a.as_str());
+            feature.push(f.as_str());
+            trigger.push(tr.as_deref());
+            uses.push(all);
+            late.push(second_half);
         }
         let usage = df!(
-            "user_id" => usage.0,
-            "app" => usage.1,
-            "feature" => usage.2,
-            "trigger" => usage.3,
-            "uses" => usage.4,
-            "late_uses" => usage.5,
+            "user_id" => user,
+            "app" => app,
+            "feature" => feature,
+            "trigger" => trigger,
+            "uses" => uses,
+            "late_uses" => late,
         )?
         .lazy()
         .sort(
@@ -198,18 +194,19 @@ impl UsageAggregator {
         )
         .collect()?;
 
-        let mut days = (Vec::new(), Vec::new(), Vec::new());
-        if let Some(sums) = self.days.finish()? {
-            let keys = sums.column("user_day")?.u64()?;
-            let uses = sums.column("uses")?.i64()?;
-            for (key, uses) in keys.into_no_null_iter().zip(uses.iter()) {
-                let (user, day) = unpair(key);
-                days.0.push(users[user as usize].as_str());
-                days.1.push(day as i32);
-                days.2.push(uses);
-            }
+        let n = self.days.len();
+        let (mut user, mut day, mut uses) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (&key, &all) in &self.days {
+            let (u, d) = unpair(key);
+            user.push(users[u as usize].as_str());
+            day.push(d as i32);
+            uses.push(all);
         }
-        let days = df!("user_id" => days.0, "day" => days.1, "uses" => days.2)?
+        let days = df!("user_id" => user, "day" => day, "uses" => uses)?
             .lazy()
             .sort(["user_id", "day"], SortMultipleOptions::default())
             .collect()?;
@@ -234,11 +231,7 @@ impl RowSink for UsageAggregator {
                 col("feature"),
                 col("trigger"),
                 col("day"),
-                col("count").alias("uses"),
-                when(col("day").gt_eq(lit(self.window.middle_day())))
-                    .then(col("count"))
-                    .otherwise(lit(0i64))
-                    .alias("late_uses"),
+                col("count"),
             ])
             .collect()?;
         let users = rows.column("user_id")?.str()?;
@@ -246,42 +239,34 @@ impl RowSink for UsageAggregator {
         let features = rows.column("feature")?.str()?;
         let triggers = rows.column("trigger")?.str()?;
         let days = rows.column("day")?.i32()?;
-        let mut user_triple = Vec::with_capacity(rows.height());
-        let mut user_day = Vec::with_capacity(rows.height());
-        for ((((user, app), feature), trigger), day) in users
+        let counts = rows.column("count")?.i64()?;
+        let middle = self.window.middle_day();
+        for (((((user, app), feature), trigger), day), count) in users
             .iter()
             .zip(apps.iter())
             .zip(features.iter())
             .zip(triggers.iter())
             .zip(days.iter())
+            .zip(counts.iter())
         {
-            // Ingest guarantees a user, a feature and a timestamp on every accepted row.
-            let user = self.users.code(user.unwrap_or_default());
+            // Ingest guarantees a user, a feature, a timestamp and a count on accepted rows.
+            let (Some(user), Some(day), Some(count)) = (user, day, count) else {
+                continue;
+            };
+            let user = self.users.code(user);
             let triple = self.triples.code(
                 app.unwrap_or_default(),
                 feature.unwrap_or_default(),
                 trigger,
             );
-            user_triple.push(pair(user, triple));
-            user_day.push(pair(user, day.unwrap_or_default() as u32));
+            let entry = self.usage.entry(pair(user, triple)).or_default();
+            entry.0 += count;
+            if day >= middle {
+                entry.1 += count;
+            }
+            *self.days.entry(pair(user, day as u32)).or_default() += count;
         }
-        let height = rows.height();
-        let uses = rows.column("uses")?.clone();
-        let late = rows.column("late_uses")?.clone();
-        self.usage.add(
-            DataFrame::new(
-                height,
-                vec![
-                    Column::new("user_triple".into(), user_triple),
-                    uses.clone(),
-                    late,
-                ],
-            )?
-            .lazy(),
-        )?;
-        self.days.add(
-            DataFrame::new(height, vec![Column::new("user_day".into(), user_day), uses])?.lazy(),
-        )
+        Ok(())
     }
 }
 

@@ -140,6 +140,7 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
         )));
     }
     let rules = options.rules()?;
+    let batch_rows = options.config.ingest.batch_rows;
     let mut tables = BTreeMap::new();
     let mut summary = IngestSummary::default();
     let mut ledgers = Vec::new();
@@ -191,9 +192,9 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
                     line_rejects: source.line_rejects.clone(),
                 })
             };
-            pass_table(table, &files, reopen, &opted_out, sink)?
+            pass_table(table, &files, reopen, &opted_out, batch_rows, sink)?
         } else {
-            pass_table(table, &files, open, &opted_out, sink)?
+            pass_table(table, &files, open, &opted_out, batch_rows, sink)?
         };
         summary.tables.push(pass.summary);
         person_ids.extend(pass.person_ids);

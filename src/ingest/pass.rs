@@ -20,10 +20,6 @@ use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of,
 use crate::contract::{TableKind, ValueKind};
 use crate::error::{Error, Result};
 
-/// Rows per streamed batch: large enough to keep per-batch overhead small, small enough that a
-/// batch in flight costs tens of megabytes.
-const BATCH_ROWS: usize = 1 << 18;
-
 /// Column that is true where the row's person opted out.
 const OPTED_COLUMN: &str = "__opted";
 
@@ -55,7 +51,8 @@ enum Status {
     OptedOut,
 }
 
-/// Streams every file of `table` through classification into `sink`. `prepare` opens a file;
+/// Streams every file of `table` through classification into `sink`, `batch_rows` rows at a
+/// time. `prepare` opens a file;
 /// files are opened a few at a time in parallel (reading text is the slow part) and streamed in
 /// order, so duplicates are always the later copy.
 pub(super) fn pass_table(
@@ -63,6 +60,7 @@ pub(super) fn pass_table(
     files: &[SourceFile],
     prepare: impl Fn(usize, &SourceFile) -> Result<FileSource> + Sync,
     opted_out: &HashSet<String>,
+    batch_rows: usize,
     sink: &mut dyn RowSink,
 ) -> Result<TablePass> {
     let opted: PlHashSet<String> = opted_out.iter().cloned().collect();
@@ -79,7 +77,9 @@ pub(super) fn pass_table(
             let path = &files[index].path;
             let plan = with_opt_outs(source.plan, table, &opted);
             state.note_schema(&plan)?;
-            stream_batches(plan, path, |batch| state.consume(index, batch, sink))?;
+            stream_batches(plan, path, batch_rows, |batch| {
+                state.consume(index, batch, sink)
+            })?;
             state.finish_file(index, path, &source.raw, &source.labels)?;
             state.line_rejects(index, path, &source.line_rejects, opted_out);
         }
@@ -112,13 +112,14 @@ fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &PlHashSet<String>) -
 fn stream_batches(
     plan: LazyFrame,
     path: &Path,
+    batch_rows: usize,
     mut each: impl FnMut(DataFrame) -> Result<()>,
 ) -> Result<()> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<DataFrame>(2);
     // The callback returns true to stop: when the receiving side has given up.
     let callback = PlanCallback::new(move |batch: DataFrame| Ok(sender.send(batch).is_err()));
     let plan = plan
-        .sink_batches(callback, true, NonZeroUsize::new(BATCH_ROWS))
+        .sink_batches(callback, true, NonZeroUsize::new(batch_rows))
         .map_err(|e| Error::unreadable(path, e))?;
     std::thread::scope(|scope| {
         let engine = scope.spawn(move || plan.collect_with_engine(Engine::Streaming).map(|_| ()));

@@ -12,3 +12,4 @@ mod outputs;
 mod rollup;
 mod scheduling;
 mod scoring;
+mod streaming;

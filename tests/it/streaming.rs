@@ -1,0 +1,134 @@
+//! Events stream through ingest in batches: how the rows are cut into batches must not change
+//! any output, and a duplicate is found wherever its first copy was (another batch, another
+//! file).
+
+use std::path::Path;
+use std::process::Command;
+
+use polars::prelude::*;
+use tempfile::tempdir;
+
+use crate::fixtures::*;
+
+/// The outputs that must not depend on the batch size, and the manifest's ingest accounting.
+fn run_outputs(input: &Path, batch_rows: Option<usize>) -> (Vec<(String, Vec<u8>)>, String) {
+    let out = tempdir().unwrap();
+    let mut config = "[privacy]\nraw_ids = true\n[ingest]\nmax_reject_rate = 1.0\n".to_string();
+    if let Some(rows) = batch_rows {
+        config.push_str(&format!("batch_rows = {rows}\n"));
+    }
+    let config = write(out.path(), "adept.toml", config);
+    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["run", "-q", "--as-of", "2026-10-31", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out.path().join("run"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run = out.path().join("run");
+    let files = [
+        "features.parquet",
+        "scores.parquet",
+        "clusters.parquet",
+        "candidates.parquet",
+        "rejects.parquet",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), std::fs::read(run.join(f)).unwrap()))
+    .collect();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    (files, manifest["ingest"].to_string())
+}
+
+#[test]
+fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_files() {
+    let generated = tempdir().unwrap();
+    let params = adept::generate::GenerateParams {
+        users: 40,
+        days: 21,
+        seed: 5,
+        format: adept::generate::OutputFormat::Parquet,
+        end_date: as_of(),
+    };
+    adept::generate::generate(&params, generated.path()).unwrap();
+
+    // The events split over three files: the second repeats the last 50 rows of the first, the
+    // third (CSV) repeats one event and adds a bad row and a malformed line.
+    let input = tempdir().unwrap();
+    for entry in std::fs::read_dir(generated.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".parquet") && name != "events.parquet" {
+            std::fs::copy(&path, input.path().join(&name)).unwrap();
+        }
+    }
+    let path = PlRefPath::try_from_path(&generated.path().join("events.parquet")).unwrap();
+    let events = LazyFrame::scan_parquet(path, Default::default())
+        .unwrap()
+        .collect()
+        .unwrap();
+    let half = events.height() as i64 / 2;
+    write_parquet(
+        input.path(),
+        "events/part-0.parquet",
+        &mut events.slice(0, half as usize),
+    );
+    write_parquet(
+        input.path(),
+        "events/part-1.parquet",
+        &mut events.slice(half - 50, usize::MAX),
+    );
+    let people_path = PlRefPath::try_from_path(&generated.path().join("people.parquet")).unwrap();
+    let people = LazyFrame::scan_parquet(people_path, Default::default())
+        .unwrap()
+        .filter(col("opt_out"))
+        .collect()
+        .unwrap();
+    let opted_out = strings(&people, "user_id");
+    let users = strings(&events, "user_id");
+    let kept = |row: usize| !opted_out.contains(&users[row]);
+    let row = (0..events.height()).find(|&r| kept(r)).unwrap();
+    let first_user = users[row].clone();
+    let first_event = strings(&events, "event_id")[row].clone();
+    let expected_duplicates = 1
+        + (half as usize - 50..half as usize)
+            .filter(|&r| kept(r))
+            .count() as u64;
+    write(
+        input.path(),
+        "events/part-2.csv",
+        format!(
+            "{EVENTS_HEADER}\
+             {first_user},2026-10-20T09:00:00Z,copy,crm,menu,1,s,{first_event},5\n\
+             {first_user},2026-10-20T09:00:00Z,pivot,crm,menu,-3,s,fresh-1,5\n\
+             {first_user},2026-10-20T09:00:00Z,pivot\n"
+        ),
+    );
+
+    let (default, default_ingest) = run_outputs(input.path(), None);
+    for batch_rows in [1, 7, 1000] {
+        let (small, small_ingest) = run_outputs(input.path(), Some(batch_rows));
+        for ((name, a), (_, b)) in default.iter().zip(&small) {
+            assert!(a == b, "{name} differs with batch_rows = {batch_rows}");
+        }
+        assert_eq!(default_ingest, small_ingest, "batch_rows = {batch_rows}");
+    }
+
+    let ingest: serde_json::Value = serde_json::from_str(&default_ingest).unwrap();
+    let events_summary = ingest["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "events")
+        .unwrap();
+    let totals = &events_summary["totals"];
+    // The 50 repeated rows (those of opted-out people count as opted out) and the CSV copy.
+    assert_eq!(totals["duplicates"], expected_duplicates, "{totals}");
+    assert_eq!(totals["rejected"], 2, "{totals}");
+    let read = totals["read"].as_u64().unwrap();
+    assert_eq!(read, events.height() as u64 + 50 + 3);
+}
