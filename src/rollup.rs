@@ -8,22 +8,26 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::atomic;
-use crate::error::{Error, Result};
-use crate::grouped_sums::GroupedSums;
+use crate::error::Result;
+use crate::event_codes::{EventCodes, pair, unpair};
 use crate::ingest::{RowSink, local_to_millis};
 
 /// Rolls the accepted events up as ingest streams them through (it is the events table's
-/// [`RowSink`]): uses per user x local day x app x feature x trigger.
+/// [`RowSink`]): uses per user x local day x app x feature x trigger, keyed by numbers (see
+/// [`EventCodes`]).
 pub struct DailyRollup {
     tz: chrono_tz::Tz,
-    sums: GroupedSums,
+    codes: EventCodes,
+    /// ((user, triple), local day) -> uses.
+    sums: PlHashMap<(u64, i32), i64>,
 }
 
 impl DailyRollup {
     pub fn new(tz: chrono_tz::Tz) -> DailyRollup {
         DailyRollup {
             tz,
-            sums: GroupedSums::new(&["user_id", "day", "app", "feature", "trigger"], &["count"]),
+            codes: EventCodes::default(),
+            sums: PlHashMap::default(),
         }
     }
 
@@ -31,46 +35,49 @@ impl DailyRollup {
     /// trigger, count`, sorted.
     pub fn finish(self) -> Result<DataFrame> {
         let tz = self.tz;
-        let Some(sums) = self.sums.finish()? else {
-            return Err(Error::Internal(
-                "the rollup received no events batch".into(),
-            ));
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+        let day_start = |day: i32| {
+            epoch
+                .checked_add_signed(chrono::Duration::days(i64::from(day)))
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .and_then(|n| local_to_millis(n, tz))
         };
-        let day_start = move |c: Column| -> PolarsResult<Column> {
-            let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-            let out: Int64Chunked = c
-                .i32()?
-                .iter()
-                .map(|d| {
-                    d.and_then(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d))))
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .and_then(|n| local_to_millis(n, tz))
-                })
-                .collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        };
-        Ok(sums
-            .lazy()
-            .with_column(
-                col("day")
-                    .map(day_start, |_, f| {
-                        Ok(Field::new(f.name().clone(), DataType::Int64))
-                    })
-                    .cast(DataType::Datetime(
-                        TimeUnit::Milliseconds,
-                        Some(TimeZone::UTC),
-                    ))
-                    .alias("timestamp"),
-            )
-            .select([
-                col("user_id"),
-                col("timestamp"),
-                col("app"),
-                col("feature"),
-                col("trigger"),
-                col("count"),
-            ])
-            .collect()?)
+        let n = self.sums.len();
+        let mut user = Vec::with_capacity(n);
+        let mut start = Vec::with_capacity(n);
+        let mut app = Vec::with_capacity(n);
+        let mut feature = Vec::with_capacity(n);
+        let mut trigger = Vec::with_capacity(n);
+        let mut count = Vec::with_capacity(n);
+        let users = self.codes.users();
+        for (&(key, day), &uses) in &self.sums {
+            let (u, t) = unpair(key);
+            let (a, f, tr) = self.codes.triple(t);
+            user.push(users[u as usize].as_str());
+            start.push(day_start(day));
+            app.push(a.as_str());
+            feature.push(f.as_str());
+            trigger.push(tr.as_deref());
+            count.push(uses);
+        }
+        Ok(df!(
+            "user_id" => user,
+            "timestamp" => start,
+            "app" => app,
+            "feature" => feature,
+            "trigger" => trigger,
+            "count" => count,
+        )?
+        .lazy()
+        .with_column(col("timestamp").cast(DataType::Datetime(
+            TimeUnit::Milliseconds,
+            Some(TimeZone::UTC),
+        )))
+        .sort(
+            ["user_id", "timestamp", "app", "feature", "trigger"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .collect()?)
     }
 }
 
@@ -82,14 +89,39 @@ impl RowSink for DailyRollup {
             .dt()
             .date()
             .cast(DataType::Int32);
-        self.sums.add(events.lazy().select([
-            col("user_id"),
-            day.alias("day"),
-            col("app").fill_null(lit("")),
-            col("feature"),
-            col("trigger"),
-            col("count"),
-        ]))
+        let rows = events
+            .lazy()
+            .select([
+                col("user_id"),
+                day.alias("day"),
+                col("app"),
+                col("feature"),
+                col("trigger"),
+                col("count"),
+            ])
+            .collect()?;
+        let users = rows.column("user_id")?.str()?;
+        let apps = rows.column("app")?.str()?;
+        let features = rows.column("feature")?.str()?;
+        let triggers = rows.column("trigger")?.str()?;
+        let days = rows.column("day")?.i32()?;
+        let counts = rows.column("count")?.i64()?;
+        for (((((user, app), feature), trigger), day), count) in users
+            .iter()
+            .zip(apps.iter())
+            .zip(features.iter())
+            .zip(triggers.iter())
+            .zip(days.iter())
+            .zip(counts.iter())
+        {
+            // Ingest guarantees a user, a timestamp and a count on accepted rows.
+            let (Some(user), Some(day), Some(count)) = (user, day, count) else {
+                continue;
+            };
+            let (user, triple) = self.codes.code(user, app, feature, trigger);
+            *self.sums.entry((pair(user, triple), day)).or_default() += count;
+        }
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use crate::error::Result;
+use crate::event_codes::{EventCodes, pair, unpair};
 use crate::ingest::RowSink;
 
 /// The window in UTC milliseconds, [start, end), and in local day numbers (days since 1970-01-01).
@@ -57,8 +58,7 @@ fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
 pub struct UsageAggregator {
     window: Window,
     tz: chrono_tz::Tz,
-    users: Codes<String>,
-    triples: Codes<UsageKey>,
+    codes: EventCodes,
     /// (user, triple) -> (uses, uses in the window's second half).
     usage: PlHashMap<u64, (i64, i64)>,
     /// (user, local day) -> uses.
@@ -74,93 +74,19 @@ pub struct EventUsage {
     pub days: DataFrame,
 }
 
-/// app, feature, trigger.
-type UsageKey = (String, String, Option<String>);
-
-/// Dense numbers for distinct values, in order of first appearance, looked up by a byte key.
-struct Codes<V> {
-    index: PlHashMap<Vec<u8>, u32>,
-    values: Vec<V>,
-    /// Scratch space for building a lookup key.
-    key: Vec<u8>,
-}
-
-impl<V> Codes<V> {
-    fn new() -> Codes<V> {
-        Codes {
-            index: PlHashMap::default(),
-            values: Vec::new(),
-            key: Vec::new(),
-        }
-    }
-
-    /// The number of the value whose key is in `self.key`; `make` builds the value the first
-    /// time.
-    fn code_of_key(&mut self, make: impl FnOnce() -> V) -> u32 {
-        if let Some(&code) = self.index.get(self.key.as_slice()) {
-            return code;
-        }
-        let code = self.values.len() as u32;
-        self.index.insert(self.key.clone(), code);
-        self.values.push(make());
-        code
-    }
-}
-
-impl Codes<String> {
-    fn code(&mut self, value: &str) -> u32 {
-        self.key.clear();
-        self.key.extend_from_slice(value.as_bytes());
-        self.code_of_key(|| value.to_string())
-    }
-}
-
-impl Codes<UsageKey> {
-    fn code(&mut self, app: &str, feature: &str, trigger: Option<&str>) -> u32 {
-        self.key.clear();
-        // Lengths first, so that no two triples share a key.
-        for part in [Some(app), Some(feature), trigger] {
-            match part {
-                Some(text) => {
-                    self.key
-                        .extend_from_slice(&(text.len() as u64).to_le_bytes());
-                    self.key.extend_from_slice(text.as_bytes());
-                }
-                None => self.key.extend_from_slice(&u64::MAX.to_le_bytes()),
-            }
-        }
-        self.code_of_key(|| {
-            (
-                app.to_string(),
-                feature.to_string(),
-                trigger.map(str::to_string),
-            )
-        })
-    }
-}
-
-fn pair(high: u32, low: u32) -> u64 {
-    (u64::from(high) << 32) | u64::from(low)
-}
-
-fn unpair(value: u64) -> (u32, u32) {
-    ((value >> 32) as u32, value as u32)
-}
-
 impl UsageAggregator {
     pub fn new(window: Window, tz: chrono_tz::Tz) -> UsageAggregator {
         UsageAggregator {
             window,
             tz,
-            users: Codes::new(),
-            triples: Codes::new(),
+            codes: EventCodes::default(),
             usage: PlHashMap::default(),
             days: PlHashMap::default(),
         }
     }
 
     pub fn finish(self) -> Result<EventUsage> {
-        let users = &self.users.values;
+        let users = self.codes.users();
         let n = self.usage.len();
         let (mut user, mut app, mut feature, mut trigger) = (
             Vec::with_capacity(n),
@@ -171,7 +97,7 @@ impl UsageAggregator {
         let (mut uses, mut late) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (&key, &(all, second_half)) in &self.usage {
             let (u, t) = unpair(key);
-            let (a, f, tr) = &self.triples.values[t as usize];
+            let (a, f, tr) = self.codes.triple(t);
             user.push(users[u as usize].as_str());
             app.push(a.as_str());
             feature.push(f.as_str());
@@ -253,12 +179,7 @@ impl RowSink for UsageAggregator {
             let (Some(user), Some(day), Some(count)) = (user, day, count) else {
                 continue;
             };
-            let user = self.users.code(user);
-            let triple = self.triples.code(
-                app.unwrap_or_default(),
-                feature.unwrap_or_default(),
-                trigger,
-            );
+            let (user, triple) = self.codes.code(user, app, feature, trigger);
             let entry = self.usage.entry(pair(user, triple)).or_default();
             entry.0 += count;
             if day >= middle {

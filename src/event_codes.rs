@@ -1,0 +1,162 @@
+//! Numbers for the people and the (app, feature, trigger) triples seen in events, so that event
+//! aggregation keys rows by integers instead of comparing and copying text per row. Numbers are
+//! given in order of first appearance and never leave the aggregators: their outputs are turned
+//! back into text and sorted by it.
+
+use polars::prelude::PlHashMap;
+
+/// The people and triples seen so far.
+pub struct EventCodes {
+    users: Codes<String>,
+    triples: Codes<UsageKey>,
+}
+
+impl Default for EventCodes {
+    fn default() -> EventCodes {
+        EventCodes {
+            users: Codes::new(),
+            triples: Codes::new(),
+        }
+    }
+}
+
+impl EventCodes {
+    /// The numbers of a row's person and triple (a missing app is "", like an empty one).
+    pub fn code(
+        &mut self,
+        user: &str,
+        app: Option<&str>,
+        feature: Option<&str>,
+        trigger: Option<&str>,
+    ) -> (u32, u32) {
+        (
+            self.users.code(user),
+            self.triples.code(
+                app.unwrap_or_default(),
+                feature.unwrap_or_default(),
+                trigger,
+            ),
+        )
+    }
+
+    /// The person ids, by number.
+    pub fn users(&self) -> &[String] {
+        &self.users.values
+    }
+
+    /// The (app, feature, trigger) of a triple number.
+    pub fn triple(&self, code: u32) -> &UsageKey {
+        &self.triples.values[code as usize]
+    }
+}
+
+/// Two numbers as one key.
+pub fn pair(high: u32, low: u32) -> u64 {
+    (u64::from(high) << 32) | u64::from(low)
+}
+
+pub fn unpair(value: u64) -> (u32, u32) {
+    ((value >> 32) as u32, value as u32)
+}
+
+/// app, feature, trigger.
+pub type UsageKey = (String, String, Option<String>);
+
+/// Dense numbers for distinct values, in order of first appearance, looked up by a byte key.
+struct Codes<V> {
+    index: PlHashMap<Vec<u8>, u32>,
+    values: Vec<V>,
+    /// Scratch space for building a lookup key.
+    key: Vec<u8>,
+}
+
+impl<V> Codes<V> {
+    fn new() -> Codes<V> {
+        Codes {
+            index: PlHashMap::default(),
+            values: Vec::new(),
+            key: Vec::new(),
+        }
+    }
+
+    /// The number of the value whose key is in `self.key`; `make` builds the value the first
+    /// time.
+    fn code_of_key(&mut self, make: impl FnOnce() -> V) -> u32 {
+        if let Some(&code) = self.index.get(self.key.as_slice()) {
+            return code;
+        }
+        let code = self.values.len() as u32;
+        self.index.insert(self.key.clone(), code);
+        self.values.push(make());
+        code
+    }
+}
+
+impl Codes<String> {
+    fn code(&mut self, value: &str) -> u32 {
+        self.key.clear();
+        self.key.extend_from_slice(value.as_bytes());
+        self.code_of_key(|| value.to_string())
+    }
+}
+
+impl Codes<UsageKey> {
+    fn code(&mut self, app: &str, feature: &str, trigger: Option<&str>) -> u32 {
+        self.key.clear();
+        // Lengths first, so that no two triples share a key.
+        for part in [Some(app), Some(feature), trigger] {
+            match part {
+                Some(text) => {
+                    self.key
+                        .extend_from_slice(&(text.len() as u64).to_le_bytes());
+                    self.key.extend_from_slice(text.as_bytes());
+                }
+                None => self.key.extend_from_slice(&u64::MAX.to_le_bytes()),
+            }
+        }
+        self.code_of_key(|| {
+            (
+                app.to_string(),
+                feature.to_string(),
+                trigger.map(str::to_string),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_rows_share_numbers_and_different_triples_do_not() {
+        let mut codes = EventCodes::default();
+        let a = codes.code("u1", Some("crm"), Some("pivot"), Some("menu"));
+        assert_eq!(
+            codes.code("u1", Some("crm"), Some("pivot"), Some("menu")),
+            a
+        );
+        // A missing app is the empty app; a missing trigger is not an empty one.
+        assert_eq!(
+            codes.code("u1", None, Some("pivot"), None).1,
+            codes.code("u2", Some(""), Some("pivot"), None).1
+        );
+        let split = [
+            codes.code("u1", Some("crmp"), Some("ivot"), Some("menu")).1,
+            codes.code("u1", Some("crm"), Some("pivot"), Some("")).1,
+            codes.code("u1", Some("crm"), Some("pivot"), None).1,
+        ];
+        assert!(!split.contains(&a.1));
+        assert_ne!(split[1], split[2]);
+        assert_eq!(codes.users(), ["u1", "u2"]);
+        assert_eq!(
+            codes.triple(a.1),
+            &(
+                "crm".to_string(),
+                "pivot".to_string(),
+                Some("menu".to_string())
+            )
+        );
+        assert_eq!(unpair(pair(7, u32::MAX)), (7, u32::MAX));
+    }
+}
