@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::discover::{SourceFile, discover};
 use super::ledger::empty_ledger;
@@ -17,7 +16,7 @@ use super::parse::{TimestampRules, local_to_millis};
 use super::pass::{FileSource, pass_table};
 use super::sink::{CollectRows, RowSink};
 use super::summary::IngestSummary;
-use super::text::read_text;
+use super::text::TextChunks;
 use super::validate::{ValueRules, validate_file};
 use crate::config::{Config, SourceFormat};
 use crate::contract::TableKind;
@@ -96,27 +95,60 @@ impl Ingested {
     }
 }
 
-/// Opens one file: a lazy scan (Parquet) or the lines read (text), and its validation plan.
+/// Opens one file: a lazy scan and its validation plan (Parquet), or a chunked reader (text).
 fn open_file(
     file: &SourceFile,
     table: TableKind,
     mapping: &ColumnMapping,
     rules: &ValueRules,
+    batch_rows: usize,
 ) -> Result<FileSource> {
+    match file.format {
+        SourceFormat::Parquet => {
+            let raw = scan_parquet(file, mapping)?;
+            let (plan, labels) = validate_file(raw.clone(), &file.path, table, rules)?;
+            Ok(FileSource::Plan {
+                plan,
+                raw,
+                labels,
+                line_rejects: Vec::new(),
+            })
+        }
+        _ => Ok(FileSource::Text(TextChunks::open(
+            file, mapping, batch_rows,
+        )?)),
+    }
+}
+
+/// Reads and validates a whole (small) file into memory: for `people`, whose opt-outs must be
+/// known before any table streams.
+fn read_whole(
+    file: &SourceFile,
+    table: TableKind,
+    mapping: &ColumnMapping,
+    rules: &ValueRules,
+) -> Result<(DataFrame, FileSource)> {
     let (raw, line_rejects) = match file.format {
         SourceFormat::Parquet => (scan_parquet(file, mapping)?, Vec::new()),
         _ => {
-            let read = read_text(file, mapping)?;
+            let mut chunks = TextChunks::open(file, mapping, usize::MAX)?;
+            let read = chunks.next().ok_or_else(|| {
+                Error::Internal(format!("`{}` gave no chunk", file.path.display()))
+            })??;
             (read.frame.lazy(), read.rejects)
         }
     };
     let (plan, labels) = validate_file(raw.clone(), &file.path, table, rules)?;
-    Ok(FileSource {
-        plan,
+    let frame = plan
+        .collect()
+        .map_err(|e| Error::unreadable(&file.path, e))?;
+    let source = FileSource::Plan {
+        plan: frame.clone().lazy(),
         raw,
         labels,
         line_rejects,
-    })
+    };
+    Ok((frame, source))
 }
 
 /// Reads every table under `options.input`, keeping every accepted row in memory
@@ -160,7 +192,9 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
             continue;
         };
         let mapping = ColumnMapping::new(table, &settings);
-        let open = |_: usize, file: &SourceFile| open_file(file, table, &mapping, &rules);
+        let open =
+            |_: usize, file: &SourceFile| open_file(file, table, &mapping, &rules, batch_rows);
+        let validate = |raw: LazyFrame, path: &Path| validate_file(raw, path, table, &rules);
         let mut kept = CollectRows::default();
         let sink: &mut dyn RowSink = if table == TableKind::Events {
             &mut *events
@@ -168,33 +202,26 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
             &mut kept
         };
         let pass = if table == TableKind::People {
-            // Opt-outs are read first: they apply to every table, this one included.
-            let validated: Vec<(FileSource, DataFrame)> = files
-                .par_iter()
-                .enumerate()
-                .map(|(i, file)| {
-                    let source = open(i, file)?;
-                    let frame = source
-                        .plan
-                        .clone()
-                        .collect()
-                        .map_err(|e| Error::unreadable(&file.path, e))?;
-                    Ok((source, frame))
-                })
-                .collect::<Result<_>>()?;
-            opted_out = opted_out_ids(validated.iter().map(|(_, frame)| frame))?;
-            let reopen = |i: usize, _: &SourceFile| {
-                let (source, frame) = &validated[i];
-                Ok(FileSource {
-                    plan: frame.clone().lazy(),
-                    raw: source.raw.clone(),
-                    labels: source.labels.clone(),
-                    line_rejects: source.line_rejects.clone(),
+            // Opt-outs are read first: they apply to every table, this one included. People
+            // files are small; they are read whole, then streamed like any other.
+            let mut sources = Vec::new();
+            let mut frames = Vec::new();
+            for file in &files {
+                let (frame, source) = read_whole(file, table, &mapping, &rules)?;
+                frames.push(frame);
+                sources.push(Some(source));
+            }
+            opted_out = opted_out_ids(frames.iter())?;
+            let reopen = |i: usize, file: &SourceFile| {
+                sources[i].take().ok_or_else(|| {
+                    Error::Internal(format!("`{}` opened twice", file.path.display()))
                 })
             };
-            pass_table(table, &files, reopen, &opted_out, batch_rows, sink)?
+            pass_table(
+                table, &files, reopen, &validate, &opted_out, batch_rows, sink,
+            )?
         } else {
-            pass_table(table, &files, open, &opted_out, batch_rows, sink)?
+            pass_table(table, &files, open, &validate, &opted_out, batch_rows, sink)?
         };
         summary.tables.push(pass.summary);
         person_ids.extend(pass.person_ids);

@@ -8,14 +8,13 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
 use super::ledger::{LineReject, RejectReason, ledger_from_parts};
 use super::sink::RowSink;
 use super::summary::{FileSummary, RowCounts, TableSummary};
-use super::text::LINE_COLUMN;
+use super::text::{LINE_COLUMN, TextChunks, TextRead};
 use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of, raw_values};
 use crate::contract::{TableKind, ValueKind};
 use crate::error::{Error, Result};
@@ -24,16 +23,24 @@ use crate::error::{Error, Result};
 const OPTED_COLUMN: &str = "__opted";
 
 /// One source file, ready to stream.
-pub(super) struct FileSource {
-    /// The validation plan (see `validate::validate_file`).
-    pub plan: LazyFrame,
-    /// The file as read, to fetch raw values of rejected rows from.
-    pub raw: LazyFrame,
-    /// What each check index in `__reason` means.
-    pub labels: CheckLabels,
-    /// Lines of a text file that never became rows.
-    pub line_rejects: Vec<LineReject>,
+pub(super) enum FileSource {
+    /// A file as one plan (Parquet, or rows already in memory).
+    Plan {
+        /// The validation plan (see `validate::validate_file`).
+        plan: LazyFrame,
+        /// The file as read, to fetch raw values of rejected rows from.
+        raw: LazyFrame,
+        /// What each check index in `__reason` means.
+        labels: CheckLabels,
+        /// Lines of a text file that never became rows.
+        line_rejects: Vec<LineReject>,
+    },
+    /// A text file, read a chunk at a time; each chunk is validated on its own.
+    Text(TextChunks),
 }
+
+/// Builds the validation plan for a frame of raw rows (a text chunk).
+pub(super) type Validate<'a> = dyn Fn(LazyFrame, &Path) -> Result<(LazyFrame, CheckLabels)> + 'a;
 
 /// What a table's pass produced besides the rows given to the sink.
 pub(super) struct TablePass {
@@ -52,39 +59,72 @@ enum Status {
 }
 
 /// Streams every file of `table` through classification into `sink`, `batch_rows` rows at a
-/// time. `prepare` opens a file;
-/// files are opened a few at a time in parallel (reading text is the slow part) and streamed in
-/// order, so duplicates are always the later copy.
+/// time, in file order, so duplicates are always the later copy. `open` opens a file; text chunks
+/// are read on a second thread while the previous chunk is processed.
 pub(super) fn pass_table(
     table: TableKind,
     files: &[SourceFile],
-    prepare: impl Fn(usize, &SourceFile) -> Result<FileSource> + Sync,
+    mut open: impl FnMut(usize, &SourceFile) -> Result<FileSource>,
+    validate: &Validate<'_>,
     opted_out: &HashSet<String>,
     batch_rows: usize,
     sink: &mut dyn RowSink,
 ) -> Result<TablePass> {
     let opted: PlHashSet<String> = opted_out.iter().cloned().collect();
     let mut state = Classifier::new(table, files.len());
-    let group = rayon::current_num_threads().max(1);
-    for (start, chunk) in files.chunks(group).enumerate().map(|(i, c)| (i * group, c)) {
-        let sources: Vec<FileSource> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(i, file)| prepare(start + i, file))
-            .collect::<Result<_>>()?;
-        for (i, source) in sources.into_iter().enumerate() {
-            let index = start + i;
-            let path = &files[index].path;
-            let plan = with_opt_outs(source.plan, table, &opted);
+    for (index, file) in files.iter().enumerate() {
+        let path = &file.path;
+        let mut piece = |plan: LazyFrame, raw: &LazyFrame, labels: &CheckLabels| -> Result<()> {
+            let plan = with_opt_outs(plan, table, &opted);
             state.note_schema(&plan)?;
             stream_batches(plan, path, batch_rows, |batch| {
                 state.consume(index, batch, sink)
             })?;
-            state.finish_file(index, path, &source.raw, &source.labels)?;
-            state.line_rejects(index, path, &source.line_rejects, opted_out);
+            state.finish_file(index, path, raw, labels)
+        };
+        match open(index, file)? {
+            FileSource::Plan {
+                plan,
+                raw,
+                labels,
+                line_rejects,
+            } => {
+                piece(plan, &raw, &labels)?;
+                state.line_rejects(index, path, &line_rejects, opted_out);
+            }
+            FileSource::Text(chunks) => {
+                let mut rejects = Vec::new();
+                read_ahead(chunks, |chunk| {
+                    let raw = chunk.frame.lazy();
+                    let (plan, labels) = validate(raw.clone(), path)?;
+                    piece(plan, &raw, &labels)?;
+                    rejects.extend(chunk.rejects);
+                    Ok(())
+                })?;
+                state.line_rejects(index, path, &rejects, opted_out);
+            }
         }
     }
     state.finish(files, sink)
+}
+
+/// Hands each chunk to `each` while a second thread reads the next one.
+fn read_ahead(chunks: TextChunks, mut each: impl FnMut(TextRead) -> Result<()>) -> Result<()> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<TextRead>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for chunk in chunks {
+                if sender.send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        // Returning early drops the receiver, which stops the reader.
+        for chunk in receiver {
+            each(chunk?)?;
+        }
+        Ok(())
+    })
 }
 
 /// Adds the opted-out flag, and blanks a secondary person (a manager, the person helped) who

@@ -56,8 +56,8 @@ fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_file
     };
     adept::generate::generate(&params, generated.path()).unwrap();
 
-    // The events split over three files: the second repeats the last 50 rows of the first, the
-    // third (CSV) repeats one event and adds a bad row and a malformed line.
+    // The events split over four files: the second repeats the last 50 rows of the first, the
+    // third (CSV) and fourth (JSON Lines) each repeat one event and add a bad line.
     let input = tempdir().unwrap();
     for entry in std::fs::read_dir(generated.path()).unwrap() {
         let path = entry.unwrap().path();
@@ -94,7 +94,7 @@ fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_file
     let row = (0..events.height()).find(|&r| kept(r)).unwrap();
     let first_user = users[row].clone();
     let first_event = strings(&events, "event_id")[row].clone();
-    let expected_duplicates = 1
+    let expected_duplicates = 2
         + (half as usize - 50..half as usize)
             .filter(|&r| kept(r))
             .count() as u64;
@@ -106,6 +106,16 @@ fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_file
              {first_user},2026-10-20T09:00:00Z,copy,crm,menu,1,s,{first_event},5\n\
              {first_user},2026-10-20T09:00:00Z,pivot,crm,menu,-3,s,fresh-1,5\n\
              {first_user},2026-10-20T09:00:00Z,pivot\n"
+        ),
+    );
+
+    write(
+        input.path(),
+        "events/part-3.jsonl",
+        format!(
+            "{{\"user_id\":\"{first_user}\",\"timestamp\":\"2026-10-21T09:00:00Z\",\"feature\":\"copy\",\"event_id\":\"{first_event}\"}}\n\
+             [1,2]\n\
+             {{\"user_id\":\"{first_user}\",\"timestamp\":\"2026-10-21T10:00:00Z\",\"feature\":\"pivot\",\"event_id\":\"fresh-2\"}}\n"
         ),
     );
 
@@ -126,9 +136,9 @@ fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_file
         .find(|t| t["table"] == "events")
         .unwrap();
     let totals = &events_summary["totals"];
-    // The 50 repeated rows (those of opted-out people count as opted out) and the CSV copy.
+    // The 50 repeated rows (those of opted-out people count as opted out) and the two copies.
     assert_eq!(totals["duplicates"], expected_duplicates, "{totals}");
-    assert_eq!(totals["rejected"], 2, "{totals}");
+    assert_eq!(totals["rejected"], 3, "{totals}");
     let read = totals["read"].as_u64().unwrap();
-    assert_eq!(read, events.height() as u64 + 50 + 3);
+    assert_eq!(read, events.height() as u64 + 50 + 3 + 3);
 }
