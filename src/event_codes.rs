@@ -3,7 +3,9 @@
 //! given in order of first appearance and never leave the aggregators: their outputs are turned
 //! back into text and sorted by it.
 
-use polars::prelude::PlHashMap;
+use polars::prelude::*;
+
+use crate::error::Result;
 
 /// The people and triples seen so far.
 pub struct EventCodes {
@@ -37,6 +39,36 @@ impl EventCodes {
                 trigger,
             ),
         )
+    }
+
+    /// Numbers every row of `rows` (columns user_id, app, feature, trigger, day, count) and hands
+    /// (user, triple, day, count) to `each`. Rows without a user, day or count are skipped
+    /// (ingest accepts none).
+    pub fn code_rows(
+        &mut self,
+        rows: &DataFrame,
+        mut each: impl FnMut(u32, u32, i32, i64),
+    ) -> Result<()> {
+        let users = rows.column("user_id")?.str()?;
+        let apps = rows.column("app")?.str()?;
+        let features = rows.column("feature")?.str()?;
+        let triggers = rows.column("trigger")?.str()?;
+        let days = rows.column("day")?.i32()?;
+        let counts = rows.column("count")?.i64()?;
+        for (((((user, app), feature), trigger), day), count) in users
+            .iter()
+            .zip(apps.iter())
+            .zip(features.iter())
+            .zip(triggers.iter())
+            .zip(days.iter())
+            .zip(counts.iter())
+        {
+            if let (Some(user), Some(day), Some(count)) = (user, day, count) {
+                let (user, triple) = self.code(user, app, feature, trigger);
+                each(user, triple, day, count);
+            }
+        }
+        Ok(())
     }
 
     /// The person ids, by number.

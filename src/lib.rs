@@ -24,7 +24,7 @@ pub mod config;
 pub mod contract;
 pub mod error;
 pub mod evaluate;
-pub mod event_codes;
+pub(crate) mod event_codes;
 pub mod explain;
 pub mod features;
 pub mod frames;

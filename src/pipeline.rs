@@ -9,10 +9,9 @@ use chrono::NaiveDate;
 use crate::atomic;
 use crate::cluster::{self, Clustering};
 use crate::config::Config;
-use crate::contract::TableKind;
 use crate::error::{Error, Result};
 use crate::features::{self, EventUsage, FeatureParams, FeatureTable};
-use crate::ingest::{self, IngestOptions, Ingested, RowSink};
+use crate::ingest::{self, IngestOptions, Ingested};
 use crate::outputs::{self, Manifest};
 use crate::privacy::{KeySource, Pseudonymizer, resolve_key};
 use crate::report;
@@ -76,12 +75,8 @@ pub struct Analysis {
 
 /// Scores an ingested input: features, scores and personas, no I/O.
 pub fn analyse(ingested: &Ingested, config: &Config) -> Result<Analysis> {
-    let events = ingested
-        .table(TableKind::Events)
-        .ok_or_else(|| Error::Internal("analyse needs the events kept; use analyse_with".into()))?;
-    let mut usage = features::usage_aggregator(ingested.as_of, &feature_params(config)?)?;
-    usage.push(events.clone())?;
-    analyse_with(ingested, usage.finish()?, config)
+    let usage = features::usage_of_kept_events(ingested, &feature_params(config)?)?;
+    analyse_with(ingested, usage, config)
 }
 
 /// The feature parameters a configuration gives (the features use ingest's timezone).

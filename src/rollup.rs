@@ -100,28 +100,10 @@ impl RowSink for DailyRollup {
                 col("count"),
             ])
             .collect()?;
-        let users = rows.column("user_id")?.str()?;
-        let apps = rows.column("app")?.str()?;
-        let features = rows.column("feature")?.str()?;
-        let triggers = rows.column("trigger")?.str()?;
-        let days = rows.column("day")?.i32()?;
-        let counts = rows.column("count")?.i64()?;
-        for (((((user, app), feature), trigger), day), count) in users
-            .iter()
-            .zip(apps.iter())
-            .zip(features.iter())
-            .zip(triggers.iter())
-            .zip(days.iter())
-            .zip(counts.iter())
-        {
-            // Ingest guarantees a user, a timestamp and a count on accepted rows.
-            let (Some(user), Some(day), Some(count)) = (user, day, count) else {
-                continue;
-            };
-            let (user, triple) = self.codes.code(user, app, feature, trigger);
-            *self.sums.entry((pair(user, triple), day)).or_default() += count;
-        }
-        Ok(())
+        let sums = &mut self.sums;
+        self.codes.code_rows(&rows, |user, triple, day, count| {
+            *sums.entry((pair(user, triple), day)).or_default() += count;
+        })
     }
 }
 

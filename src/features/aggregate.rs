@@ -7,13 +7,13 @@ use crate::error::Result;
 use crate::event_codes::{EventCodes, pair, unpair};
 use crate::ingest::RowSink;
 
-/// The window in UTC milliseconds, [start, end), and in local day numbers (days since 1970-01-01).
+/// The window: local days (days since 1970-01-01 in `tz`), first and last included. Every table
+/// is filtered by the local day of its timestamps, so a day is the same day everywhere.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
-    pub start_ms: i64,
-    pub end_ms: i64,
     pub first_day: i32,
     pub last_day: i32,
+    pub tz: chrono_tz::Tz,
 }
 
 impl Window {
@@ -28,16 +28,10 @@ impl Window {
 }
 
 fn in_window(column: &str, window: &Window) -> Expr {
-    col(column)
-        .dt()
-        .timestamp(TimeUnit::Milliseconds)
-        .gt_eq(lit(window.start_ms))
-        .and(
-            col(column)
-                .dt()
-                .timestamp(TimeUnit::Milliseconds)
-                .lt(lit(window.end_ms)),
-        )
+    let day = local_day(column, &window.tz);
+    day.clone()
+        .gt_eq(lit(window.first_day))
+        .and(day.lt_eq(lit(window.last_day)))
 }
 
 fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
@@ -57,7 +51,6 @@ fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
 /// never leave this type: [`UsageAggregator::finish`] turns them back into text and sorts by it.
 pub struct UsageAggregator {
     window: Window,
-    tz: chrono_tz::Tz,
     codes: EventCodes,
     /// (user, triple) -> (uses, uses in the window's second half).
     usage: PlHashMap<u64, (i64, i64)>,
@@ -75,10 +68,9 @@ pub struct EventUsage {
 }
 
 impl UsageAggregator {
-    pub fn new(window: Window, tz: chrono_tz::Tz) -> UsageAggregator {
+    pub fn new(window: Window) -> UsageAggregator {
         UsageAggregator {
             window,
-            tz,
             codes: EventCodes::default(),
             usage: PlHashMap::default(),
             days: PlHashMap::default(),
@@ -142,15 +134,10 @@ impl UsageAggregator {
 
 impl RowSink for UsageAggregator {
     fn push(&mut self, events: DataFrame) -> Result<()> {
-        let day = local_day("timestamp", &self.tz);
-        let in_window = day
-            .clone()
-            .gt_eq(lit(self.window.first_day))
-            .and(day.clone().lt_eq(lit(self.window.last_day)));
         let rows = events
             .lazy()
-            .with_column(day.alias("day"))
-            .filter(in_window)
+            .filter(in_window("timestamp", &self.window))
+            .with_column(local_day("timestamp", &self.window.tz).alias("day"))
             .select([
                 col("user_id"),
                 col("app"),
@@ -160,34 +147,16 @@ impl RowSink for UsageAggregator {
                 col("count"),
             ])
             .collect()?;
-        let users = rows.column("user_id")?.str()?;
-        let apps = rows.column("app")?.str()?;
-        let features = rows.column("feature")?.str()?;
-        let triggers = rows.column("trigger")?.str()?;
-        let days = rows.column("day")?.i32()?;
-        let counts = rows.column("count")?.i64()?;
         let middle = self.window.middle_day();
-        for (((((user, app), feature), trigger), day), count) in users
-            .iter()
-            .zip(apps.iter())
-            .zip(features.iter())
-            .zip(triggers.iter())
-            .zip(days.iter())
-            .zip(counts.iter())
-        {
-            // Ingest guarantees a user, a feature, a timestamp and a count on accepted rows.
-            let (Some(user), Some(day), Some(count)) = (user, day, count) else {
-                continue;
-            };
-            let (user, triple) = self.codes.code(user, app, feature, trigger);
-            let entry = self.usage.entry(pair(user, triple)).or_default();
+        let (usage, days) = (&mut self.usage, &mut self.days);
+        self.codes.code_rows(&rows, |user, triple, day, count| {
+            let entry = usage.entry(pair(user, triple)).or_default();
             entry.0 += count;
             if day >= middle {
                 entry.1 += count;
             }
-            *self.days.entry(pair(user, day as u32)).or_default() += count;
-        }
-        Ok(())
+            *days.entry(pair(user, day as u32)).or_default() += count;
+        })
     }
 }
 

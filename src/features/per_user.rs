@@ -15,7 +15,7 @@ use super::table::{FeatureTable, UserFeatures};
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
 use crate::frames::{float_column as floats, text_column as strs};
-use crate::ingest::{Ingested, RowSink, local_to_millis};
+use crate::ingest::{Ingested, RowSink};
 
 /// What the organisation knows about one feature.
 #[derive(Debug, Clone)]
@@ -59,42 +59,40 @@ struct HelpGiven {
     cross_department: f64,
 }
 
-fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Result<Window> {
-    let tz = params.tz();
+fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Window {
     let first = as_of - Duration::days(i64::from(params.window_days) - 1);
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let midnight = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|n| local_to_millis(n, tz))
-            .ok_or_else(|| Error::Config(format!("the window boundary {d} does not exist in {tz}")))
-    };
-    Ok(Window {
-        start_ms: midnight(first)?,
-        end_ms: midnight(as_of + Duration::days(1))?,
+    Window {
         first_day: (first - epoch).num_days() as i32,
         last_day: (as_of - epoch).num_days() as i32,
-    })
+        tz: params.tz(),
+    }
 }
 
 /// The sink to give ingest for the events table: it reduces events to what
 /// [`compute_features_with`] needs for the window ending at `as_of`.
 pub fn usage_aggregator(as_of: NaiveDate, params: &FeatureParams) -> Result<UsageAggregator> {
     params.check()?;
-    Ok(UsageAggregator::new(
-        window_for(as_of, params)?,
-        params.tz(),
-    ))
+    Ok(UsageAggregator::new(window_for(as_of, params)))
+}
+
+/// The events of an ingest that kept them ([`crate::ingest::ingest`]), reduced as
+/// [`usage_aggregator`] would have during ingest.
+pub fn usage_of_kept_events(ingested: &Ingested, params: &FeatureParams) -> Result<EventUsage> {
+    let events = ingested.table(TableKind::Events).ok_or_else(|| {
+        Error::Internal(
+            "the events were not kept: use ingest_with and usage_aggregator instead".into(),
+        )
+    })?;
+    let mut aggregator = usage_aggregator(ingested.as_of, params)?;
+    aggregator.push(events.clone())?;
+    aggregator.finish()
 }
 
 /// Computes every feature for every user known to any table, from an ingest that kept the
 /// events ([`crate::ingest::ingest`]). For large inputs see [`usage_aggregator`].
 pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<FeatureTable> {
-    let events = ingested.table(TableKind::Events).ok_or_else(|| {
-        Error::Internal("compute_features needs the events kept; use compute_features_with".into())
-    })?;
-    let mut aggregator = usage_aggregator(ingested.as_of, params)?;
-    aggregator.push(events.clone())?;
-    compute_features_with(ingested, aggregator.finish()?, params)
+    compute_features_with(ingested, usage_of_kept_events(ingested, params)?, params)
 }
 
 /// Computes every feature for every user known to any table, with the events already reduced
@@ -105,7 +103,7 @@ pub fn compute_features_with(
     params: &FeatureParams,
 ) -> Result<FeatureTable> {
     params.check()?;
-    let window = window_for(ingested.as_of, params)?;
+    let window = window_for(ingested.as_of, params);
     let EventUsage { usage, days } = events;
 
     let u_user = strs(&usage, "user_id")?;

@@ -3,7 +3,11 @@
 
 use std::fmt;
 
+use std::path::Path;
+
 use polars::prelude::*;
+
+use crate::contract::TableKind;
 
 /// Why a row was rejected. The snake_case name is what the ledger and summaries show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,10 +78,6 @@ impl RejectReason {
             RejectReason::UnknownValue => "unknown_value",
         }
     }
-
-    pub fn from_name(name: &str) -> Option<RejectReason> {
-        RejectReason::ALL.into_iter().find(|r| r.as_str() == name)
-    }
 }
 
 impl fmt::Display for RejectReason {
@@ -97,6 +97,19 @@ pub struct LineReject {
     pub raw: String,
     /// The fields of the line as far as they could be split: used to honour opt-outs.
     pub fields: Vec<String>,
+}
+
+impl LineReject {
+    /// Whether the line names one of `ids`: as a whole field, or as a word inside a line that
+    /// could not be split into fields (malformed JSON, say).
+    pub fn mentions_any(&self, ids: &PlHashSet<String>) -> bool {
+        self.fields.iter().any(|field| {
+            ids.contains(field.trim())
+                || field
+                    .split(|c: char| !crate::privacy::is_id_char(c))
+                    .any(|word| !word.is_empty() && ids.contains(word))
+        })
+    }
 }
 
 /// Raw values longer than this are cut in the ledger.
@@ -154,15 +167,66 @@ pub fn ledger_from_parts(
     .expect("ledger columns have equal length")
 }
 
+/// The ledger's rows, built up column by column.
+#[derive(Default)]
+pub struct LedgerRows {
+    file: Vec<String>,
+    line: Vec<u64>,
+    column: Vec<Option<String>>,
+    reason: Vec<RejectReason>,
+    raw: Vec<Option<String>>,
+}
+
+impl LedgerRows {
+    pub fn push(
+        &mut self,
+        file: &Path,
+        line: u64,
+        column: Option<String>,
+        reason: RejectReason,
+        raw: Option<String>,
+    ) {
+        self.file.push(file.display().to_string());
+        self.line.push(line);
+        self.column.push(column);
+        self.reason.push(reason);
+        self.raw.push(raw);
+    }
+
+    pub fn reasons(&self) -> &[RejectReason] {
+        &self.reason
+    }
+
+    /// The rows as a ledger frame (see [`LEDGER_COLUMNS`]).
+    pub fn into_frame(self, table: TableKind) -> DataFrame {
+        ledger_from_parts(
+            vec![table.name().to_string(); self.line.len()],
+            self.file,
+            self.line,
+            self.column,
+            self.reason.iter().map(|r| r.as_str().to_string()).collect(),
+            self.raw,
+        )
+    }
+
+    pub fn append(&mut self, other: LedgerRows) {
+        self.file.extend(other.file);
+        self.line.extend(other.line);
+        self.column.extend(other.column);
+        self.reason.extend(other.reason);
+        self.raw.extend(other.raw);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn reason_names_round_trip_and_raw_values_are_clipped() {
-        for reason in RejectReason::ALL {
-            assert_eq!(RejectReason::from_name(reason.as_str()), Some(reason));
-        }
+    fn reason_names_are_distinct_and_raw_values_are_clipped() {
+        let names: std::collections::BTreeSet<_> =
+            RejectReason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names.len(), RejectReason::ALL.len());
         let long = "é".repeat(RAW_VALUE_LIMIT + 10);
         assert_eq!(clip_raw(&long).chars().count(), RAW_VALUE_LIMIT + 1);
         assert_eq!(clip_raw("short"), "short");

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -163,7 +164,8 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested> {
 }
 
 /// Reads every table under `options.input`. The accepted events go to `events`, batch by batch
-/// in file and line order, and are not kept; the other (small) tables are kept.
+/// in file and line order, and are not kept; the other (small) tables are kept. After an error,
+/// whatever `events` received is incomplete and must be discarded.
 pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Ingested> {
     if !options.input.is_dir() {
         return Err(Error::Input(format!(
@@ -176,7 +178,7 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
     let mut tables = BTreeMap::new();
     let mut summary = IngestSummary::default();
     let mut ledgers = Vec::new();
-    let mut opted_out: HashSet<String> = HashSet::new();
+    let mut opted_out: Arc<PlHashSet<String>> = Arc::default();
     let mut person_ids: HashSet<String> = HashSet::new();
 
     for table in TableKind::ALL {
@@ -211,7 +213,7 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
                 frames.push(frame);
                 sources.push(Some(source));
             }
-            opted_out = opted_out_ids(frames.iter())?;
+            opted_out = Arc::new(opted_out_ids(frames.iter())?);
             let reopen = |i: usize, file: &SourceFile| {
                 sources[i].take().ok_or_else(|| {
                     Error::Internal(format!("`{}` opened twice", file.path.display()))
@@ -247,8 +249,8 @@ pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<
 
 /// People who opted out: every row of `people` with a user id and `opt_out` true, even a row
 /// rejected for another reason.
-fn opted_out_ids<'a>(people: impl Iterator<Item = &'a DataFrame>) -> Result<HashSet<String>> {
-    let mut ids = HashSet::new();
+fn opted_out_ids<'a>(people: impl Iterator<Item = &'a DataFrame>) -> Result<PlHashSet<String>> {
+    let mut ids = PlHashSet::new();
     for frame in people {
         let user = frame.column("user_id")?.str()?;
         let opt_out = frame.column("opt_out")?.bool()?;

@@ -11,6 +11,7 @@ mod parquet;
 mod parse;
 mod pass;
 mod sink;
+mod stream;
 mod summary;
 mod text;
 mod validate;

@@ -237,7 +237,6 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
     Ok(out.with_name(column.name().clone()).into_column())
 }
 
-/// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
 /// Whether each text value is one of `words`; missing values are not. An elementwise function
 /// rather than polars' `is_in`, which the streaming engine runs as a join that buffers its input.
 pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Column> {
@@ -249,6 +248,7 @@ pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Col
     Ok(out.with_name(column.name().clone()).into_column())
 }
 
+/// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
 pub fn normalise_word(text: &str) -> String {
     text.trim()
         .chars()

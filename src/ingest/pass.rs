@@ -4,17 +4,18 @@
 //! Memory follows the batch size and the number of distinct event ids, not the number of rows.
 
 use std::collections::{HashMap, HashSet};
-use std::num::NonZeroUsize;
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
-use super::ledger::{LineReject, RejectReason, ledger_from_parts};
+use super::ledger::{LedgerRows, LineReject};
 use super::sink::RowSink;
+use super::stream::{read_ahead, stream_batches};
 use super::summary::{FileSummary, RowCounts, TableSummary};
-use super::text::{LINE_COLUMN, TextChunks, TextRead};
+use super::text::{LINE_COLUMN, TextChunks};
 use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of, raw_values};
 use crate::contract::{TableKind, ValueKind};
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ use crate::error::{Error, Result};
 const OPTED_COLUMN: &str = "__opted";
 
 /// One source file, ready to stream.
+// One value exists per file at a time, so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum FileSource {
     /// A file as one plan (Parquet, or rows already in memory).
     Plan {
@@ -66,22 +69,13 @@ pub(super) fn pass_table(
     files: &[SourceFile],
     mut open: impl FnMut(usize, &SourceFile) -> Result<FileSource>,
     validate: &Validate<'_>,
-    opted_out: &HashSet<String>,
+    opted_out: &Arc<PlHashSet<String>>,
     batch_rows: usize,
     sink: &mut dyn RowSink,
 ) -> Result<TablePass> {
-    let opted: PlHashSet<String> = opted_out.iter().cloned().collect();
-    let mut state = Classifier::new(table, files.len());
+    let mut state = Classifier::new(table, files.len(), opted_out.clone(), batch_rows);
     for (index, file) in files.iter().enumerate() {
         let path = &file.path;
-        let mut piece = |plan: LazyFrame, raw: &LazyFrame, labels: &CheckLabels| -> Result<()> {
-            let plan = with_opt_outs(plan, table, &opted);
-            state.note_schema(&plan)?;
-            stream_batches(plan, path, batch_rows, |batch| {
-                state.consume(index, batch, sink)
-            })?;
-            state.finish_file(index, path, raw, labels)
-        };
         match open(index, file)? {
             FileSource::Plan {
                 plan,
@@ -89,48 +83,25 @@ pub(super) fn pass_table(
                 labels,
                 line_rejects,
             } => {
-                piece(plan, &raw, &labels)?;
-                state.line_rejects(index, path, &line_rejects, opted_out);
+                state.stream_piece(index, path, plan, &raw, &labels, sink)?;
+                state.count_line_rejects(index, path, line_rejects);
             }
-            FileSource::Text(chunks) => {
-                let mut rejects = Vec::new();
-                read_ahead(chunks, |chunk| {
-                    let raw = chunk.frame.lazy();
-                    let (plan, labels) = validate(raw.clone(), path)?;
-                    piece(plan, &raw, &labels)?;
-                    rejects.extend(chunk.rejects);
-                    Ok(())
-                })?;
-                state.line_rejects(index, path, &rejects, opted_out);
-            }
+            FileSource::Text(chunks) => read_ahead(chunks, |chunk| {
+                let raw = chunk.frame.lazy();
+                let (plan, labels) = validate(raw.clone(), path)?;
+                state.stream_piece(index, path, plan, &raw, &labels, sink)?;
+                state.count_line_rejects(index, path, chunk.rejects);
+                Ok(())
+            })?,
         }
     }
     state.finish(files, sink)
 }
 
-/// Hands each chunk to `each` while a second thread reads the next one.
-fn read_ahead(chunks: TextChunks, mut each: impl FnMut(TextRead) -> Result<()>) -> Result<()> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<TextRead>>(1);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for chunk in chunks {
-                if sender.send(chunk).is_err() {
-                    break;
-                }
-            }
-        });
-        // Returning early drops the receiver, which stops the reader.
-        for chunk in receiver {
-            each(chunk?)?;
-        }
-        Ok(())
-    })
-}
-
 /// Adds the opted-out flag, and blanks a secondary person (a manager, the person helped) who
 /// opted out: the row is about someone else, so it stays.
-fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &PlHashSet<String>) -> LazyFrame {
-    let listed = |column: &str| member_of(col(column), opted.clone());
+fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &Arc<PlHashSet<String>>) -> LazyFrame {
+    let listed = |column: &str| member_of(col(column), opted);
     let persons = table.person_columns();
     let mut plan = plan;
     for secondary in persons.iter().skip(1) {
@@ -148,75 +119,11 @@ fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &PlHashSet<String>) -
     plan.with_column(flag.alias(OPTED_COLUMN))
 }
 
-/// Runs `plan` on polars' streaming engine and hands its batches, in order, to `each`.
-fn stream_batches(
-    plan: LazyFrame,
-    path: &Path,
-    batch_rows: usize,
-    mut each: impl FnMut(DataFrame) -> Result<()>,
-) -> Result<()> {
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<DataFrame>(2);
-    // The callback returns true to stop: when the receiving side has given up.
-    let callback = PlanCallback::new(move |batch: DataFrame| Ok(sender.send(batch).is_err()));
-    let plan = plan
-        .sink_batches(callback, true, NonZeroUsize::new(batch_rows))
-        .map_err(|e| Error::unreadable(path, e))?;
-    std::thread::scope(|scope| {
-        let engine = scope.spawn(move || plan.collect_with_engine(Engine::Streaming).map(|_| ()));
-        let mut outcome = Ok(());
-        for batch in receiver.iter() {
-            if let Err(e) = each(batch) {
-                outcome = Err(e);
-                break;
-            }
-        }
-        drop(receiver);
-        let engine = engine
-            .join()
-            .map_err(|_| Error::Internal(format!("reading `{}` panicked", path.display())))?;
-        outcome?;
-        engine.map_err(|e| Error::unreadable(path, e))
-    })
-}
-
-/// The ledger's rows, built up column by column.
-#[derive(Default)]
-struct LedgerRows {
-    file: Vec<String>,
-    line: Vec<u64>,
-    column: Vec<Option<String>>,
-    reason: Vec<RejectReason>,
-    raw: Vec<Option<String>>,
-}
-
-impl LedgerRows {
-    fn push(
-        &mut self,
-        file: &Path,
-        line: u64,
-        column: Option<String>,
-        reason: RejectReason,
-        raw: Option<String>,
-    ) {
-        self.file.push(file.display().to_string());
-        self.line.push(line);
-        self.column.push(column);
-        self.reason.push(reason);
-        self.raw.push(raw);
-    }
-
-    fn append(&mut self, other: LedgerRows) {
-        self.file.extend(other.file);
-        self.line.extend(other.line);
-        self.column.extend(other.column);
-        self.reason.extend(other.reason);
-        self.raw.extend(other.raw);
-    }
-}
-
 /// The running state of a table's pass.
 struct Classifier {
     table: TableKind,
+    opted_out: Arc<PlHashSet<String>>,
+    batch_rows: usize,
     canonical: Vec<PlSmallStr>,
     timestamp: Option<&'static str>,
     seen: Option<SeenIds>,
@@ -235,9 +142,16 @@ struct Classifier {
 }
 
 impl Classifier {
-    fn new(table: TableKind, files: usize) -> Classifier {
+    fn new(
+        table: TableKind,
+        files: usize,
+        opted_out: Arc<PlHashSet<String>>,
+        batch_rows: usize,
+    ) -> Classifier {
         Classifier {
             table,
+            opted_out,
+            batch_rows,
             canonical: table.columns().iter().map(|c| c.name.into()).collect(),
             timestamp: table
                 .columns()
@@ -256,6 +170,24 @@ impl Classifier {
             empty: None,
             person_ids: HashSet::new(),
         }
+    }
+
+    /// Streams one piece (a file, or a text chunk) and puts its rejected rows in the ledger.
+    fn stream_piece(
+        &mut self,
+        file: usize,
+        path: &Path,
+        plan: LazyFrame,
+        raw: &LazyFrame,
+        labels: &CheckLabels,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        let plan = with_opt_outs(plan, self.table, &self.opted_out);
+        self.note_schema(&plan)?;
+        stream_batches(plan, path, self.batch_rows, |batch| {
+            self.consume(file, batch, sink)
+        })?;
+        self.ledger_rejected_rows(file, path, raw, labels)
     }
 
     fn consume(&mut self, file: usize, batch: DataFrame, sink: &mut dyn RowSink) -> Result<()> {
@@ -344,9 +276,9 @@ impl Classifier {
         Ok(())
     }
 
-    /// Turns the file's rejected rows into ledger rows, with their raw values fetched from the
-    /// file (only these rows are read again).
-    fn finish_file(
+    /// Turns the rejected rows of the piece just streamed (a file, or a text chunk) into ledger
+    /// rows, with their raw values fetched from it (only these rows are read again).
+    fn ledger_rejected_rows(
         &mut self,
         file: usize,
         path: &Path,
@@ -387,26 +319,20 @@ impl Classifier {
 
     /// Counts a text file's malformed lines; a line that names an opted-out person is counted as
     /// opted out and kept out of the ledger.
-    fn line_rejects(
-        &mut self,
-        file: usize,
-        path: &Path,
-        rejects: &[LineReject],
-        opted_out: &HashSet<String>,
-    ) {
+    fn count_line_rejects(&mut self, file: usize, path: &Path, rejects: Vec<LineReject>) {
+        let counts = &mut self.per_file[file];
         for reject in rejects {
-            let counts = &mut self.per_file[file];
             counts.read += 1;
-            if reject.fields.iter().any(|f| opted_out.contains(f.trim())) {
+            if reject.mentions_any(&self.opted_out) {
                 counts.opted_out += 1;
             } else {
                 counts.rejected += 1;
                 self.line_rejects.push(
                     path,
                     reject.line,
-                    reject.column.clone(),
+                    reject.column,
                     reject.reason,
-                    Some(reject.raw.clone()),
+                    Some(reject.raw),
                 );
             }
         }
@@ -448,7 +374,7 @@ impl Classifier {
         let mut summary = TableSummary::new(self.table, file_summaries);
         let mut rows = self.value_rejects;
         rows.append(self.line_rejects);
-        for reason in &rows.reason {
+        for reason in rows.reasons() {
             *summary
                 .rejected_by_reason
                 .entry(reason.as_str().to_string())
@@ -461,14 +387,7 @@ impl Classifier {
         summary.last_timestamp = self
             .last_ms
             .and_then(chrono::DateTime::from_timestamp_millis);
-        let ledger = ledger_from_parts(
-            vec![self.table.name().to_string(); rows.line.len()],
-            rows.file,
-            rows.line,
-            rows.column,
-            rows.reason.iter().map(|r| r.as_str().to_string()).collect(),
-            rows.raw,
-        );
+        let ledger = rows.into_frame(self.table);
         Ok(TablePass {
             ledger,
             summary,

@@ -11,7 +11,7 @@ pub trait RowSink {
     fn push(&mut self, rows: DataFrame) -> Result<()>;
 }
 
-/// Keeps every accepted row: for the small tables, tests and `adept validate --keep`.
+/// Keeps every accepted row: for the small tables, and for tests and notebooks on small inputs.
 #[derive(Debug, Default)]
 pub struct CollectRows {
     frame: Option<DataFrame>,

@@ -20,7 +20,8 @@ use crate::config::SourceFormat;
 use crate::error::{Error, Result};
 
 /// One chunk of a text file: a frame of `__line` plus one string column per mapped canonical
-/// column the file has, and the lines of the chunk that could not become rows.
+/// column (CSV: those in the header; JSON Lines: all, null where a line lacks the key), and the
+/// lines of the chunk that could not become rows.
 pub struct TextRead {
     pub frame: DataFrame,
     pub rejects: Vec<LineReject>,

@@ -5,6 +5,7 @@
 //! cover is delegated to the column functions in `parse.rs`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -137,15 +138,13 @@ fn normalised_word(text: Expr) -> Expr {
 }
 
 fn in_vocabulary(word: Expr, vocabulary: Vocabulary) -> Expr {
-    member_of(
-        word,
-        vocabulary.words.iter().map(|w| w.to_string()).collect(),
-    )
+    let words = vocabulary.words.iter().map(|w| w.to_string()).collect();
+    member_of(word, &Arc::new(words))
 }
 
 /// True where the text is one of `words` (false where missing); streams without buffering.
-pub fn member_of(text: Expr, words: PlHashSet<String>) -> Expr {
-    let words = std::sync::Arc::new(words);
+pub fn member_of(text: Expr, words: &Arc<PlHashSet<String>>) -> Expr {
+    let words = words.clone();
     text.map(
         move |c| parse::is_member(&c, &words),
         |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),

@@ -8,5 +8,5 @@ mod pseudonym;
 mod settings;
 
 pub use key::{KeySource, resolve_key};
-pub use pseudonym::Pseudonymizer;
+pub use pseudonym::{Pseudonymizer, is_id_char};
 pub use settings::PrivacySettings;

@@ -6,6 +6,12 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Maps user ids to pseudonyms, or leaves them as they are when raw ids are enabled.
+/// Whether a character can be part of a person id inside free text (ids are words of letters,
+/// digits and `_ . @ -`).
+pub fn is_id_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '-')
+}
+
 #[derive(Clone)]
 pub struct Pseudonymizer {
     key: Option<Vec<u8>>,
@@ -59,7 +65,6 @@ impl Pseudonymizer {
         if !self.is_active() {
             return text.to_string();
         }
-        let is_token_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '-');
         let mut out = String::with_capacity(text.len());
         let mut token = String::new();
         let flush = |token: &mut String, out: &mut String| {
@@ -73,7 +78,7 @@ impl Pseudonymizer {
             }
         };
         for c in text.chars() {
-            if is_token_char(c) {
+            if is_id_char(c) {
                 token.push(c);
             } else {
                 flush(&mut token, &mut out);

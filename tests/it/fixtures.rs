@@ -37,13 +37,13 @@ pub fn write_parquet(dir: &Path, name: &str, df: &mut DataFrame) -> PathBuf {
     path
 }
 
-pub fn ingest_with(dir: &Path, config_toml: &str) -> adept::Result<Ingested> {
+pub fn ingest_with_config(dir: &Path, config_toml: &str) -> adept::Result<Ingested> {
     let config = Config::from_toml(config_toml)?;
     ingest(&IngestOptions::new(dir, as_of(), config))
 }
 
 pub fn ingest_dir(dir: &Path) -> adept::Result<Ingested> {
-    ingest_with(dir, "")
+    ingest_with_config(dir, "")
 }
 
 /// A text column as plain strings (null as "").

@@ -193,7 +193,7 @@ fn a_configured_glob_and_a_segment_style_mapping_read_an_export_as_it_is() {
         source = "exports/*.jsonl*"
         columns = { user_id = "userId", feature = "event" }
     "#;
-    let ingested = ingest_with(dir.path(), config).unwrap();
+    let ingested = ingest_with_config(dir.path(), config).unwrap();
     let events = ingested.table(TableKind::Events).unwrap();
     assert_eq!(strings(events, "user_id"), vec!["u1", "u2", "u3"]);
     assert_eq!(strings(events, "feature")[0], "Report Exported");
@@ -202,7 +202,7 @@ fn a_configured_glob_and_a_segment_style_mapping_read_an_export_as_it_is() {
 
     // A mapped column that is not there is a configuration mistake worth an error.
     let config = "[tables.events]\nsource = \"exports/*.jsonl*\"\ncolumns = { user_id = \"userID\", feature = \"event\" }";
-    let err = ingest_with(dir.path(), config).unwrap_err();
+    let err = ingest_with_config(dir.path(), config).unwrap_err();
     assert!(err.to_string().contains("`userID`"), "{err}");
 }
 
@@ -275,7 +275,7 @@ fn every_reject_reason_is_recorded_with_line_column_and_raw_value() {
         "catalog.csv",
         "feature,level\nx,basic\ny,expert\n",
     );
-    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
 
     let mut events = ledger_rows(&ingested, "events");
     events.sort_by_key(|r| r.2);
@@ -364,7 +364,7 @@ fn rows_read_equal_accepted_plus_rejected_plus_duplicates_per_file_and_in_total(
             "{EVENTS_HEADER}u3,2026-10-30T08:00:00Z,f,a,menu,1,s,e1,1\nu3,2026-10-30T08:00:00Z,f,a,menu,1,s,e2,1\nu3,2026-10-30T08:00:00Z,f\n"
         ),
     );
-    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     let summary = ingested.summary.table(TableKind::Events).unwrap();
     let a = summary.files[0].counts;
     let b = summary.files[1].counts;
@@ -421,17 +421,18 @@ fn opted_out_people_appear_in_no_table_and_not_in_the_ledger() {
         "help.csv",
         "helper_id,helped_id,timestamp\nu1,uX,2026-10-30T08:00:00Z\nuX,u1,2026-10-30T08:00:00Z\n",
     );
+    // A line that is not valid JSON still names the person: it is theirs, so it is left out.
     write(
         dir.path(),
-        "feedback.csv",
-        "user_id,timestamp,kind\nuX,2026-10-30T08:00:00Z,idea\n",
+        "feedback.jsonl",
+        "{\"user_id\":\"uX\",\"timestamp\":\"2026-10-30T08:00:00Z\",\"kind\":\"idea\"}\n{\"user_id\": \"uX\", \"timestamp\": oops}\n",
     );
     write(
         dir.path(),
         "training.csv",
         "user_id,course,taken_at,score\nuX,c,2026-10-01,150\n",
     );
-    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     for (table, frame) in &ingested.tables {
         for column in frame.get_column_names() {
             assert!(
@@ -532,7 +533,7 @@ fn parquet_with_wrong_column_types_is_rejected_by_value_or_refused_by_column() {
     )
     .unwrap();
     write_parquet(dir.path(), "events.parquet", &mut df);
-    let ingested = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     let events = ingested.table(TableKind::Events).unwrap();
     assert_eq!(strings(events, "user_id"), vec!["1", "3"]);
     assert_eq!(
@@ -562,7 +563,7 @@ fn too_many_rejects_fail_the_run_and_say_how_many() {
         .expect("10% is over the default 5%");
     assert_eq!(err.class(), ErrorClass::Data);
     assert!(err.to_string().contains("2 of 20"), "{err}");
-    let relaxed = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 0.1").unwrap();
+    let relaxed = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 0.1").unwrap();
     assert!(relaxed.reject_rate_error(None).is_none());
 }
 
@@ -574,7 +575,7 @@ fn naive_timestamps_use_the_configured_time_zone_and_the_as_of_date_ends_there()
         "events.csv",
         "user_id,timestamp,feature\nu1,2026-10-31T23:30:00,f\nu1,2026-10-31T23:30:00Z,f\n",
     );
-    let ingested = ingest_with(
+    let ingested = ingest_with_config(
         dir.path(),
         "[ingest]\ntimezone = \"America/New_York\"\nmax_reject_rate = 1.0",
     )
@@ -589,7 +590,7 @@ fn naive_timestamps_use_the_configured_time_zone_and_the_as_of_date_ends_there()
             "2026-10-31 23:30:00.000+00:00"
         ]
     );
-    let utc = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let utc = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     assert_eq!(utc.table(TableKind::Events).unwrap().height(), 2);
     let dir = tempdir().unwrap();
     write(
@@ -597,7 +598,7 @@ fn naive_timestamps_use_the_configured_time_zone_and_the_as_of_date_ends_there()
         "events.csv",
         "user_id,timestamp,feature\nu1,2026-11-01T00:30:00,f\n",
     );
-    let utc = ingest_with(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let utc = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     assert_eq!(
         ledger_rows(&utc, "events"),
         vec![("after_as_of".into(), "timestamp".into(), 2)]
