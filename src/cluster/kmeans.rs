@@ -5,6 +5,7 @@ use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::{Array1, Array2};
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
+use rayon::prelude::*;
 
 use super::naming::persona_name;
 use super::params::ClusterParams;
@@ -121,13 +122,22 @@ pub fn cluster(
         (k, f64::NAN, labels, centroids)
     } else {
         let sample = sample_rows(n, params.silhouette_sample);
+        // Each k is fitted with its own seeded generator, so fitting them in parallel gives the
+        // same models as one after another; the choice is then made in k order.
+        let fitted: Vec<(usize, f64, Array1<usize>, Array2<f64>)> = (params.k_min
+            ..=params.k_max.min(n - 1))
+            .into_par_iter()
+            .map(|k| {
+                let (labels, centroids) = fit(&data, k, params)?;
+                let s = silhouette(&data, &labels, &sample)?;
+                Ok((k, s, labels, centroids))
+            })
+            .collect::<Result<_>>()?;
         let mut best: Option<(usize, f64, Array1<usize>, Array2<f64>)> = None;
-        for k in params.k_min..=params.k_max.min(n - 1) {
-            let (labels, centroids) = fit(&data, k, params)?;
-            let s = silhouette(&data, &labels, &sample)?;
+        for candidate in fitted {
             // Strictly better only: ties keep the smaller, simpler k.
-            if best.as_ref().is_none_or(|b| s > b.1 + 1e-9) {
-                best = Some((k, s, labels, centroids));
+            if best.as_ref().is_none_or(|b| candidate.1 > b.1 + 1e-9) {
+                best = Some(candidate);
             }
         }
         best.ok_or_else(|| Error::Internal("no k was tried".into()))?
