@@ -3,7 +3,9 @@
 # with peak resident memory (/usr/bin/time -v), and in the same run the I/O floor (a bare polars
 # scan + group-by of the same file by user and feature, benches/floor.rs).
 #
-#   bash benches/e2e.sh [USERS...]        default: 600 6000 (about 1M and 10M events over 90 days)
+#   bash benches/e2e.sh [USERS...]        default: 600 6000 (about 1M and 10M events over 90 days);
+#                                         add 60000 for about 100M (needs ~15 GB for the floor,
+#                                         which reads the whole file into memory, and 2.3 GB disk)
 #
 # Environment: PROFILE (cargo profile, default dev: dependencies optimised, see Cargo.toml),
 # WORK (scratch directory, default a new temporary one). Prints one line per size.
