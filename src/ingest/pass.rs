@@ -12,7 +12,7 @@ use polars::prelude::*;
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
 use super::ledger::{LedgerRows, LineReject};
-use super::sink::RowSink;
+use super::sink::{RowSink, on_own_thread};
 use super::stream::{read_ahead, stream_batches};
 use super::summary::{FileSummary, RowCounts, TableSummary};
 use super::text::{LINE_COLUMN, TextChunks};
@@ -65,6 +65,20 @@ enum Status {
 /// time, in file order, so duplicates are always the later copy. `open` opens a file; text chunks
 /// are read on a second thread while the previous chunk is processed.
 pub(super) fn pass_table(
+    table: TableKind,
+    files: &[SourceFile],
+    open: impl FnMut(usize, &SourceFile) -> Result<FileSource>,
+    validate: &Validate<'_>,
+    opted_out: &Arc<PlHashSet<String>>,
+    batch_rows: usize,
+    sink: &mut dyn RowSink,
+) -> Result<TablePass> {
+    on_own_thread(sink, |sink| {
+        pass_files(table, files, open, validate, opted_out, batch_rows, sink)
+    })
+}
+
+fn pass_files(
     table: TableKind,
     files: &[SourceFile],
     mut open: impl FnMut(usize, &SourceFile) -> Result<FileSource>,
