@@ -44,6 +44,11 @@ impl SeenIds {
         xxh3_128(id.as_bytes())
     }
 
+    /// Makes room for `more` ids without growing again.
+    pub fn reserve(&mut self, more: usize) {
+        self.hashes.reserve(more);
+    }
+
     /// True the first time a hash is offered, false after.
     pub fn first_time(&mut self, hash: u128) -> bool {
         self.hashes.insert(hash)

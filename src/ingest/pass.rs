@@ -97,6 +97,7 @@ fn pass_files(
                 labels,
                 line_rejects,
             } => {
+                state.expect_rows(path, &raw)?;
                 state.stream_piece(index, path, plan, &raw, &labels, sink)?;
                 state.count_line_rejects(index, path, line_rejects);
             }
@@ -184,6 +185,23 @@ impl Classifier {
             empty: None,
             person_ids: HashSet::new(),
         }
+    }
+
+    /// Makes room for a whole file's event ids at once: growing the set step by step would move
+    /// every id several times and briefly hold the set twice. (Parquet gives the row count from
+    /// its metadata; text files are not counted first and grow the set as they go.)
+    fn expect_rows(&mut self, path: &Path, raw: &LazyFrame) -> Result<()> {
+        let Some(seen) = self.seen.as_mut() else {
+            return Ok(());
+        };
+        let rows = raw
+            .clone()
+            .select([len()])
+            .collect()
+            .map_err(|e| Error::unreadable(path, e))?;
+        let rows = rows.column("len")?.cast(&DataType::UInt64)?;
+        seen.reserve(rows.u64()?.get(0).unwrap_or(0) as usize);
+        Ok(())
     }
 
     /// Streams one piece (a file, or a text chunk) and puts its rejected rows in the ledger.
