@@ -37,6 +37,32 @@ pub fn write_parquet(dir: &Path, name: &str, df: &mut DataFrame) -> PathBuf {
     path
 }
 
+/// Runs `adept run` on `input` with the given configuration text; the outputs are in
+/// `<returned dir>/run`.
+pub fn run_adept(input: &Path, config_toml: &str) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let config = write(out.path(), "adept.toml", config_toml);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["run", "-q", "--as-of", "2026-10-31", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out.path().join("run"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// The bytes of the named files in `dir`, with their names.
+pub fn file_bytes(dir: &Path, names: &[&str]) -> Vec<(String, Vec<u8>)> {
+    names
+        .iter()
+        .map(|n| (n.to_string(), std::fs::read(dir.join(n)).unwrap()))
+        .collect()
+}
+
 pub fn ingest_with_config(dir: &Path, config_toml: &str) -> adept::Result<Ingested> {
     let config = Config::from_toml(config_toml)?;
     ingest(&IngestOptions::new(dir, as_of(), config))

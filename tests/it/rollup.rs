@@ -13,32 +13,16 @@ use tempfile::tempdir;
 use crate::fixtures::*;
 
 fn run_scores(input: &Path) -> Vec<(String, Vec<u8>)> {
-    let out = tempdir().unwrap();
-    let config = write(out.path(), "adept.toml", "[privacy]\nraw_ids = true\n");
-    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
-        .args(["run", "-q", "--as-of", "2026-10-31", "--input"])
-        .arg(input)
-        .arg("--out")
-        .arg(out.path().join("run"))
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    [
-        "features.parquet",
-        "scores.parquet",
-        "clusters.parquet",
-        "candidates.parquet",
-    ]
-    .iter()
-    .map(|f| {
-        (
-            f.to_string(),
-            std::fs::read(out.path().join("run").join(f)).unwrap(),
-        )
-    })
-    .collect()
+    let out = run_adept(input, "[privacy]\nraw_ids = true\n");
+    file_bytes(
+        &out.path().join("run"),
+        &[
+            "features.parquet",
+            "scores.parquet",
+            "clusters.parquet",
+            "candidates.parquet",
+        ],
+    )
 }
 
 /// A copy of `from` with its events replaced by `events`.

@@ -3,7 +3,6 @@
 //! file).
 
 use std::path::Path;
-use std::process::Command;
 
 use polars::prelude::*;
 use tempfile::tempdir;
@@ -12,33 +11,22 @@ use crate::fixtures::*;
 
 /// The outputs that must not depend on the batch size, and the manifest's ingest accounting.
 fn run_outputs(input: &Path, batch_rows: Option<usize>) -> (Vec<(String, Vec<u8>)>, String) {
-    let out = tempdir().unwrap();
     let mut config = "[privacy]\nraw_ids = true\n[ingest]\nmax_reject_rate = 1.0\n".to_string();
     if let Some(rows) = batch_rows {
         config.push_str(&format!("batch_rows = {rows}\n"));
     }
-    let config = write(out.path(), "adept.toml", config);
-    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
-        .args(["run", "-q", "--as-of", "2026-10-31", "--input"])
-        .arg(input)
-        .arg("--out")
-        .arg(out.path().join("run"))
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = run_adept(input, &config);
     let run = out.path().join("run");
-    let files = [
-        "features.parquet",
-        "scores.parquet",
-        "clusters.parquet",
-        "candidates.parquet",
-        "rejects.parquet",
-    ]
-    .iter()
-    .map(|f| (f.to_string(), std::fs::read(run.join(f)).unwrap()))
-    .collect();
+    let files = file_bytes(
+        &run,
+        &[
+            "features.parquet",
+            "scores.parquet",
+            "clusters.parquet",
+            "candidates.parquet",
+            "rejects.parquet",
+        ],
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
     (files, manifest["ingest"].to_string())
