@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 
@@ -32,7 +32,6 @@ pub const LINE_COLUMN: &str = "__line";
 
 /// A text file read a chunk of rows at a time, so memory follows the chunk size, not the file.
 pub struct TextChunks {
-    path: PathBuf,
     file: SourceFile,
     chunk_rows: usize,
     format: TextFormat,
@@ -112,7 +111,6 @@ impl TextChunks {
             }
         };
         Ok(TextChunks {
-            path: path.clone(),
             file: file.clone(),
             chunk_rows: chunk_rows.max(1),
             format,
@@ -130,10 +128,8 @@ impl Iterator for TextChunks {
             return None;
         }
         let read = match &mut self.format {
-            TextFormat::Delimited(state) => {
-                state.read_chunk(&self.path, &self.file, self.chunk_rows)
-            }
-            TextFormat::Json(state) => state.read_chunk(&self.path, &self.file, self.chunk_rows),
+            TextFormat::Delimited(state) => state.read_chunk(&self.file, self.chunk_rows),
+            TextFormat::Json(state) => state.read_chunk(&self.file, self.chunk_rows),
         };
         match read {
             Ok((read, more)) => {
@@ -249,12 +245,8 @@ impl DelimitedState {
     }
 
     /// Reads up to `chunk_rows` rows; true if the file may have more.
-    fn read_chunk(
-        &mut self,
-        path: &Path,
-        file: &SourceFile,
-        chunk_rows: usize,
-    ) -> Result<(TextRead, bool)> {
+    fn read_chunk(&mut self, file: &SourceFile, chunk_rows: usize) -> Result<(TextRead, bool)> {
+        let path = &file.path;
         let mut columns = ColumnsBuilder::new(self.resolved.iter().map(|(c, _)| *c).collect());
         let mut rejects = Vec::new();
         let record = &mut self.record;
@@ -322,12 +314,8 @@ impl DelimitedState {
 impl JsonState {
     /// Reads up to `chunk_rows` rows; true if the file may have more. At the end of the file,
     /// fails if no line had a column the table requires.
-    fn read_chunk(
-        &mut self,
-        path: &Path,
-        file: &SourceFile,
-        chunk_rows: usize,
-    ) -> Result<(TextRead, bool)> {
+    fn read_chunk(&mut self, file: &SourceFile, chunk_rows: usize) -> Result<(TextRead, bool)> {
+        let path = &file.path;
         let mut columns = ColumnsBuilder::new(self.canonical.iter().map(|(c, _)| *c).collect());
         let mut rejects = Vec::new();
         let mut texts: Vec<Option<String>> = vec![None; self.canonical.len()];
