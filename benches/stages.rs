@@ -10,8 +10,7 @@ use std::path::Path;
 
 use adept::config::Config;
 use adept::generate::{GenerateParams, OutputFormat, generate};
-use adept::ingest::{IngestOptions, ingest_with};
-use adept::pipeline::{analyse_with, feature_params};
+use adept::pipeline::{analyse, feature_params, ingest_events};
 use chrono::NaiveDate;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -39,19 +38,17 @@ fn stages(c: &mut Criterion) {
     for (users, days) in SIZES {
         let dir = tempfile::tempdir().unwrap();
         let events = organisation(dir.path(), users, days);
-        let options = IngestOptions::new(dir.path(), as_of(), config.clone());
         group.throughput(Throughput::Elements(events));
         let label = format!("{users}u_{events}ev");
         let params = feature_params(&config).unwrap();
         let streamed = || {
-            let mut usage = adept::features::usage_aggregator(as_of(), &params).unwrap();
-            let ingested = ingest_with(&options, &mut usage).unwrap();
-            (ingested, usage.finish().unwrap())
+            let keep = &mut adept::ingest::keep_nothing;
+            ingest_events(dir.path(), as_of(), &config, keep).unwrap()
         };
         group.bench_function(BenchmarkId::new("ingest", &label), |b| b.iter(streamed));
         let (ingested, usage) = streamed();
-        group.bench_function(BenchmarkId::new("features+score+cluster", &label), |b| {
-            b.iter(|| analyse_with(&ingested, usage.clone(), &config).unwrap())
+        group.bench_function(BenchmarkId::new("features..analysis", &label), |b| {
+            b.iter(|| analyse(&ingested, usage.clone(), &config).unwrap())
         });
         group.bench_function(BenchmarkId::new("features", &label), |b| {
             b.iter(|| {

@@ -236,23 +236,23 @@ fn validate(args: ValidateArgs) -> Result<()> {
     let (config, as_of) = settings.resolve()?;
     let (pseudonyms, key_source) = pipeline::pseudonymizer(&config, &out)?;
     // Only the accounting and the ledger are wanted: events are checked and counted, not kept.
-    let ingested = ingest::ingest_with(
+    // The summary and the ledger come before ingest's verdict on the reject limit.
+    ingest::ingest(
         &IngestOptions::new(input, as_of, config),
         &mut ingest::DiscardRows,
+        &mut |ingested| {
+            say(&format!("as of {as_of}\n{}", ingested.summary))?;
+            announce_key(key_source.as_ref())?;
+            let ledger = pipeline::write_ledger(&out, ingested, &pseudonyms)?;
+            say(&format!(
+                "rejects ledger: {} ({} rows)\n",
+                ledger.display(),
+                ingested.rejects.height()
+            ))?;
+            Ok(Some(ledger))
+        },
     )?;
-    say(&format!("as of {as_of}\n{}", ingested.summary))?;
-    announce_key(key_source.as_ref())?;
-    let ledger =
-        outputs::write_rejects(&out, &ingested.rejects, &pseudonyms, &ingested.person_ids)?;
-    say(&format!(
-        "rejects ledger: {} ({} rows)\n",
-        ledger.display(),
-        ingested.rejects.height()
-    ))?;
-    match ingested.reject_rate_error(Some(&ledger)) {
-        Some(err) => Err(err),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 fn generate_cmd(args: GenerateArgs) -> Result<()> {
@@ -324,28 +324,19 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     if quiet {
         return Ok(());
     }
-    let candidates = outcome
-        .scores
-        .users
-        .iter()
-        .filter(|u| u.tier == crate::score::Tier::Candidate)
-        .count();
-    let scored = outcome
-        .scores
-        .users
-        .iter()
-        .filter(|u| u.rank.is_some())
-        .count();
+    let stages = &outcome.stages;
+    let candidates = stages.analysis.candidates.len();
+    let scored = stages.analysis.headline.figures.people;
     match log_format {
         LogFormat::Json => {
             let summary = serde_json::json!({
                 "status": "ok",
                 "as_of": as_of.to_string(),
                 "out": outcome.out.display().to_string(),
-                "users": outcome.features.users.len(),
+                "users": stages.features.users.len(),
                 "scored": scored,
                 "candidates": candidates,
-                "personas": outcome.clustering.k,
+                "personas": stages.clustering.k,
                 "ingest": outcome.ingested.summary,
                 "timings": outcome.timings.iter().map(|(s, t)| (s.to_string(), *t)).collect::<Vec<_>>(),
             });
@@ -360,8 +351,8 @@ fn run_cmd(args: RunArgs) -> Result<()> {
             say(&format!(
                 "as of {as_of}\n{}{} users, {scored} scored, {candidates} candidates, {} personas\n{}\ntimings: {}\n",
                 outcome.ingested.summary,
-                outcome.features.users.len(),
-                outcome.clustering.k,
+                stages.features.users.len(),
+                stages.clustering.k,
                 pipeline::describe_outputs(&outcome.out, &outcome.written),
                 timings.join(", ")
             ))
@@ -414,10 +405,11 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
     let (config, as_of) = settings.resolve()?;
     let tz = config.ingest.timezone_parsed()?;
     let mut rollup = crate::rollup::DailyRollup::new(tz);
-    let ingested = ingest::ingest_with(&IngestOptions::new(input, as_of, config), &mut rollup)?;
-    if let Some(err) = ingested.reject_rate_error(None) {
-        return Err(err);
-    }
+    let ingested = ingest::ingest(
+        &IngestOptions::new(input, as_of, config),
+        &mut rollup,
+        &mut ingest::keep_nothing,
+    )?;
     let mut rolled = rollup.finish()?;
     let path = crate::rollup::write_rollup(&out, &mut rolled)?;
     let events = ingested

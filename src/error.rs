@@ -68,6 +68,15 @@ pub enum Error {
     },
 
     #[error(
+        "`{path}`, column `{column}`: {message}. Is this the output directory of `adept run` (of this version)?"
+    )]
+    OutputColumn {
+        path: PathBuf,
+        column: String,
+        message: String,
+    },
+
+    #[error(
         "Too many rejected rows in `{table}`: {rejected} of {read} ({rate:.2}%) exceed the limit of {limit:.2}%. See the rejects ledger{ledger}"
     )]
     RejectRate {
@@ -102,6 +111,7 @@ impl Error {
             | Error::Unreadable { .. }
             | Error::MissingColumn { .. }
             | Error::ColumnType { .. }
+            | Error::OutputColumn { .. }
             | Error::RejectRate { .. } => ErrorClass::Data,
             Error::Output { .. } => ErrorClass::Output,
             Error::LockHeld { .. } => ErrorClass::Lock,

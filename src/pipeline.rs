@@ -1,22 +1,23 @@
-//! The whole job in one call: ingest -> features -> score -> cluster -> output tables. Each stage
-//! is public on its own; this only wires them together and times them.
+//! The whole job in one call: ingest (with events reduced to usage as they stream) -> features
+//! -> score -> cluster -> analysis -> privacy -> outputs and report. Each stage is public on its
+//! own; this only wires them together and times them.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 
-use crate::atomic;
+use crate::analysis::{self, Analysis, RunSnapshot};
 use crate::cluster::{self, Clustering};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::features::{self, EventUsage, FeatureParams, FeatureTable};
-use crate::ingest::{self, IngestOptions, Ingested};
+use crate::features::{self, EventUsage, FeatureParams, FeatureTable, UserStatus};
+use crate::ingest::{self, IngestOptions, Ingested, KeepLedger};
 use crate::outputs::{self, Manifest};
-use crate::privacy::{KeySource, Pseudonymizer, resolve_key};
+use crate::privacy::{self, KeySource, Pseudonymizer, Published, resolve_key};
 use crate::report;
-use crate::runs::{HISTORY_FILE, RootLock, RunLayout, history_frame, publish};
-use crate::score::{self, ScoreTable, Tier};
+use crate::runs::{RootLock, RunLayout, earlier_snapshots, publish};
+use crate::score::{self, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// What `adept run` needs.
@@ -51,9 +52,9 @@ fn spinner(enabled: bool) -> ProgressBar {
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     pub ingested: Ingested,
-    pub features: FeatureTable,
-    pub scores: ScoreTable,
-    pub clustering: Clustering,
+    pub stages: Stages,
+    /// What the privacy pass let out.
+    pub published: Published,
     /// (stage, seconds)
     pub timings: Vec<(&'static str, f64)>,
     pub written: Vec<PathBuf>,
@@ -63,20 +64,15 @@ pub struct RunOutcome {
     pub out: PathBuf,
 }
 
-/// What the analysis stages produce from an ingested input.
+/// What the stages after ingest produce, before the privacy pass.
 #[derive(Debug, Clone)]
-pub struct Analysis {
+pub struct Stages {
     pub features: FeatureTable,
     pub scores: ScoreTable,
     pub clustering: Clustering,
+    pub analysis: Analysis,
     /// (stage, seconds)
     pub timings: Vec<(&'static str, f64)>,
-}
-
-/// Scores an ingested input: features, scores and personas, no I/O.
-pub fn analyse(ingested: &Ingested, config: &Config) -> Result<Analysis> {
-    let usage = features::usage_of_kept_events(ingested, &feature_params(config)?)?;
-    analyse_with(ingested, usage, config)
 }
 
 /// The feature parameters a configuration gives (the features use ingest's timezone).
@@ -86,26 +82,42 @@ pub fn feature_params(config: &Config) -> Result<FeatureParams> {
     Ok(params)
 }
 
-/// [`analyse`], with the events already reduced during ingest (see
-/// [`features::usage_aggregator`]).
-pub fn analyse_with(ingested: &Ingested, events: EventUsage, config: &Config) -> Result<Analysis> {
+/// Ingests `input`, reducing the events to what the features need as they stream (they are
+/// never held whole): the one way events enter the pipeline. `keep_ledger` receives the ledger
+/// before the reject limit is checked.
+pub fn ingest_events(
+    input: &Path,
+    as_of: NaiveDate,
+    config: &Config,
+    keep_ledger: KeepLedger,
+) -> Result<(Ingested, EventUsage)> {
+    let mut usage = features::usage_aggregator(as_of, &feature_params(config)?)?;
+    let options = IngestOptions::new(input, as_of, config.clone());
+    let ingested = ingest::ingest(&options, &mut usage, keep_ledger)?;
+    Ok((ingested, usage.finish()?))
+}
+
+/// Features, scores, personas and the analysis of an ingested input; no I/O.
+pub fn analyse(ingested: &Ingested, usage: EventUsage, config: &Config) -> Result<Stages> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
         timings.push((name, clock.elapsed().as_secs_f64()));
         clock = Instant::now();
     };
-    let features = features::compute_features_with(ingested, events, &feature_params(config)?)?;
+    let features = features::compute_features_with(ingested, usage, &feature_params(config)?)?;
     lap("features", &mut timings);
-    let mut scores = score::score(&features, &config.scoring)?;
+    let scores = score::score(&features, &config.scoring)?;
     lap("score", &mut timings);
     let clustering = cluster::cluster(&scores, &features, &config.clustering)?;
-    cluster::apply_personas(&mut scores, &clustering);
     lap("cluster", &mut timings);
-    Ok(Analysis {
+    let analysis = analysis::analyse(&features, &scores, config.privacy.min_group_size);
+    lap("analysis", &mut timings);
+    Ok(Stages {
         features,
         scores,
         clustering,
+        analysis,
         timings,
     })
 }
@@ -119,6 +131,63 @@ pub fn pseudonymizer(config: &Config, out: &Path) -> Result<(Pseudonymizer, Opti
     Ok((Pseudonymizer::with_key(&key), Some(source)))
 }
 
+/// Publishes the rejects ledger into `out` (ids pseudonymised): the [`KeepLedger`] of runs and
+/// of `adept validate`.
+pub fn write_ledger(
+    out: &Path,
+    ingested: &Ingested,
+    pseudonyms: &Pseudonymizer,
+) -> Result<PathBuf> {
+    let mut ledger = privacy::publish_ledger(&ingested.rejects, pseudonyms, &ingested.person_ids)?;
+    outputs::write_rejects(out, &mut ledger)
+}
+
+/// This run as later runs will see it: published ids, scores and tiers, headline figures.
+fn snapshot(as_of: NaiveDate, stages: &Stages, published: &Published) -> RunSnapshot {
+    let people = stages
+        .scores
+        .users
+        .iter()
+        .zip(&published.people)
+        .filter(|(s, _)| s.status == UserStatus::Scored)
+        .map(|(s, p)| (p.id.clone(), (s.score, s.tier)))
+        .collect();
+    RunSnapshot {
+        as_of,
+        people,
+        headline: published.headline.figures,
+    }
+}
+
+/// The run's manifest, without timings and outputs (filled in last).
+fn manifest(
+    options: &RunOptions,
+    ingested: &Ingested,
+    stages: &Stages,
+    pseudonymised: bool,
+    key_source: Option<&KeySource>,
+) -> Result<Manifest> {
+    let config = &options.config;
+    let headline = &stages.analysis.headline;
+    Ok(Manifest {
+        adept_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: options.as_of,
+        config: config.clone(),
+        inputs: Manifest::inputs_of(&ingested.summary)?,
+        ingest: Manifest::ingest_value(&ingested.summary),
+        seed: config.clustering.seed,
+        pseudonymised,
+        key_source: key_source.map(KeySource::describe),
+        users: stages.features.users.len(),
+        scored: headline.figures.people as usize,
+        candidates: stages.analysis.candidates.len(),
+        departments_with_candidates: headline.departments_with_candidates as usize,
+        personas: stages.clustering.k,
+        timings: Vec::new(),
+        outputs: Vec::new(),
+    })
+}
+
 /// Runs the pipeline and writes everything into `options.out`: the rejects ledger first (so it
 /// can be inspected when a reject rate over the limit fails the run), then the tables, the
 /// report, and the manifest last.
@@ -128,71 +197,55 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let config = &options.config;
     let (pseudonyms, key_source) = pseudonymizer(config, &options.out)?;
     progress.set_message("reading and checking the input");
-    // Events are reduced as they stream through ingest; they are never held whole.
-    let mut usage = features::usage_aggregator(options.as_of, &feature_params(config)?)?;
-    let ingested = ingest::ingest_with(
-        &IngestOptions::new(&options.input, options.as_of, config.clone()),
-        &mut usage,
-    )?;
-    let usage = usage.finish()?;
+    let mut written = Vec::new();
+    let (ingested, usage) =
+        ingest_events(&options.input, options.as_of, config, &mut |ingested| {
+            let path = write_ledger(&options.out, ingested, &pseudonyms)?;
+            written.push(path.clone());
+            Ok(Some(path))
+        })?;
     let ingest_seconds = started.elapsed().as_secs_f64();
-    let ledger = outputs::write_rejects(
-        &options.out,
-        &ingested.rejects,
-        &pseudonyms,
-        &ingested.person_ids,
-    )?;
-    if let Some(err) = ingested.reject_rate_error(Some(&ledger)) {
-        return Err(err);
-    }
     progress.set_message("computing features, scores and personas");
-    let Analysis {
-        features,
-        scores,
-        clustering,
-        mut timings,
-    } = analyse_with(&ingested, usage, config)?;
-    progress.set_message("writing the outputs");
-    timings.insert(0, ("ingest", ingest_seconds));
-    let clock = Instant::now();
-    let mut written = vec![ledger];
-    written.extend(outputs::write_tables(
-        &options.out,
-        &features,
-        &scores,
-        &clustering,
+    let mut stages = analyse(&ingested, usage, config)?;
+    let published = privacy::publish(
+        &stages.features,
+        &stages.clustering,
+        &stages.analysis,
         &config.privacy,
         &pseudonyms,
+    );
+    progress.set_message("writing the outputs");
+    let mut timings = std::mem::take(&mut stages.timings);
+    timings.insert(0, ("ingest", ingest_seconds));
+    let clock = Instant::now();
+    written.extend(outputs::write_tables(
+        &options.out,
+        &stages.features,
+        &stages.scores,
+        &stages.analysis,
+        &published,
+        config.privacy.show_names,
     )?);
     if let Some(layout) = &options.history {
-        let mut history = history_frame(layout, &options.out, options.as_of)?;
-        let path = options.out.join(HISTORY_FILE);
-        atomic::write_parquet(&mut history, &path)?;
-        written.push(path);
+        let earlier = earlier_snapshots(layout, options.as_of)?;
+        let current = snapshot(options.as_of, &stages, &published);
+        let history = analysis::history(&earlier, &current);
+        written.push(outputs::write_history(
+            &options.out,
+            &history,
+            options.as_of,
+        )?);
     }
     timings.push(("write tables", clock.elapsed().as_secs_f64()));
 
     let clock = Instant::now();
-    let mut manifest = Manifest {
-        adept_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: options.as_of,
-        config: config.clone(),
-        inputs: Manifest::inputs_of(&ingested.summary)?,
-        ingest: Manifest::ingest_value(&ingested.summary),
-        seed: config.clustering.seed,
-        pseudonymised: pseudonyms.is_active(),
-        key_source: key_source.as_ref().map(KeySource::describe),
-        users: features.users.len(),
-        scored: scores.users.iter().filter(|u| u.rank.is_some()).count(),
-        candidates: scores
-            .users
-            .iter()
-            .filter(|u| u.tier == Tier::Candidate)
-            .count(),
-        personas: clustering.k,
-        timings: Vec::new(),
-        outputs: Vec::new(),
-    };
+    let mut manifest = manifest(
+        options,
+        &ingested,
+        &stages,
+        pseudonyms.is_active(),
+        key_source.as_ref(),
+    )?;
     written.push(report::write_report(&options.out, manifest.clone())?);
     timings.push(("report", clock.elapsed().as_secs_f64()));
     manifest.timings = timings.iter().map(|(s, t)| (s.to_string(), *t)).collect();
@@ -205,9 +258,8 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     progress.finish_and_clear();
     Ok(RunOutcome {
         ingested,
-        features,
-        scores,
-        clustering,
+        stages,
+        published,
         timings,
         written,
         key_source,

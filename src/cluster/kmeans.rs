@@ -37,6 +37,17 @@ pub struct Clustering {
     pub assignments: Vec<Option<u32>>,
 }
 
+impl Clustering {
+    /// The persona of the person in row `row` of the score table (None when not scored).
+    pub fn persona_of(&self, row: usize) -> Option<&Persona> {
+        self.assignments
+            .get(row)
+            .copied()
+            .flatten()
+            .map(|id| &self.personas[id as usize])
+    }
+}
+
 /// Builds the profile matrix: one row per scored user, signal values then scaled volume.
 fn profiles(
     scores: &ScoreTable,
@@ -96,6 +107,108 @@ fn silhouette(data: &Array2<f64>, labels: &Array1<usize>, sample: &[usize]) -> R
         .map_err(|e| Error::Internal(format!("silhouette failed: {e}")))
 }
 
+/// A fitted model: k, its silhouette (NaN when not measured), a label per profile row, centroids.
+type Fitted = (usize, f64, Array1<usize>, Array2<f64>);
+
+/// One persona for everyone (too few people to cluster), a configured k, or the k with the best
+/// silhouette.
+fn choose_and_fit(data: &Array2<f64>, params: &ClusterParams) -> Result<Fitted> {
+    let n = data.nrows();
+    if n <= params.k_min {
+        let centroid = data
+            .mean_axis(ndarray::Axis(0))
+            .unwrap_or_else(|| Array1::zeros(data.ncols()));
+        let centroids = centroid.insert_axis(ndarray::Axis(0));
+        return Ok((1, f64::NAN, Array1::zeros(n), centroids));
+    }
+    if let Some(k) = params.k {
+        let k = k.min(n);
+        let (labels, centroids) = fit(data, k, params)?;
+        return Ok((k, f64::NAN, labels, centroids));
+    }
+    let sample = sample_rows(n, params.silhouette_sample);
+    // Each k is fitted with its own seeded generator, so fitting them in parallel gives the
+    // same models as one after another; the choice is then made in k order.
+    let fitted: Vec<Fitted> = (params.k_min..=params.k_max.min(n - 1))
+        .into_par_iter()
+        .map(|k| {
+            let (labels, centroids) = fit(data, k, params)?;
+            let s = silhouette(data, &labels, &sample)?;
+            Ok((k, s, labels, centroids))
+        })
+        .collect::<Result<_>>()?;
+    let mut best: Option<Fitted> = None;
+    for candidate in fitted {
+        // Strictly better only: ties keep the smaller, simpler k.
+        if best.as_ref().is_none_or(|b| candidate.1 > b.1 + 1e-9) {
+            best = Some(candidate);
+        }
+    }
+    best.ok_or_else(|| Error::Internal("no k was tried".into()))
+}
+
+/// Per cluster label: (sum of scores, members).
+fn score_sums(
+    k: usize,
+    labels: &Array1<usize>,
+    rows: &[usize],
+    scores: &ScoreTable,
+) -> Vec<(f64, usize)> {
+    let mut sums = vec![(0.0, 0usize); k];
+    for (r, &i) in rows.iter().enumerate() {
+        sums[labels[r]].0 += scores.users[i].score;
+        sums[labels[r]].1 += 1;
+    }
+    sums
+}
+
+fn mean_of(sum: (f64, usize)) -> f64 {
+    if sum.1 > 0 {
+        sum.0 / sum.1 as f64
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+/// Cluster labels ordered by mean score, highest first (ties by label), so ids mean something
+/// and are stable.
+fn order_by_mean_score(sums: &[(f64, usize)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sums.len()).collect();
+    order.sort_by(|&a, &b| {
+        mean_of(sums[b])
+            .total_cmp(&mean_of(sums[a]))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// The name of a persona whose plain name `base` an earlier (stronger) persona already has: told
+/// apart by the dimension where it differs most from that first one.
+fn distinct_name(
+    base: &str,
+    centroid: &[f64],
+    first: &Persona,
+    personas: &[Persona],
+    dimensions: &[String],
+) -> String {
+    let (d, diff) = (0..dimensions.len())
+        .map(|d| (d, centroid[d] - first.centroid[d]))
+        .filter(|(_, diff)| diff.is_finite())
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)))
+        .unwrap_or((0, 0.0));
+    let direction = if diff > 0.0 { "more" } else { "less" };
+    let candidate = format!("{base}, {direction} {}", dimensions[d]);
+    let repeats = personas
+        .iter()
+        .filter(|p| p.name.starts_with(&candidate))
+        .count();
+    if repeats == 0 {
+        candidate
+    } else {
+        format!("{candidate} ({})", repeats + 1)
+    }
+}
+
 /// Clusters the scored users. With fewer scored users than `k_min` + 1, everyone gets one persona.
 pub fn cluster(
     scores: &ScoreTable,
@@ -109,60 +222,9 @@ pub fn cluster(
         .iter()
         .map(|d| d.map_or("volume".to_string(), |s| s.name().to_string()))
         .collect();
-
-    let (k, silhouette_value, labels, centroids) = if n <= params.k_min {
-        let centroid = data
-            .mean_axis(ndarray::Axis(0))
-            .unwrap_or_else(|| Array1::zeros(dims.len()));
-        let centroids = centroid.insert_axis(ndarray::Axis(0));
-        (1, f64::NAN, Array1::zeros(n), centroids)
-    } else if let Some(k) = params.k {
-        let k = k.min(n);
-        let (labels, centroids) = fit(&data, k, params)?;
-        (k, f64::NAN, labels, centroids)
-    } else {
-        let sample = sample_rows(n, params.silhouette_sample);
-        // Each k is fitted with its own seeded generator, so fitting them in parallel gives the
-        // same models as one after another; the choice is then made in k order.
-        let fitted: Vec<(usize, f64, Array1<usize>, Array2<f64>)> = (params.k_min
-            ..=params.k_max.min(n - 1))
-            .into_par_iter()
-            .map(|k| {
-                let (labels, centroids) = fit(&data, k, params)?;
-                let s = silhouette(&data, &labels, &sample)?;
-                Ok((k, s, labels, centroids))
-            })
-            .collect::<Result<_>>()?;
-        let mut best: Option<(usize, f64, Array1<usize>, Array2<f64>)> = None;
-        for candidate in fitted {
-            // Strictly better only: ties keep the smaller, simpler k.
-            if best.as_ref().is_none_or(|b| candidate.1 > b.1 + 1e-9) {
-                best = Some(candidate);
-            }
-        }
-        best.ok_or_else(|| Error::Internal("no k was tried".into()))?
-    };
-
-    // Order clusters by mean score, highest first, so ids mean something and are stable.
-    let mut sums = vec![(0.0, 0usize); k];
-    for (r, &i) in rows.iter().enumerate() {
-        sums[labels[r]].0 += scores.users[i].score;
-        sums[labels[r]].1 += 1;
-    }
-    let mut order: Vec<usize> = (0..k).collect();
-    let mean = |c: usize| {
-        if sums[c].1 > 0 {
-            sums[c].0 / sums[c].1 as f64
-        } else {
-            f64::NEG_INFINITY
-        }
-    };
-    order.sort_by(|&a, &b| mean(b).total_cmp(&mean(a)).then(a.cmp(&b)));
-    let mut new_id = vec![0u32; k];
-    for (position, &c) in order.iter().enumerate() {
-        new_id[c] = position as u32;
-    }
-
+    let (k, silhouette_value, labels, centroids) = choose_and_fit(&data, params)?;
+    let sums = score_sums(k, &labels, &rows, scores);
+    let order = order_by_mean_score(&sums);
     let averages: Vec<f64> = (0..dims.len())
         .map(|c| {
             if n > 0 {
@@ -181,39 +243,23 @@ pub fn cluster(
             |d| index(d).map_or(f64::NAN, |p| centroid[p]),
             |d| index(d).map_or(f64::NAN, |p| averages[p]),
         );
-        // A second persona with the same name is told apart by where it differs most from the
-        // first (personas are ordered by mean score, so the first is the stronger one).
         let name = match personas.iter().find(|p| used[p.id as usize] == base) {
             None => base.to_string(),
-            Some(first) => {
-                let (d, diff) = (0..dimensions.len())
-                    .map(|d| (d, centroid[d] - first.centroid[d]))
-                    .filter(|(_, diff)| diff.is_finite())
-                    .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)))
-                    .unwrap_or((0, 0.0));
-                let direction = if diff > 0.0 { "more" } else { "less" };
-                let candidate = format!("{base}, {direction} {}", dimensions[d]);
-                let repeats = personas
-                    .iter()
-                    .filter(|p| p.name.starts_with(&candidate))
-                    .count();
-                if repeats == 0 {
-                    candidate
-                } else {
-                    format!("{candidate} ({})", repeats + 1)
-                }
-            }
+            Some(first) => distinct_name(base, &centroid, first, &personas, &dimensions),
         };
         used.push(base);
         personas.push(Persona {
             id: position as u32,
             name,
             size: sums[c].1,
-            mean_score: mean(c),
+            mean_score: mean_of(sums[c]),
             centroid,
         });
     }
-
+    let mut new_id = vec![0u32; k];
+    for (position, &c) in order.iter().enumerate() {
+        new_id[c] = position as u32;
+    }
     let mut assignments = vec![None; scores.users.len()];
     for (r, &i) in rows.iter().enumerate() {
         assignments[i] = Some(new_id[labels[r]]);
@@ -225,14 +271,4 @@ pub fn cluster(
         personas,
         assignments,
     })
-}
-
-/// Writes each user's persona into the score table.
-pub fn apply_personas(scores: &mut ScoreTable, clustering: &Clustering) {
-    for (user, assignment) in scores.users.iter_mut().zip(&clustering.assignments) {
-        if let Some(id) = assignment {
-            user.cluster = Some(*id);
-            user.persona = clustering.personas[*id as usize].name.clone();
-        }
-    }
 }

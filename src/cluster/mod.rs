@@ -7,6 +7,6 @@ mod kmeans;
 mod naming;
 mod params;
 
-pub use kmeans::{Clustering, Persona, apply_personas, cluster};
+pub use kmeans::{Clustering, Persona, cluster};
 pub use naming::persona_name;
 pub use params::ClusterParams;

@@ -4,13 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use polars::prelude::*;
 use serde::Serialize;
 
 use super::baselines::{Method, RankInput, rankings};
 use super::metrics::{Metrics, metrics};
 use crate::error::{Error, Result};
-use crate::frames::read_output;
+use crate::frames::OutputTable;
 use crate::ingest::parse_bool;
 use crate::outputs::{FEATURES_FILE, SCORES_FILE};
 use crate::privacy::Pseudonymizer;
@@ -83,12 +82,6 @@ pub fn read_labels(path: &Path) -> Result<BTreeMap<String, bool>> {
     Ok(labels)
 }
 
-fn read_parquet(path: &Path, columns: &[&str]) -> Result<DataFrame> {
-    read_output(path)?
-        .select(columns.iter().copied())
-        .map_err(|e| Error::unreadable(path, e))
-}
-
 /// Evaluates the run in `outputs` against `labels`, cutting at `k` (default: the number of
 /// labelled power users).
 /// `ids` maps label ids to the ids in the outputs (the run's pseudonymiser).
@@ -102,26 +95,14 @@ pub fn evaluate(
         .into_iter()
         .map(|(id, label)| (ids.id(&id), label))
         .collect();
-    let scores = read_parquet(&outputs.join(SCORES_FILE), &["user_id", "rank"])?;
-    let features = read_parquet(
-        &outputs.join(FEATURES_FILE),
-        &[
-            "user_id",
-            "total_uses",
-            "weekly_uses",
-            "active_weeks_last_12",
-        ],
-    )?;
-    let ids = scores.column("user_id")?.str()?.clone();
-    let ranks = scores.column("rank")?.cast(&DataType::UInt32)?;
-    let ranks = ranks.u32()?;
-    let f_ids = features.column("user_id")?.str()?.clone();
+    let scores = OutputTable::read(outputs, SCORES_FILE)?;
+    let (ids, ranks) = (scores.strings("user_id")?, scores.floats("rank")?);
+    let features = OutputTable::read(outputs, FEATURES_FILE)?;
+    let f_ids = features.strings("user_id")?;
     let floats = |name: &str| -> Result<Vec<f64>> {
         Ok(features
-            .column(name)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
+            .floats(name)?
+            .into_iter()
             .map(|v| v.unwrap_or(0.0))
             .collect())
     };
@@ -133,14 +114,17 @@ pub fn evaluate(
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, id) in f_ids.iter().enumerate() {
         if let Some(id) = id {
-            by_id.insert(id, i);
+            by_id.insert(id.as_str(), i);
         }
     }
 
     let mut users = Vec::new();
     let mut truth = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        let (Some(id), Some(&f)) = (id, id.and_then(|id| by_id.get(id))) else {
+        let Some(id) = id.as_deref() else {
+            continue;
+        };
+        let Some(&f) = by_id.get(id) else {
             continue;
         };
         let Some(label) = labels.get(id) else {
@@ -148,7 +132,7 @@ pub fn evaluate(
         };
         users.push(RankInput {
             user_id: id.to_string(),
-            rank: ranks.get(i),
+            rank: ranks[i].map(|r| r as u32),
             total_uses: total[f],
             weekly_uses: weekly[f],
             active_weeks_last_12: weeks[f],

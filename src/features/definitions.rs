@@ -56,6 +56,13 @@ impl UserStatus {
             UserStatus::InsufficientData => "insufficient_data",
         }
     }
+
+    /// The status a name in `features.parquet` stands for.
+    pub fn from_name(name: &str) -> Option<UserStatus> {
+        [UserStatus::Scored, UserStatus::InsufficientData]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
 }
 
 macro_rules! features {

@@ -79,7 +79,7 @@ impl Ingested {
     }
 
     /// The error to fail with when a table rejected more than the configured share of its rows.
-    pub fn reject_rate_error(&self, ledger: Option<&Path>) -> Option<Error> {
+    fn reject_rate_error(&self, ledger: Option<&Path>) -> Option<Error> {
         self.summary.tables.iter().find_map(|t| {
             let rate = t.totals.reject_rate();
             (rate > self.max_reject_rate).then(|| Error::RejectRate {
@@ -152,21 +152,35 @@ fn read_whole(
     Ok((frame, source))
 }
 
-/// Reads every table under `options.input`, keeping every accepted row in memory
-/// ([`Ingested::table`]). For large inputs use [`ingest_with`] and aggregate events as they pass.
-pub fn ingest(options: &IngestOptions) -> Result<Ingested> {
-    let mut events = CollectRows::default();
-    let mut ingested = ingest_with(options, &mut events)?;
-    if let Some(events) = events.finish() {
-        ingested.tables.insert(TableKind::Events, events);
-    }
-    Ok(ingested)
+/// What to do with the rejects ledger before the reject limit is checked: keep it somewhere
+/// and say where, so that a run failing the limit still leaves its ledger to inspect.
+pub type KeepLedger<'a> = &'a mut dyn FnMut(&Ingested) -> Result<Option<PathBuf>>;
+
+/// A [`KeepLedger`] that keeps nothing.
+pub fn keep_nothing(_: &Ingested) -> Result<Option<PathBuf>> {
+    Ok(None)
 }
 
 /// Reads every table under `options.input`. The accepted events go to `events`, batch by batch
-/// in file and line order, and are not kept; the other (small) tables are kept. After an error,
-/// whatever `events` received is incomplete and must be discarded.
-pub fn ingest_with(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Ingested> {
+/// in file and line order, and are not kept; the other (small) tables are kept. Then the ledger
+/// goes to `keep_ledger`, and a table that rejected more than `[ingest] max_reject_rate` of its
+/// rows fails ingest (naming the ledger where it was kept). After an error, whatever `events`
+/// received is incomplete and must be discarded.
+pub fn ingest(
+    options: &IngestOptions,
+    events: &mut dyn RowSink,
+    keep_ledger: KeepLedger,
+) -> Result<Ingested> {
+    let ingested = read_tables(options, events)?;
+    let ledger = keep_ledger(&ingested)?;
+    match ingested.reject_rate_error(ledger.as_deref()) {
+        Some(err) => Err(err),
+        None => Ok(ingested),
+    }
+}
+
+/// Every table read, checked and accounted for; the reject limit is not checked yet.
+fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Ingested> {
     if !options.input.is_dir() {
         return Err(Error::Input(format!(
             "input directory `{}` does not exist or is not a directory",

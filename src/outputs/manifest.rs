@@ -42,6 +42,9 @@ pub struct Manifest {
     pub users: usize,
     pub scored: usize,
     pub candidates: usize,
+    /// Departments with at least one candidate.
+    #[serde(default)]
+    pub departments_with_candidates: usize,
     pub personas: usize,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,

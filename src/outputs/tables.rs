@@ -1,253 +1,288 @@
-//! The run's Parquet tables: features, scores, candidates, personas, area experts and the rejects
-//! ledger, with user ids pseudonymised on the way out.
+//! The run's Parquet tables, built from the analysis and the privacy pass and written as they
+//! are: features, scores, candidates, personas, area experts, adoption, the proposed group and
+//! the rejects ledger.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::analysis::{Analysis, DepartmentGroup};
 use crate::atomic;
-use crate::cluster::Clustering;
 use crate::error::Result;
 use crate::features::FeatureTable;
-use crate::privacy::{PrivacySettings, Pseudonymizer};
-use crate::score::{ScoreTable, Tier};
+use crate::privacy::Published;
+use crate::score::ScoreTable;
 
 pub const FEATURES_FILE: &str = "features.parquet";
 pub const SCORES_FILE: &str = "scores.parquet";
 pub const CANDIDATES_FILE: &str = "candidates.parquet";
 pub const CLUSTERS_FILE: &str = "clusters.parquet";
 pub const AREA_EXPERTS_FILE: &str = "area_experts.parquet";
+pub const ADOPTION_FILE: &str = "adoption.parquet";
+pub const GROUP_FILE: &str = "power_user_group.parquet";
 pub const REJECTS_FILE: &str = "rejects.parquet";
 pub const REPORT_FILE: &str = "report.html";
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// Columns of the ledger that hold a person's id as their raw value.
-const PERSON_COLUMNS: [&str; 4] = ["user_id", "helper_id", "helped_id", "manager_id"];
-
-fn pseudonymise_column(frame: &mut DataFrame, column: &str, p: &Pseudonymizer) -> Result<()> {
-    if !p.is_active() {
-        return Ok(());
-    }
-    let ids: StringChunked = frame
-        .column(column)?
-        .str()?
-        .iter()
-        .map(|v| v.map(|id| p.id(id)))
-        .collect();
-    frame.replace(column, ids.with_name(column.into()).into_column())?;
-    Ok(())
+/// A finite value, or null.
+fn finite(v: f64) -> Option<f64> {
+    Some(v).filter(|x| x.is_finite())
 }
 
-/// Writes the rejects ledger. Raw values of person columns become pseudonyms, and so does every
-/// known id inside a malformed line.
-pub fn write_rejects(
-    out: &Path,
-    rejects: &DataFrame,
-    p: &Pseudonymizer,
-    known_ids: &HashSet<String>,
-) -> Result<PathBuf> {
-    let mut ledger = rejects.clone();
-    if p.is_active() && ledger.height() > 0 {
-        let columns = ledger.column("column")?.str()?.clone();
-        let raws = ledger.column("raw_value")?.str()?.clone();
-        let cleaned: StringChunked = columns
-            .iter()
-            .zip(raws.iter())
-            .map(|(column, raw)| {
-                raw.map(|raw| match column {
-                    Some(c) if PERSON_COLUMNS.contains(&c) => p.id(raw.trim()),
-                    _ => p.text(raw, |t| known_ids.contains(t)),
-                })
-            })
-            .collect();
-        ledger.replace(
-            "raw_value",
-            cleaned.with_name("raw_value".into()).into_column(),
-        )?;
-    }
-    let path = out.join(REJECTS_FILE);
-    atomic::write_parquet(&mut ledger, &path)?;
-    Ok(path)
+fn text_column<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<_>>())
 }
 
-/// `clusters.parquet`: persona id, name, size, mean score and the centroid per dimension. The
-/// centroid of a persona smaller than `min_group_size` is withheld: it would be an average over
-/// too few people.
-pub fn clusters_frame(clustering: &Clustering, min_group_size: usize) -> Result<DataFrame> {
-    let p = &clustering.personas;
-    let small = |size: usize| size < min_group_size;
+/// `features.parquet`: the feature table, with published ids and group labels.
+fn features_frame(features: &FeatureTable, published: &Published) -> Result<DataFrame> {
+    let mut frame = features.to_frame()?;
+    let people = &published.people;
+    frame.replace(
+        "user_id",
+        text_column("user_id", people.iter().map(|p| Some(p.id.as_str()))),
+    )?;
+    frame.replace(
+        "department",
+        text_column("department", people.iter().map(|p| p.department.as_deref())),
+    )?;
+    frame.replace(
+        "role",
+        text_column("role", people.iter().map(|p| p.role.as_deref())),
+    )?;
+    Ok(frame)
+}
+
+/// `scores.parquet`: the score table with published ids, each person's persona and cluster.
+fn scores_frame(scores: &ScoreTable, published: &Published) -> Result<DataFrame> {
+    let mut frame = scores.to_frame()?;
+    let people = &published.people;
+    frame.replace(
+        "user_id",
+        text_column("user_id", people.iter().map(|p| Some(p.id.as_str()))),
+    )?;
+    frame.insert_column(
+        4,
+        text_column("persona", people.iter().map(|p| p.persona.as_deref())),
+    )?;
+    frame.insert_column(
+        5,
+        Column::new(
+            "cluster".into(),
+            people.iter().map(|p| p.cluster).collect::<Vec<_>>(),
+        ),
+    )?;
+    Ok(frame)
+}
+
+/// `candidates.parquet`: the shortlist, best first, with what a person reading it needs.
+fn candidates_frame(
+    scores: &ScoreTable,
+    analysis: &Analysis,
+    published: &Published,
+    show_names: bool,
+) -> Result<DataFrame> {
+    let rows = &analysis.candidates;
+    let p = |i: usize| &published.people[rows[i].person];
+    let s = |i: usize| &scores.users[rows[i].person];
+    let n = rows.len();
+    let mut columns = vec![
+        Column::new(
+            "rank".into(),
+            rows.iter().map(|c| Some(c.rank)).collect::<Vec<_>>(),
+        ),
+        text_column("user_id", (0..n).map(|i| Some(p(i).id.as_str()))),
+    ];
+    if show_names {
+        columns.push(text_column(
+            "display_name",
+            (0..n).map(|i| p(i).name.as_deref()),
+        ));
+    }
+    columns.extend([
+        text_column("department", (0..n).map(|i| p(i).department.as_deref())),
+        text_column("role", (0..n).map(|i| p(i).role.as_deref())),
+        text_column("persona", (0..n).map(|i| p(i).persona.as_deref())),
+        Column::new(
+            "score".into(),
+            (0..n).map(|i| s(i).score).collect::<Vec<_>>(),
+        ),
+        text_column(
+            "explanation",
+            (0..n).map(|i| Some(s(i).explanation.as_str())),
+        ),
+    ]);
+    Ok(DataFrame::new(n, columns)?)
+}
+
+/// `clusters.parquet`: persona id, name, size, mean score and the centroid per dimension; the
+/// figures of a persona under the minimum group size are withheld.
+pub fn clusters_frame(published: &Published) -> Result<DataFrame> {
+    let p = &published.personas;
     let mut columns = vec![
         Column::new("cluster".into(), p.iter().map(|c| c.id).collect::<Vec<_>>()),
-        Column::new(
-            "persona".into(),
-            p.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "size".into(),
-            p.iter().map(|c| c.size as u64).collect::<Vec<_>>(),
-        ),
+        text_column("persona", p.iter().map(|c| Some(c.name.as_str()))),
+        Column::new("size".into(), p.iter().map(|c| c.size).collect::<Vec<_>>()),
         Column::new(
             "mean_score".into(),
-            p.iter()
-                .map(|c| (!small(c.size)).then_some(c.mean_score))
-                .collect::<Vec<_>>(),
+            p.iter().map(|c| c.mean_score).collect::<Vec<_>>(),
         ),
     ];
-    for (d, name) in clustering.dimensions.iter().enumerate() {
+    for (d, name) in published.dimensions.iter().enumerate() {
         columns.push(Column::new(
             format!("centroid_{name}").into(),
             p.iter()
-                .map(|c| (!small(c.size)).then_some(c.centroid[d]))
+                .map(|c| c.centroid.as_ref().map(|v| v[d]))
                 .collect::<Vec<_>>(),
         ));
     }
     Ok(DataFrame::new(p.len(), columns)?)
 }
 
-/// `candidates.parquet`: the top tier, best first, with what a person reading it needs.
-fn candidates_frame(
+/// `area_experts.parquet`: per feature area, who knows most of it, with their tier.
+fn area_experts_frame(
     features: &FeatureTable,
-    scores: &ScoreTable,
-    privacy: &PrivacySettings,
+    analysis: &Analysis,
+    published: &Published,
 ) -> Result<DataFrame> {
-    let mut rows: Vec<usize> = (0..scores.users.len())
-        .filter(|&i| scores.users[i].tier == Tier::Candidate)
-        .collect();
-    rows.sort_by_key(|&i| scores.users[i].rank);
-    let s = |i: usize| &scores.users[i];
-    let f = |i: usize| &features.users[i];
-    let mut columns = vec![
-        Column::new(
-            "rank".into(),
-            rows.iter().map(|&i| s(i).rank).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "user_id".into(),
-            rows.iter()
-                .map(|&i| s(i).user_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-    ];
-    if privacy.show_names {
-        columns.push(Column::new(
-            "display_name".into(),
-            rows.iter()
-                .map(|&i| f(i).display_name.as_deref())
-                .collect::<Vec<_>>(),
-        ));
-    }
-    columns.extend([
-        Column::new(
-            "department".into(),
-            rows.iter()
-                .map(|&i| f(i).department.as_deref())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "role".into(),
-            rows.iter()
-                .map(|&i| f(i).role.as_deref())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "persona".into(),
-            rows.iter()
-                .map(|&i| s(i).persona.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "score".into(),
-            rows.iter().map(|&i| s(i).score).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "explanation".into(),
-            rows.iter()
-                .map(|&i| s(i).explanation.as_str())
-                .collect::<Vec<_>>(),
-        ),
-    ]);
-    Ok(DataFrame::new(rows.len(), columns)?)
-}
-
-/// How many users per area `area_experts.parquet` keeps.
-const EXPERTS_PER_AREA: usize = 10;
-
-/// `area_experts.parquet`: per feature area, the scored users who know most features in it
-/// (ties by score, then id), with their tier: who could present the area to peers.
-fn area_experts_frame(features: &FeatureTable, scores: &ScoreTable) -> Result<DataFrame> {
-    let (mut area, mut user, mut place, mut known, mut tier) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    for (a, name) in features.areas.iter().enumerate() {
-        let mut ranked: Vec<(u32, usize)> = features
-            .users
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| scores.users[*i].rank.is_some())
-            .filter_map(|(i, u)| {
-                u.area_depth
-                    .iter()
-                    .find(|(id, _)| *id as usize == a)
-                    .map(|(_, n)| (*n, i))
-            })
-            .collect();
-        ranked.sort_by(|x, y| {
-            y.0.cmp(&x.0)
-                .then(scores.users[y.1].score.total_cmp(&scores.users[x.1].score))
-                .then(scores.users[x.1].user_id.cmp(&scores.users[y.1].user_id))
-        });
-        for (position, (n, i)) in ranked.into_iter().take(EXPERTS_PER_AREA).enumerate() {
-            area.push(name.clone());
-            user.push(scores.users[i].user_id.clone());
-            place.push(position as u32 + 1);
-            known.push(n);
-            tier.push(scores.users[i].tier.name());
-        }
-    }
-    let height = area.len();
+    let e = &analysis.area_experts;
     Ok(DataFrame::new(
-        height,
+        e.len(),
         vec![
-            Column::new("area".into(), area),
-            Column::new("user_id".into(), user),
-            Column::new("place".into(), place),
-            Column::new("features_known".into(), known),
-            Column::new("tier".into(), tier),
+            text_column(
+                "area",
+                e.iter().map(|x| Some(features.areas[x.area].as_str())),
+            ),
+            text_column(
+                "user_id",
+                e.iter()
+                    .map(|x| Some(published.people[x.person].id.as_str())),
+            ),
+            Column::new(
+                "place".into(),
+                e.iter().map(|x| x.place).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "features_known".into(),
+                e.iter().map(|x| x.features_known).collect::<Vec<_>>(),
+            ),
+            text_column("tier", e.iter().map(|x| Some(x.tier.name()))),
         ],
     )?)
 }
 
-/// Writes features, scores, candidates, clusters and area experts.
+/// `adoption.parquet`: the organisation, then each department shown (and the pool of small
+/// ones): people scored, candidates, features known and shortcut share of the median person,
+/// and the share who helped a colleague.
+fn adoption_frame(published: &Published) -> Result<DataFrame> {
+    let mut rows = vec![("organisation", None, published.headline.figures)];
+    for d in &published.departments {
+        let kind = match d.group {
+            DepartmentGroup::Department(_) => "department",
+            DepartmentGroup::Pooled(_) => "pooled",
+        };
+        rows.push((kind, Some(d.group.label()), d.figures));
+    }
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            text_column("scope", rows.iter().map(|r| Some(r.0))),
+            text_column("department", rows.iter().map(|r| r.1.as_deref())),
+            Column::new(
+                "people".into(),
+                rows.iter().map(|r| r.2.people).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "candidates".into(),
+                rows.iter().map(|r| r.2.candidates).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "median_features".into(),
+                rows.iter()
+                    .map(|r| finite(r.2.median_features))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "median_shortcut_share".into(),
+                rows.iter()
+                    .map(|r| finite(r.2.median_shortcut_share))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share_helping".into(),
+                rows.iter()
+                    .map(|r| finite(r.2.share_helping))
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
+/// `power_user_group.parquet`: the proposed members by rank, then per area the candidates who
+/// could present it.
+fn group_frame(analysis: &Analysis, published: &Published) -> Result<DataFrame> {
+    let g = &analysis.group;
+    let id = |person: usize| published.people[person].id.clone();
+    let mut seat = vec!["member"; g.members.len()];
+    let mut area: Vec<Option<String>> = vec![None; g.members.len()];
+    let mut place: Vec<u32> = (1..=g.members.len() as u32).collect();
+    let mut user: Vec<String> = g.members.iter().map(|m| id(m.person)).collect();
+    let mut known: Vec<Option<u32>> = vec![None; g.members.len()];
+    for (i, p) in g.presenters.iter().enumerate() {
+        let first_of_area = i == 0 || g.presenters[i - 1].area != p.area;
+        let next = if first_of_area {
+            1
+        } else {
+            place[place.len() - 1] + 1
+        };
+        seat.push("presenter");
+        area.push(Some(p.area.clone()));
+        place.push(next);
+        user.push(id(p.person));
+        known.push(Some(p.features_known));
+    }
+    Ok(DataFrame::new(
+        seat.len(),
+        vec![
+            Column::new("seat".into(), seat),
+            Column::new("area".into(), area),
+            Column::new("place".into(), place),
+            Column::new("user_id".into(), user),
+            Column::new("features_known".into(), known),
+        ],
+    )?)
+}
+
+/// Writes the rejects ledger as the privacy pass left it.
+pub fn write_rejects(out: &Path, ledger: &mut DataFrame) -> Result<PathBuf> {
+    let path = out.join(REJECTS_FILE);
+    atomic::write_parquet(ledger, &path)?;
+    Ok(path)
+}
+
+/// Writes features, scores, candidates, personas, area experts, adoption and the proposed group.
 pub fn write_tables(
     out: &Path,
     features: &FeatureTable,
     scores: &ScoreTable,
-    clustering: &Clustering,
-    privacy: &PrivacySettings,
-    p: &Pseudonymizer,
+    analysis: &Analysis,
+    published: &Published,
+    show_names: bool,
 ) -> Result<Vec<PathBuf>> {
-    let mut features_frame = features.to_frame()?;
-    let mut scores_frame = scores.to_frame()?;
-    let mut candidates = candidates_frame(features, scores, privacy)?;
-    let mut experts = area_experts_frame(features, scores)?;
-    for (frame, column) in [
-        (&mut features_frame, "user_id"),
-        (&mut scores_frame, "user_id"),
-        (&mut candidates, "user_id"),
-        (&mut experts, "user_id"),
-    ] {
-        pseudonymise_column(frame, column, p)?;
-    }
     let mut written = Vec::new();
     for (name, mut frame) in [
-        (FEATURES_FILE, features_frame),
-        (SCORES_FILE, scores_frame),
-        (CANDIDATES_FILE, candidates),
+        (FEATURES_FILE, features_frame(features, published)?),
+        (SCORES_FILE, scores_frame(scores, published)?),
         (
-            CLUSTERS_FILE,
-            clusters_frame(clustering, privacy.min_group_size)?,
+            CANDIDATES_FILE,
+            candidates_frame(scores, analysis, published, show_names)?,
         ),
-        (AREA_EXPERTS_FILE, experts),
+        (CLUSTERS_FILE, clusters_frame(published)?),
+        (
+            AREA_EXPERTS_FILE,
+            area_experts_frame(features, analysis, published)?,
+        ),
+        (ADOPTION_FILE, adoption_frame(published)?),
+        (GROUP_FILE, group_frame(analysis, published)?),
     ] {
         let path = out.join(name);
         atomic::write_parquet(&mut frame, &path)?;

@@ -1,19 +1,16 @@
-//! Everything the report shows, read back from a run's output files (so `adept report` and
-//! `adept run` render the same page), with small groups suppressed.
+//! Everything the report shows, read back from a run's output files as the analysis and the
+//! privacy pass left them, so `adept report` and `adept run` render the same page.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use polars::prelude::*;
-
-use crate::error::Result;
-use crate::frames::{float_column as floats, read_output, text_column as strings};
+use crate::analysis::Movement;
+use crate::error::{Error, Result};
+use crate::frames::OutputTable;
 use crate::ingest::IngestSummary;
 use crate::outputs::{
-    AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, Manifest, SCORES_FILE,
-    adoption_figures,
+    ADOPTION_FILE, CANDIDATES_FILE, CLUSTERS_FILE, GROUP_FILE, HISTORY_FILE, Manifest,
 };
-use crate::runs::HISTORY_FILE;
 
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -22,7 +19,7 @@ pub struct Candidate {
     pub name: Option<String>,
     pub department: Option<String>,
     pub role: Option<String>,
-    pub persona: String,
+    pub persona: Option<String>,
     pub score: f64,
     pub explanation: String,
 }
@@ -30,14 +27,14 @@ pub struct Candidate {
 #[derive(Debug, Clone)]
 pub struct PersonaRow {
     pub name: String,
-    /// None when below the minimum group size.
+    /// None when withheld (below the minimum group size).
     pub size: Option<u64>,
     pub profile: Option<Vec<f64>>,
 }
 
-/// Adoption figures of one department (or of the pooled small departments).
+/// Adoption figures of the organisation, one department or the pooled small departments.
 #[derive(Debug, Clone)]
-pub struct Department {
+pub struct Adoption {
     pub name: String,
     pub people: u64,
     pub candidates: u64,
@@ -53,16 +50,12 @@ pub struct ReportData {
     pub candidates: Vec<Candidate>,
     pub personas: Vec<PersonaRow>,
     pub dimensions: Vec<String>,
-    pub departments: Vec<Department>,
-    /// Departments too small to show on their own, pooled.
-    pub pooled_departments: usize,
-    /// area -> (user, features known) of candidates, best first.
+    pub organisation: Adoption,
+    pub departments: Vec<Adoption>,
+    /// Members of the proposed group, by rank (indices into `candidates`).
+    pub group: Vec<usize>,
+    /// area -> (user, features known), in the order proposed.
     pub presenters: BTreeMap<String, Vec<(String, u32)>>,
-    pub scored: u64,
-    pub insufficient: u64,
-    pub median_features: f64,
-    pub median_shortcut_share: f64,
-    pub share_helping: f64,
     pub min_group_size: usize,
     /// Movement across runs, when the run had earlier runs to compare with.
     pub history: Option<History>,
@@ -75,256 +68,213 @@ pub struct History {
     pub dates: Vec<String>,
     /// figure -> value per date
     pub headline: BTreeMap<String, Vec<f64>>,
-    /// (kind, user, score, change)
-    pub people: Vec<(String, String, f64, Option<f64>)>,
+    /// (movement, user, score, change)
+    pub people: Vec<(Movement, String, f64, Option<f64>)>,
+}
+
+fn or_nan(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
+}
+
+fn load_candidates(out: &Path) -> Result<Vec<Candidate>> {
+    let c = OutputTable::read(out, CANDIDATES_FILE)?;
+    let names = if c.has("display_name") {
+        c.strings("display_name")?
+    } else {
+        vec![None; c.height()]
+    };
+    let (ranks, users, departments, roles, personas, scores, explanations) = (
+        c.floats("rank")?,
+        c.strings("user_id")?,
+        c.strings("department")?,
+        c.strings("role")?,
+        c.strings("persona")?,
+        c.floats("score")?,
+        c.strings("explanation")?,
+    );
+    Ok((0..c.height())
+        .map(|i| Candidate {
+            rank: ranks[i].unwrap_or(0.0) as u32,
+            user: users[i].clone().unwrap_or_default(),
+            name: names[i].clone(),
+            department: departments[i].clone(),
+            role: roles[i].clone(),
+            persona: personas[i].clone(),
+            score: or_nan(scores[i]),
+            explanation: explanations[i].clone().unwrap_or_default(),
+        })
+        .collect())
+}
+
+fn load_personas(out: &Path) -> Result<(Vec<PersonaRow>, Vec<String>)> {
+    let k = OutputTable::read(out, CLUSTERS_FILE)?;
+    let dimensions: Vec<String> = k
+        .frame
+        .get_column_names()
+        .iter()
+        .filter_map(|n| n.strip_prefix("centroid_").map(str::to_string))
+        .collect();
+    let (sizes, names) = (k.floats("size")?, k.strings("persona")?);
+    let centroid: Vec<Vec<Option<f64>>> = dimensions
+        .iter()
+        .map(|d| k.floats(&format!("centroid_{d}")))
+        .collect::<Result<_>>()?;
+    let personas = (0..k.height())
+        .map(|i| {
+            let size = sizes[i].map(|s| s as u64);
+            PersonaRow {
+                name: names[i].clone().unwrap_or_default(),
+                size,
+                profile: size.map(|_| centroid.iter().map(|col| or_nan(col[i])).collect()),
+            }
+        })
+        .collect();
+    Ok((personas, dimensions))
+}
+
+/// The organisation's row and the departments' rows of `adoption.parquet`.
+fn load_adoption(out: &Path) -> Result<(Adoption, Vec<Adoption>)> {
+    let a = OutputTable::read(out, ADOPTION_FILE)?;
+    let (scopes, names, people, candidates) = (
+        a.strings("scope")?,
+        a.strings("department")?,
+        a.floats("people")?,
+        a.floats("candidates")?,
+    );
+    let (features, shortcuts, helping) = (
+        a.floats("median_features")?,
+        a.floats("median_shortcut_share")?,
+        a.floats("share_helping")?,
+    );
+    let mut organisation = None;
+    let mut departments = Vec::new();
+    for i in 0..a.height() {
+        let row = Adoption {
+            name: names[i].clone().unwrap_or_default(),
+            people: people[i].unwrap_or(0.0) as u64,
+            candidates: candidates[i].unwrap_or(0.0) as u64,
+            median_features: or_nan(features[i]),
+            median_shortcut_share: or_nan(shortcuts[i]),
+            share_helping: or_nan(helping[i]),
+        };
+        match scopes[i].as_deref() {
+            Some("organisation") => organisation = Some(row),
+            _ => departments.push(row),
+        }
+    }
+    let organisation = organisation.ok_or_else(|| Error::OutputColumn {
+        path: a.path.clone(),
+        column: "scope".into(),
+        message: "no `organisation` row".into(),
+    })?;
+    Ok((organisation, departments))
+}
+
+/// The proposed group's members (as indices into `candidates`) and presenters per area.
+type Group = (Vec<usize>, BTreeMap<String, Vec<(String, u32)>>);
+
+fn load_group(out: &Path, candidates: &[Candidate]) -> Result<Group> {
+    let g = OutputTable::read(out, GROUP_FILE)?;
+    let (seats, areas, users, known) = (
+        g.strings("seat")?,
+        g.strings("area")?,
+        g.strings("user_id")?,
+        g.floats("features_known")?,
+    );
+    let mut members = Vec::new();
+    let mut presenters: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
+    for i in 0..g.height() {
+        let user = users[i].clone().unwrap_or_default();
+        match (seats[i].as_deref(), &areas[i]) {
+            (Some("member"), _) => {
+                members.extend(candidates.iter().position(|c| c.user == user));
+            }
+            (Some("presenter"), Some(area)) => presenters
+                .entry(area.clone())
+                .or_default()
+                .push((user, known[i].unwrap_or(0.0) as u32)),
+            _ => {
+                return Err(Error::OutputColumn {
+                    path: g.path.clone(),
+                    column: "seat".into(),
+                    message: format!("unexpected row {i}: a seat and, for presenters, an area"),
+                });
+            }
+        }
+    }
+    Ok((members, presenters))
 }
 
 fn load_history(out: &Path) -> Result<Option<History>> {
-    let path = out.join(HISTORY_FILE);
-    if !path.exists() {
+    if !out.join(HISTORY_FILE).exists() {
         return Ok(None);
     }
-    let h = read(out, HISTORY_FILE)?;
+    let h = OutputTable::read(out, HISTORY_FILE)?;
     let (kinds, dates, figures, users) = (
-        strings(&h, "kind")?,
-        strings(&h, "as_of")?,
-        strings(&h, "figure")?,
-        strings(&h, "user_id")?,
+        h.strings("kind")?,
+        h.strings("as_of")?,
+        h.strings("figure")?,
+        h.strings("user_id")?,
     );
-    let (values, changes) = (floats(&h, "value")?, floats(&h, "change")?);
+    let (values, changes) = (h.floats("value")?, h.floats("change")?);
     let mut history = History::default();
-    for i in 0..h.height() {
+    let headline = |i: usize| kinds[i].as_deref() == Some("headline");
+    for i in (0..h.height()).filter(|&i| headline(i)) {
         let date = dates[i].clone().unwrap_or_default();
-        if !history.dates.contains(&date) && kinds[i].as_deref() == Some("headline") {
-            history.dates.push(date.clone());
+        if !history.dates.contains(&date) {
+            history.dates.push(date);
         }
     }
     history.dates.sort();
     for i in 0..h.height() {
-        let kind = kinds[i].clone().unwrap_or_default();
-        if kind == "headline" {
-            let figure = figures[i].clone().unwrap_or_default();
+        if headline(i) {
             let position = history
                 .dates
                 .iter()
                 .position(|d| Some(d) == dates[i].as_ref());
             let row = history
                 .headline
-                .entry(figure)
+                .entry(figures[i].clone().unwrap_or_default())
                 .or_insert_with(|| vec![f64::NAN; history.dates.len()]);
             if let Some(p) = position {
-                row[p] = values[i].unwrap_or(f64::NAN);
+                row[p] = or_nan(values[i]);
             }
-        } else {
-            history.people.push((
-                kind,
-                users[i].clone().unwrap_or_default(),
-                values[i].unwrap_or(f64::NAN),
-                changes[i],
-            ));
+            continue;
         }
+        let kind = kinds[i].as_deref().unwrap_or("null");
+        let movement = Movement::from_name(kind).ok_or_else(|| Error::OutputColumn {
+            path: h.path.clone(),
+            column: "kind".into(),
+            message: format!("unexpected value `{kind}`"),
+        })?;
+        history.people.push((
+            movement,
+            users[i].clone().unwrap_or_default(),
+            or_nan(values[i]),
+            changes[i],
+        ));
     }
     Ok(Some(history))
 }
 
-fn read(out: &Path, name: &str) -> Result<DataFrame> {
-    read_output(&out.join(name))
-}
-
-fn first_f64(frame: &DataFrame, name: &str) -> Result<f64> {
-    Ok(floats(frame, name)?
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or(f64::NAN))
-}
-
 impl ReportData {
     pub fn load(out: &Path, manifest: Manifest) -> Result<ReportData> {
-        let min_group_size = manifest.config.privacy.min_group_size;
         let ingest: IngestSummary =
             serde_json::from_value(manifest.ingest.clone()).unwrap_or_default();
-
-        let c = read(out, CANDIDATES_FILE)?;
-        let names = if c
-            .get_column_names()
-            .iter()
-            .any(|n| n.as_str() == "display_name")
-        {
-            strings(&c, "display_name")?
-        } else {
-            vec![None; c.height()]
-        };
-        let (ranks, users, departments, roles, personas, scores, explanations) = (
-            floats(&c, "rank")?,
-            strings(&c, "user_id")?,
-            strings(&c, "department")?,
-            strings(&c, "role")?,
-            strings(&c, "persona")?,
-            floats(&c, "score")?,
-            strings(&c, "explanation")?,
-        );
-        let candidates = (0..c.height())
-            .map(|i| Candidate {
-                rank: ranks[i].unwrap_or(0.0) as u32,
-                user: users[i].clone().unwrap_or_default(),
-                name: names[i].clone(),
-                department: departments[i].clone(),
-                role: roles[i].clone(),
-                persona: personas[i].clone().unwrap_or_default(),
-                score: scores[i].unwrap_or(f64::NAN),
-                explanation: explanations[i].clone().unwrap_or_default(),
-            })
-            .collect();
-
-        let k = read(out, CLUSTERS_FILE)?;
-        let dimensions: Vec<String> = k
-            .get_column_names()
-            .iter()
-            .filter_map(|n| n.strip_prefix("centroid_").map(str::to_string))
-            .collect();
-        let sizes = floats(&k, "size")?;
-        let names = strings(&k, "persona")?;
-        let centroid: Vec<Vec<Option<f64>>> = dimensions
-            .iter()
-            .map(|d| floats(&k, &format!("centroid_{d}")))
-            .collect::<Result<_>>()?;
-        let personas = (0..k.height())
-            .map(|i| {
-                let size = sizes[i].unwrap_or(0.0) as u64;
-                let visible = size as usize >= min_group_size;
-                PersonaRow {
-                    name: names[i].clone().unwrap_or_default(),
-                    size: visible.then_some(size),
-                    profile: visible.then(|| {
-                        centroid
-                            .iter()
-                            .map(|col| col[i].unwrap_or(f64::NAN))
-                            .collect()
-                    }),
-                }
-            })
-            .collect();
-
-        // Adoption per department, over scored people only.
-        let features = read(out, FEATURES_FILE)?;
-        let scores = read(out, SCORES_FILE)?.select(["user_id", "tier"])?;
-        let scored = features
-            .clone()
-            .lazy()
-            .filter(col("status").eq(lit("scored")))
-            .join(
-                scores.lazy(),
-                [col("user_id")],
-                [col("user_id")],
-                JoinArgs::new(JoinType::Left),
-            );
-        let aggregates = || {
-            let mut exprs = vec![
-                len().cast(DataType::UInt64).alias("people"),
-                col("tier")
-                    .eq(lit("candidate"))
-                    .cast(DataType::UInt64)
-                    .sum()
-                    .alias("candidates"),
-            ];
-            exprs.extend(adoption_figures());
-            exprs
-        };
-        let overall = scored.clone().select(aggregates()).collect()?;
-        let by_department = scored
-            .clone()
-            .with_column(col("department").fill_null(lit("(no department)")))
-            .group_by([col("department")])
-            .agg(aggregates())
-            .sort(["department"], SortMultipleOptions::default())
-            .collect()?;
-        let d_names = strings(&by_department, "department")?;
-        let d_people = floats(&by_department, "people")?;
-        let d_candidates = floats(&by_department, "candidates")?;
-        let d_features = floats(&by_department, "median_features")?;
-        let d_shortcuts = floats(&by_department, "median_shortcut_share")?;
-        let d_helping = floats(&by_department, "share_helping")?;
-        let mut departments = Vec::new();
-        let mut small = Vec::new();
-        for i in 0..by_department.height() {
-            let people = d_people[i].unwrap_or(0.0) as u64;
-            let name = d_names[i].clone().unwrap_or_default();
-            if (people as usize) < min_group_size {
-                small.push(name);
-                continue;
-            }
-            departments.push(Department {
-                name,
-                people,
-                candidates: d_candidates[i].unwrap_or(0.0) as u64,
-                median_features: d_features[i].unwrap_or(f64::NAN),
-                median_shortcut_share: d_shortcuts[i].unwrap_or(f64::NAN),
-                share_helping: d_helping[i].unwrap_or(f64::NAN),
-            });
-        }
-        // Small departments are shown pooled, and only if the pool itself is large enough.
-        let pooled_departments = small.len();
-        if !small.is_empty() {
-            let names = Series::new("small".into(), small);
-            let pooled = scored
-                .with_column(col("department").fill_null(lit("(no department)")))
-                .filter(col("department").is_in(lit(names).implode(true), false))
-                .select(aggregates())
-                .collect()?;
-            let people = first_f64(&pooled, "people")? as u64;
-            if people as usize >= min_group_size {
-                departments.push(Department {
-                    name: format!("{pooled_departments} smaller departments"),
-                    people,
-                    candidates: first_f64(&pooled, "candidates")? as u64,
-                    median_features: first_f64(&pooled, "median_features")?,
-                    median_shortcut_share: first_f64(&pooled, "median_shortcut_share")?,
-                    share_helping: first_f64(&pooled, "share_helping")?,
-                });
-            }
-        }
-
-        let experts = read(out, AREA_EXPERTS_FILE)?;
-        let (areas, e_users, known, tiers) = (
-            strings(&experts, "area")?,
-            strings(&experts, "user_id")?,
-            floats(&experts, "features_known")?,
-            strings(&experts, "tier")?,
-        );
-        let mut presenters: BTreeMap<String, Vec<(String, u32)>> = BTreeMap::new();
-        for i in 0..experts.height() {
-            if tiers[i].as_deref() != Some("candidate") {
-                continue;
-            }
-            let (Some(area), Some(user)) = (&areas[i], &e_users[i]) else {
-                continue;
-            };
-            presenters
-                .entry(area.clone())
-                .or_default()
-                .push((user.clone(), known[i].unwrap_or(0.0) as u32));
-        }
-
-        let statuses = strings(&features, "status")?;
-        let scored_count = statuses
-            .iter()
-            .filter(|s| s.as_deref() == Some("scored"))
-            .count() as u64;
+        let candidates = load_candidates(out)?;
+        let (personas, dimensions) = load_personas(out)?;
+        let (organisation, departments) = load_adoption(out)?;
+        let (group, presenters) = load_group(out, &candidates)?;
         Ok(ReportData {
             ingest,
             candidates,
             personas,
             dimensions,
+            organisation,
             departments,
-            pooled_departments,
+            group,
             presenters,
-            scored: scored_count,
-            insufficient: statuses.len() as u64 - scored_count,
-            median_features: first_f64(&overall, "median_features")?,
-            median_shortcut_share: first_f64(&overall, "median_shortcut_share")?,
-            share_helping: first_f64(&overall, "share_helping")?,
-            min_group_size,
+            min_group_size: manifest.config.privacy.min_group_size,
             history: load_history(out)?,
             manifest,
         })

@@ -1,17 +1,12 @@
 //! The report page: one self-contained HTML file (inline CSS, JS and SVG; no request of any kind,
 //! enforced by a Content-Security-Policy), readable on a laptop and printable.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::charts;
-use super::data::{Candidate, ReportData};
+use super::data::{Candidate, History, ReportData};
 use super::escape::{html, json_in_script};
-
-/// People in the proposed power-user group: user groups work best at about a dozen.
-const GROUP_SIZE: usize = 12;
-/// Presenters proposed per feature area.
-const PRESENTERS_PER_AREA: usize = 2;
+use crate::analysis::Movement;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
                    img-src data:; base-uri 'none'; form-action 'none'";
@@ -94,40 +89,31 @@ fn person(c: &Candidate) -> String {
     }
 }
 
-/// Picks a cohort in rank order, at most `ceil(GROUP_SIZE / departments)` from one department
-/// first, then fills any remaining places by rank.
-fn balanced_group(candidates: &[Candidate]) -> Vec<&Candidate> {
-    let departments: std::collections::BTreeSet<&str> = candidates
-        .iter()
-        .map(|c| c.department.as_deref().unwrap_or(""))
-        .collect();
-    let per_department = GROUP_SIZE.div_ceil(departments.len().max(1));
-    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut group: Vec<&Candidate> = Vec::new();
-    for c in candidates {
-        let d = c.department.as_deref().unwrap_or("");
-        let n = taken.entry(d).or_default();
-        if *n < per_department && group.len() < GROUP_SIZE {
-            *n += 1;
-            group.push(c);
-        }
+/// The page: one function per section, in reading order.
+pub fn render(data: &ReportData) -> String {
+    let mut page = String::with_capacity(64 * 1024);
+    head(&mut page, data);
+    summary(&mut page, data);
+    shortlist(&mut page, data);
+    personas(&mut page, data);
+    adoption(&mut page, data);
+    group(&mut page, data);
+    if let Some(history) = &data.history {
+        trends(&mut page, history);
     }
-    for c in candidates {
-        if group.len() >= GROUP_SIZE {
-            break;
-        }
-        if !group.iter().any(|g| g.user == c.user) {
-            group.push(c);
-        }
-    }
-    group.sort_by_key(|c| c.rank);
-    group
+    quality(&mut page, data);
+    footer(&mut page, data);
+    page
 }
 
-pub fn render(data: &ReportData) -> String {
+fn title(data: &ReportData) -> String {
+    format!("Power-user candidates as of {}", data.manifest.as_of)
+}
+
+/// The document head, the page header and the navigation.
+fn head(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
-    let mut page = String::with_capacity(64 * 1024);
-    let title = format!("Power-user candidates as of {}", m.as_of);
+    let title = title(data);
     let _ = write!(
         page,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -160,13 +146,11 @@ pub fn render(data: &ReportData) -> String {
             ""
         }
     );
+}
 
-    // Summary.
-    let departments_with_candidates: std::collections::BTreeSet<&str> = data
-        .candidates
-        .iter()
-        .filter_map(|c| c.department.as_deref())
-        .collect();
+fn summary(page: &mut String, data: &ReportData) {
+    let m = &data.manifest;
+    let o = &data.organisation;
     let _ = write!(
         page,
         "<section id=\"summary\"><h2>Summary</h2><div class=\"figures\">\
@@ -181,16 +165,17 @@ pub fn render(data: &ReportData) -> String {
          training, feedback and consistency, each compared with peers. They are proposals for people \
          to confirm, each with the reasons in plain words.</p></section>",
         data.candidates.len(),
-        departments_with_candidates.len(),
-        data.scored,
-        data.insufficient,
-        num(data.median_features),
-        pct(data.median_shortcut_share),
-        pct(data.share_helping),
+        m.departments_with_candidates,
+        m.scored,
+        m.users - m.scored,
+        num(o.median_features),
+        pct(o.median_shortcut_share),
+        pct(o.share_helping),
         pct(m.config.scoring.top_tier_share),
     );
+}
 
-    // Shortlist.
+fn shortlist(page: &mut String, data: &ReportData) {
     page.push_str(
         "<section id=\"shortlist\"><h2>Candidate shortlist</h2>\
          <input type=\"search\" id=\"shortlist-filter\" placeholder=\"Filter by department, persona, reason...\" aria-label=\"Filter the shortlist\">\
@@ -204,17 +189,23 @@ pub fn render(data: &ReportData) -> String {
              <td class=\"num\" data-value=\"{:.3}\">{:.1}</td><td>{}</td></tr>",
             c.rank,
             person(c),
-            html(c.department.as_deref().unwrap_or("-")),
-            html(c.role.as_deref().unwrap_or("-")),
-            html(&c.persona),
+            label(&c.department),
+            label(&c.role),
+            label(&c.persona),
             c.score,
             c.score,
             html(&c.explanation)
         );
     }
     page.push_str("</tbody></table></section>");
+}
 
-    // Personas.
+/// A group's name, or "-" where it is unknown or withheld.
+fn label(name: &Option<String>) -> String {
+    html(name.as_deref().unwrap_or("-"))
+}
+
+fn personas(page: &mut String, data: &ReportData) {
     page.push_str("<section id=\"personas\"><h2>Personas</h2>");
     let visible: Vec<_> = data.personas.iter().filter(|p| p.size.is_some()).collect();
     let labels: Vec<String> = visible.iter().map(|p| p.name.clone()).collect();
@@ -246,21 +237,15 @@ pub fn render(data: &ReportData) -> String {
     ));
     page.push_str(&legend(&series));
     page.push_str("</section>");
+}
 
-    // Adoption by department.
+fn adoption(page: &mut String, data: &ReportData) {
     page.push_str("<section id=\"adoption\"><h2>Adoption by department</h2>");
-    let names: Vec<String> = data.departments.iter().map(|d| d.name.clone()).collect();
-    let depth: Vec<f64> = data.departments.iter().map(|d| d.median_features).collect();
-    let shortcuts: Vec<f64> = data
-        .departments
-        .iter()
-        .map(|d| 100.0 * d.median_shortcut_share)
-        .collect();
-    let helping: Vec<f64> = data
-        .departments
-        .iter()
-        .map(|d| 100.0 * d.share_helping)
-        .collect();
+    let d = &data.departments;
+    let names: Vec<String> = d.iter().map(|d| d.name.clone()).collect();
+    let depth: Vec<f64> = d.iter().map(|d| d.median_features).collect();
+    let shortcuts: Vec<f64> = d.iter().map(|d| 100.0 * d.median_shortcut_share).collect();
+    let helping: Vec<f64> = d.iter().map(|d| 100.0 * d.share_helping).collect();
     let max_depth = depth
         .iter()
         .copied()
@@ -291,7 +276,7 @@ pub fn render(data: &ReportData) -> String {
         "<table><thead><tr><th>Department</th><th class=\"num\">People scored</th><th class=\"num\">Candidates</th>\
          <th class=\"num\">Features known</th><th class=\"num\">Shortcut share</th><th class=\"num\">Helped someone</th></tr></thead><tbody>",
     );
-    for d in &data.departments {
+    for d in d {
         let _ = write!(
             page,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -310,19 +295,20 @@ pub fn render(data: &ReportData) -> String {
          a pool smaller than that is not shown.</p></section>",
         data.min_group_size
     );
+}
 
-    // Proposed group.
+fn group(page: &mut String, data: &ReportData) {
     page.push_str(
         "<section id=\"group\"><h2>Proposed power-user group</h2>\
          <p>A first cohort, balanced across departments, to meet IT and trainers every few months.</p><ul>",
     );
-    for c in balanced_group(&data.candidates) {
+    for c in data.group.iter().map(|&i| &data.candidates[i]) {
         let _ = write!(
             page,
             "<li>{} &middot; {} &middot; {}</li>",
             person(c),
-            html(c.department.as_deref().unwrap_or("-")),
-            html(&c.persona)
+            label(&c.department),
+            label(&c.persona)
         );
     }
     page.push_str(
@@ -332,7 +318,6 @@ pub fn render(data: &ReportData) -> String {
     for (area, people) in &data.presenters {
         let who: Vec<String> = people
             .iter()
-            .take(PRESENTERS_PER_AREA)
             .map(|(user, n)| format!("{} ({n})", html(user)))
             .collect();
         let _ = write!(
@@ -343,65 +328,70 @@ pub fn render(data: &ReportData) -> String {
         );
     }
     page.push_str("</tbody></table></section>");
+}
 
-    // Trends across runs.
-    if let Some(history) = &data.history {
-        page.push_str("<section id=\"trends\"><h2>Trends across runs</h2>");
-        let figure = |name: &str| history.headline.get(name).cloned().unwrap_or_default();
-        let candidates = figure("candidates");
-        let max = candidates
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::max)
-            * 1.2;
-        page.push_str(&charts::lines(
-            "Candidates per run",
-            &history.dates,
-            &[("candidates".into(), candidates)],
-            max,
-        ));
-        let shares: Vec<(String, Vec<f64>)> = [
-            ("median shortcut share", "median_shortcut_share"),
-            ("people who helped a colleague", "share_helping"),
-        ]
+fn trends(page: &mut String, history: &History) {
+    page.push_str("<section id=\"trends\"><h2>Trends across runs</h2>");
+    let figure = |name: &str| history.headline.get(name).cloned().unwrap_or_default();
+    let candidates = figure("candidates");
+    let max = candidates
         .iter()
-        .map(|(label, name)| (label.to_string(), figure(name)))
-        .collect();
-        page.push_str(&charts::lines(
-            "Adoption (share of people scored)",
-            &history.dates,
-            &shares,
-            1.0,
-        ));
-        page.push_str(&legend(&shares));
-        for (kind, heading) in [
-            ("new_candidate", "New candidates since the last run"),
-            ("dropped_candidate", "No longer candidates"),
-            ("rising_star", "Rising fastest over the runs shown"),
-        ] {
-            let rows: Vec<_> = history.people.iter().filter(|p| p.0 == kind).collect();
-            let _ = write!(page, "<h3>{heading}</h3>");
-            if rows.is_empty() {
-                page.push_str("<p class=\"muted\">Nobody.</p>");
-                continue;
-            }
-            page.push_str("<table><thead><tr><th>Person</th><th class=\"num\">Score</th><th class=\"num\">Change</th></tr></thead><tbody>");
-            for (_, user, score, change) in rows {
-                let _ = write!(
-                    page,
-                    "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                    html(user),
-                    num(*score),
-                    change.map_or("-".to_string(), |c| format!("{c:+.1}"))
-                );
-            }
-            page.push_str("</tbody></table>");
-        }
-        page.push_str("</section>");
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        * 1.2;
+    page.push_str(&charts::lines(
+        "Candidates per run",
+        &history.dates,
+        &[("candidates".into(), candidates)],
+        max,
+    ));
+    let shares: Vec<(String, Vec<f64>)> = [
+        ("median shortcut share", "median_shortcut_share"),
+        ("people who helped a colleague", "share_helping"),
+    ]
+    .iter()
+    .map(|(label, name)| (label.to_string(), figure(name)))
+    .collect();
+    page.push_str(&charts::lines(
+        "Adoption (share of people scored)",
+        &history.dates,
+        &shares,
+        1.0,
+    ));
+    page.push_str(&legend(&shares));
+    for (movement, heading) in [
+        (Movement::NewCandidate, "New candidates since the last run"),
+        (Movement::DroppedCandidate, "No longer candidates"),
+        (Movement::RisingStar, "Rising fastest over the runs shown"),
+    ] {
+        movers(page, history, movement, heading);
     }
+    page.push_str("</section>");
+}
 
-    // Data quality.
+/// The people of one kind of movement.
+fn movers(page: &mut String, history: &History, movement: Movement, heading: &str) {
+    let rows: Vec<_> = history.people.iter().filter(|p| p.0 == movement).collect();
+    let _ = write!(page, "<h3>{heading}</h3>");
+    if rows.is_empty() {
+        page.push_str("<p class=\"muted\">Nobody.</p>");
+        return;
+    }
+    page.push_str("<table><thead><tr><th>Person</th><th class=\"num\">Score</th><th class=\"num\">Change</th></tr></thead><tbody>");
+    for (_, user, score, change) in rows {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            html(user),
+            num(*score),
+            change.map_or("-".to_string(), |c| format!("{c:+.1}"))
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn quality(page: &mut String, data: &ReportData) {
     page.push_str(
         "<section id=\"quality\"><h2>Data quality</h2><table><thead><tr><th>Table</th><th class=\"num\">Rows read</th>\
          <th class=\"num\">Accepted</th><th class=\"num\">Rejected</th><th class=\"num\">Duplicates</th>\
@@ -433,7 +423,10 @@ pub fn render(data: &ReportData) -> String {
         );
     }
     page.push_str("</tbody></table></section>");
+}
 
+/// The privacy note, the facts for scripts and the shortlist's script.
+fn footer(page: &mut String, data: &ReportData) {
     let _ = write!(
         page,
         "<footer class=\"muted\">People who opted out appear nowhere in this report. Identifiers are \
@@ -442,9 +435,9 @@ pub fn render(data: &ReportData) -> String {
         data.min_group_size
     );
     let facts = serde_json::json!({
-        "as_of": m.as_of.to_string(),
+        "as_of": data.manifest.as_of.to_string(),
         "candidates": data.candidates.len(),
-        "scored": data.scored,
+        "scored": data.manifest.scored,
         "departments": data.departments.iter().map(|d| &d.name).collect::<Vec<_>>(),
     });
     let _ = writeln!(
@@ -452,5 +445,4 @@ pub fn render(data: &ReportData) -> String {
         "<script type=\"application/json\" id=\"report-facts\">{}</script><script>{SCRIPT}</script></body></html>",
         json_in_script(&facts)
     );
-    page
 }

@@ -121,8 +121,6 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
                 signals,
                 contributions,
                 explanation: explanation(user, peers, &signals, params),
-                cluster: None,
-                persona: String::new(),
             }
         })
         .collect();

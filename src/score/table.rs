@@ -1,5 +1,5 @@
-//! The score table: one row per user with score, rank, tier, persona, explanation and the
-//! contribution of each signal; convertible to `scores.parquet`.
+//! The score table: one row per user with score, rank, tier, explanation and the contribution of
+//! each signal.
 
 use polars::prelude::*;
 
@@ -26,6 +26,18 @@ impl Tier {
             Tier::InsufficientData => "insufficient_data",
         }
     }
+
+    /// The tier a name in `scores.parquet` stands for.
+    pub fn from_name(name: &str) -> Option<Tier> {
+        [
+            Tier::Candidate,
+            Tier::Emerging,
+            Tier::Other,
+            Tier::InsufficientData,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,8 +54,6 @@ pub struct UserScore {
     /// Points each signal adds to the score; they sum to `score`.
     pub contributions: [f64; 6],
     pub explanation: String,
-    pub cluster: Option<u32>,
-    pub persona: String,
 }
 
 impl UserScore {
@@ -57,8 +67,6 @@ impl UserScore {
             signals: [f64::NAN; 6],
             contributions: [f64::NAN; 6],
             explanation: "too little activity in the window to score".to_string(),
-            cluster: None,
-            persona: "insufficient data".to_string(),
         }
     }
 }
@@ -79,8 +87,8 @@ impl ScoreTable {
             .map(|i| &self.users[i])
     }
 
-    /// `scores.parquet`: user_id, score, rank, tier, persona, cluster, explanation, then
-    /// `contribution_<signal>` and `signal_<signal>` for each signal.
+    /// user_id, score, rank, tier, explanation, then `contribution_<signal>` and
+    /// `signal_<signal>` for each signal (`scores.parquet` adds each person's persona).
     pub fn to_frame(&self) -> Result<DataFrame> {
         let u = &self.users;
         let opt = |v: f64| Some(v).filter(|x| x.is_finite());
@@ -97,14 +105,6 @@ impl ScoreTable {
             Column::new(
                 "tier".into(),
                 u.iter().map(|s| s.tier.name()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "persona".into(),
-                u.iter().map(|s| s.persona.as_str()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "cluster".into(),
-                u.iter().map(|s| s.cluster).collect::<Vec<_>>(),
             ),
             Column::new(
                 "explanation".into(),

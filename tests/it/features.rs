@@ -1,7 +1,7 @@
 //! Features on tiny hand-built inputs where the right number is obvious.
 
 use adept::config::Config;
-use adept::features::{Feature, FeatureParams, FeatureTable, UserStatus, compute_features};
+use adept::features::{Feature, FeatureParams, FeatureTable, UserStatus, compute_features_with};
 use tempfile::tempdir;
 
 use crate::fixtures::*;
@@ -12,14 +12,12 @@ pub fn features_of(tables: &[(&str, String)], params: FeatureParams) -> FeatureT
     for (name, text) in tables {
         write(dir.path(), &format!("{name}.csv"), text);
     }
-    let config = Config::from_toml("[ingest]\nmax_reject_rate = 1.0").unwrap();
-    let ingested = adept::ingest::ingest(&adept::ingest::IngestOptions::new(
-        dir.path(),
-        as_of(),
-        config,
-    ))
-    .unwrap();
-    compute_features(&ingested, &params).unwrap()
+    let mut config = Config::from_toml("[ingest]\nmax_reject_rate = 1.0").unwrap();
+    config.features = params.clone();
+    let keep = &mut adept::ingest::keep_nothing;
+    let (ingested, usage) =
+        adept::pipeline::ingest_events(dir.path(), as_of(), &config, keep).unwrap();
+    compute_features_with(&ingested, usage, &params).unwrap()
 }
 
 /// One event line: user, day of October 2026, feature, trigger, count.

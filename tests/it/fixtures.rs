@@ -63,9 +63,19 @@ pub fn file_bytes(dir: &Path, names: &[&str]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Ingests `dir` with the given configuration, keeping the accepted events in
+/// `tables[Events]` for the test to look at.
 pub fn ingest_with_config(dir: &Path, config_toml: &str) -> adept::Result<Ingested> {
     let config = Config::from_toml(config_toml)?;
-    ingest(&IngestOptions::new(dir, as_of(), config))
+    let mut events = adept::ingest::CollectRows::default();
+    let options = IngestOptions::new(dir, as_of(), config);
+    let mut ingested = ingest(&options, &mut events, &mut adept::ingest::keep_nothing)?;
+    if let Some(events) = events.finish() {
+        ingested
+            .tables
+            .insert(adept::contract::TableKind::Events, events);
+    }
+    Ok(ingested)
 }
 
 pub fn ingest_dir(dir: &Path) -> adept::Result<Ingested> {
@@ -103,3 +113,34 @@ pub fn ledger_rows(ingested: &Ingested, table: &str) -> Vec<(String, String, u64
 
 pub const EVENTS_HEADER: &str =
     "user_id,timestamp,feature,app,trigger,count,session_id,event_id,duration_ms\n";
+
+/// Rewrites a Parquet file with `change` applied: a run directory damaged the way a user might.
+pub fn rewrite_parquet(path: &Path, change: impl FnOnce(DataFrame) -> DataFrame) {
+    let frame = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap();
+    let mut frame = change(frame);
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+}
+
+/// The frame with `column` turned into text.
+pub fn as_text(mut frame: DataFrame, column: &str) -> DataFrame {
+    let text = frame
+        .column(column)
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
+    frame.replace(column, text).unwrap();
+    frame
+}
+
+/// Asserts a command failed with exit status 3 (a data error) and its message names all `words`.
+pub fn assert_data_error(o: &std::process::Output, words: &[&str]) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    for word in words {
+        assert!(stderr.contains(word), "`{word}` not in: {stderr}");
+    }
+}

@@ -1,7 +1,9 @@
 //! Ingest: formats, compression, layouts, column mapping, rejects, accounting and opt-outs.
 
 use adept::ErrorClass;
+use adept::config::Config;
 use adept::contract::TableKind;
+use adept::ingest::IngestOptions;
 use adept::ingest::RowCounts;
 use polars::prelude::*;
 use tempfile::tempdir;
@@ -557,14 +559,23 @@ fn too_many_rejects_fail_the_run_and_say_how_many() {
     }
     text.push_str("u1,not a time,f,a,menu,1,,,\nu1,never,f,a,menu,1,,,\n");
     write(dir.path(), "events.csv", text);
-    let ingested = ingest_dir(dir.path()).unwrap();
-    let err = ingested
-        .reject_rate_error(None)
-        .expect("10% is over the default 5%");
+    // Ingest hands the ledger over first, then fails, naming where the ledger was kept.
+    let mut kept_rejects = 0;
+    let err = adept::ingest::ingest(
+        &IngestOptions::new(dir.path(), as_of(), Config::default()),
+        &mut adept::ingest::DiscardRows,
+        &mut |ingested| {
+            kept_rejects = ingested.rejects.height();
+            Ok(Some("/kept/rejects.parquet".into()))
+        },
+    )
+    .expect_err("10% is over the default 5%");
+    assert_eq!(kept_rejects, 2);
     assert_eq!(err.class(), ErrorClass::Data);
     assert!(err.to_string().contains("2 of 20"), "{err}");
-    let relaxed = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 0.1").unwrap();
-    assert!(relaxed.reject_rate_error(None).is_none());
+    assert!(err.to_string().contains("/kept/rejects.parquet"), "{err}");
+    let relaxed = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 0.1");
+    assert!(relaxed.is_ok());
 }
 
 #[test]

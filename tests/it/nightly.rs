@@ -65,12 +65,14 @@ fn latest(root: &Path) -> String {
         .to_string()
 }
 
-const PARQUET: [&str; 7] = [
+const PARQUET: [&str; 9] = [
     "features.parquet",
     "scores.parquet",
     "candidates.parquet",
     "clusters.parquet",
     "area_experts.parquet",
+    "adoption.parquet",
+    "power_user_group.parquet",
     "rejects.parquet",
     "history.parquet",
 ];
@@ -320,4 +322,19 @@ fn show_config_prints_the_resolved_configuration_with_flags_over_the_file() {
     assert_eq!(shown.features.window_days, 60);
     assert_eq!(shown.output.root.as_deref(), Some(Path::new("/srv/adept")));
     assert_eq!(shown.scoring, adept::score::ScoreParams::default());
+}
+
+#[test]
+fn an_earlier_run_with_a_mistyped_column_is_a_data_error_naming_file_and_column() {
+    let input = org();
+    let root = tempdir().unwrap();
+    assert!(
+        nightly(input.path(), "2026-10-30", root.path())
+            .status
+            .success()
+    );
+    let path = root.path().join("runs/2026-10-30/scores.parquet");
+    rewrite_parquet(&path, |f| as_text(f, "score"));
+    let o = nightly(input.path(), "2026-10-31", root.path());
+    assert_data_error(&o, &["2026-10-30", "scores.parquet", "`score`"]);
 }

@@ -108,6 +108,8 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
         "scores.parquet",
         "candidates.parquet",
         "clusters.parquet",
+        "adoption.parquet",
+        "power_user_group.parquet",
         "rejects.parquet",
         "report.html",
         "manifest.json",
@@ -292,4 +294,134 @@ fn a_run_killed_while_writing_leaves_no_half_written_file_visible() {
             }
         }
     }
+}
+
+fn read(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+/// Every cell of a text column, nulls left out.
+fn cells(dir: &Path, file: &str, column: &str) -> Vec<String> {
+    let frame = read(&dir.join(file));
+    let Ok(c) = frame.column(column) else {
+        return Vec::new();
+    };
+    c.str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_everywhere() {
+    // 40 people in Big (role "clerk"); 3 in Tiny (role "actuary"), who use the most features, so
+    // one of them is a candidate and their department and role would otherwise be named.
+    let dir = tempdir().unwrap();
+    let mut people = String::from("user_id,department,role\n");
+    let mut events = String::from("user_id,timestamp,feature,app,trigger,count\n");
+    for u in 0..43 {
+        let tiny = u >= 40;
+        let (department, role) = if tiny {
+            ("Tiny", "actuary")
+        } else {
+            ("Big", "clerk")
+        };
+        people += &format!("u{u},{department},{role}\n");
+        let features = if tiny { 30 } else { 3 + u % 9 };
+        for day in 1..=12 {
+            for f in 0..features {
+                events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{f},app,menu,2\n");
+            }
+        }
+    }
+    write(dir.path(), "people.csv", people);
+    write(dir.path(), "events.csv", events);
+    // A minimum of 12 withholds several personas too, whatever k-means makes of 43 people.
+    let out = tempdir().unwrap();
+    let o = adept_run(
+        dir.path(),
+        out.path(),
+        Some("[privacy]\nmin_group_size = 12\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = out.path();
+    let html = std::fs::read_to_string(o.join("report.html")).unwrap();
+    for name in ["Tiny", "actuary"] {
+        for (file, column) in [
+            ("features.parquet", "department"),
+            ("features.parquet", "role"),
+            ("candidates.parquet", "department"),
+            ("candidates.parquet", "role"),
+            ("adoption.parquet", "department"),
+        ] {
+            assert!(
+                !cells(o, file, column).contains(&name.to_string()),
+                "{name} in {file}"
+            );
+        }
+        assert!(!html.contains(name), "{name} in the report");
+    }
+    assert!(cells(o, "candidates.parquet", "department").is_empty() || html.contains(">Big<"));
+    assert!(cells(o, "features.parquet", "role").contains(&"clerk".to_string()));
+
+    // Personas: those whose size is withheld in clusters.parquet are named in no person's row
+    // and appear in no chart or table of the report; the others are named in both.
+    let clusters = read(&o.join("clusters.parquet"));
+    let names = cells(o, "clusters.parquet", "persona");
+    let sizes: Vec<Option<u64>> = clusters
+        .column("size")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert!(
+        sizes.iter().any(|s| s.is_none()),
+        "no persona under 12: {sizes:?}"
+    );
+    let in_scores = cells(o, "scores.parquet", "persona");
+    for (name, size) in names.iter().zip(&sizes) {
+        let in_report = html.contains(&format!(">{name}<"));
+        match size {
+            None => {
+                assert!(!in_scores.contains(name), "withheld {name} named in scores");
+                assert!(!cells(o, "candidates.parquet", "persona").contains(name));
+                assert!(!in_report, "withheld {name} in the report");
+                let means = clusters.column("mean_score").unwrap().null_count();
+                assert!(means >= sizes.iter().filter(|s| s.is_none()).count());
+            }
+            Some(size) => {
+                let members = in_scores.iter().filter(|p| *p == name).count() as u64;
+                assert_eq!(members, *size, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_run_directory_with_a_missing_or_mistyped_column_is_a_data_error_naming_file_and_column() {
+    let input = generated(60, 14, adept::generate::OutputFormat::Parquet);
+    let out = tempdir().unwrap();
+    assert!(adept_run(input.path(), out.path(), None).status.success());
+    let report = || {
+        Command::new(env!("CARGO_BIN_EXE_adept"))
+            .args(["report", "--from"])
+            .arg(out.path())
+            .env("ADEPT_PSEUDONYM_KEY", "outputs test key")
+            .output()
+            .unwrap()
+    };
+    // `persona` missing from clusters.parquet, then `score` as text in candidates.parquet.
+    rewrite_parquet(&out.path().join("clusters.parquet"), |f| {
+        f.drop("persona").unwrap()
+    });
+    assert_data_error(&report(), &["clusters.parquet", "`persona`"]);
+    rewrite_parquet(&out.path().join("candidates.parquet"), |f| {
+        as_text(f, "score")
+    });
+    assert_data_error(&report(), &["candidates.parquet", "`score`"]);
 }

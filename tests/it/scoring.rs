@@ -8,8 +8,7 @@ use adept::config::Config;
 use adept::evaluate::Method;
 use adept::features::{FeatureTable, Signal, UserStatus};
 use adept::generate::{GenerateParams, OutputFormat, generate};
-use adept::ingest::{IngestOptions, Ingested, ingest};
-use adept::pipeline::{RunOptions, analyse, run};
+use adept::pipeline::{RunOptions, Stages, analyse, ingest_events, run};
 use adept::score::{ScoreTable, Tier};
 use polars::prelude::*;
 use tempfile::TempDir;
@@ -47,13 +46,16 @@ fn org() -> &'static Org {
     })
 }
 
-fn ingest_org(dir: &Path) -> Ingested {
-    ingest(&IngestOptions::new(dir, as_of(), Config::default())).unwrap()
+fn stages_of(dir: &Path) -> Stages {
+    let config = Config::default();
+    let keep = &mut adept::ingest::keep_nothing;
+    let (ingested, usage) = ingest_events(dir, as_of(), &config, keep).unwrap();
+    analyse(&ingested, usage, &config).unwrap()
 }
 
 fn scored(dir: &Path) -> (FeatureTable, ScoreTable, adept::cluster::Clustering) {
-    let analysis = analyse(&ingest_org(dir), &Config::default()).unwrap();
-    (analysis.features, analysis.scores, analysis.clustering)
+    let stages = stages_of(dir);
+    (stages.features, stages.scores, stages.clustering)
 }
 
 #[test]
@@ -264,7 +266,8 @@ fn personas_are_named_from_their_profiles_and_cover_every_scored_user() {
     let power_in_top = scores
         .users
         .iter()
-        .filter(|u| org.truth[&u.user_id] == "power_user" && u.cluster == Some(top.id))
+        .zip(&clustering.assignments)
+        .filter(|(u, c)| org.truth[&u.user_id] == "power_user" && **c == Some(top.id))
         .count();
     let power = scores
         .users
@@ -278,12 +281,11 @@ fn personas_are_named_from_their_profiles_and_cover_every_scored_user() {
     );
     // Most busy-but-shallow users share a persona whose name says so.
     let mut busy_personas: BTreeMap<&str, usize> = BTreeMap::new();
-    for u in scores
-        .users
-        .iter()
-        .filter(|u| org.truth[&u.user_id] == "busy_shallow")
-    {
-        *busy_personas.entry(u.persona.as_str()).or_default() += 1;
+    for (i, u) in scores.users.iter().enumerate() {
+        if org.truth[&u.user_id] == "busy_shallow" {
+            let persona = clustering.persona_of(i).map_or("", |p| p.name.as_str());
+            *busy_personas.entry(persona).or_default() += 1;
+        }
     }
     let (name, _) = busy_personas.iter().max_by_key(|(_, n)| **n).unwrap();
     assert!(name.starts_with("busy but shallow"), "{busy_personas:?}");

@@ -1,0 +1,68 @@
+//! The analysis stage: every decision about people and groups that follows from the scores, made
+//! here and nowhere else: the candidate shortlist, who knows each feature area best, adoption
+//! figures (with small departments pooled), the proposed power-user group and its presenters,
+//! and movement across nightly runs.
+//!
+//! Not for: scoring (see `score`), withholding or pseudonymising (see `privacy`), or writing and
+//! rendering (see `outputs`, `report`): those only apply, write and draw what is decided here.
+
+mod adoption;
+mod candidates;
+mod experts;
+mod group;
+mod history;
+
+pub use adoption::{
+    AdoptionFigures, AdoptionRow, DepartmentAdoption, DepartmentGroup, Headline, NO_DEPARTMENT,
+    by_department, figures, headline, median,
+};
+pub use candidates::{Candidate, candidates};
+pub use experts::{AreaExpert, area_experts};
+pub use group::{
+    GROUP_SIZE, PRESENTERS_PER_AREA, Presenter, ProposedGroup, balanced_group, presenters,
+};
+pub use history::{HISTORY_RUNS, Move, Movement, RISING_STARS, RunHistory, RunSnapshot, history};
+
+use crate::features::FeatureTable;
+use crate::score::ScoreTable;
+
+/// People listed per feature area in `area_experts.parquet`.
+pub const EXPERTS_PER_AREA: usize = 10;
+
+/// What the analysis decided about the people of one run. People are referred to by their row
+/// in the feature and score tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub candidates: Vec<Candidate>,
+    pub area_experts: Vec<AreaExpert>,
+    pub headline: Headline,
+    pub departments: Vec<DepartmentAdoption>,
+    pub group: ProposedGroup,
+}
+
+/// Analyses a scored run. `min_group_size` decides which departments are pooled.
+pub fn analyse(features: &FeatureTable, scores: &ScoreTable, min_group_size: usize) -> Analysis {
+    let candidates = candidates(scores);
+    let area_experts = area_experts(features, scores, EXPERTS_PER_AREA);
+    let members = balanced_group(
+        &candidates,
+        |person| features.users[person].department.clone(),
+        GROUP_SIZE,
+    );
+    let group = ProposedGroup {
+        members,
+        presenters: presenters(&area_experts, features, PRESENTERS_PER_AREA),
+    };
+    Analysis {
+        headline: headline(features, scores),
+        departments: by_department(features, scores, min_group_size),
+        candidates,
+        area_experts,
+        group,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;
