@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::baselines::{Method, RankInput, rankings};
 use super::metrics::{Metrics, metrics};
 use crate::error::{Error, Result};
+use crate::features::{Feature, Signal};
 use crate::frames::OutputTable;
 use crate::ingest::parse_bool;
 use crate::outputs::{FEATURES_FILE, SCORES_FILE};
@@ -32,6 +33,19 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// The part of the composite (a signal or a scored feature alone) with the highest average
+    /// precision.
+    pub fn best_part(&self) -> Option<&MethodResult> {
+        self.results
+            .iter()
+            .filter(|r| r.method.is_part() && r.metrics.average_precision.is_finite())
+            .max_by(|a, b| {
+                a.metrics
+                    .average_precision
+                    .total_cmp(&b.metrics.average_precision)
+            })
+    }
+
     pub fn get(&self, method: Method) -> &Metrics {
         &self
             .results
@@ -82,6 +96,16 @@ pub fn read_labels(path: &Path) -> Result<BTreeMap<String, bool>> {
     Ok(labels)
 }
 
+/// Whether a method has anything to rank by: a part of the composite that no labelled user has a
+/// value for (a signal left out, a table absent) is not reported.
+fn has_evidence(users: &[RankInput], method: Method) -> bool {
+    match method {
+        Method::Signal(s) => users.iter().any(|u| u.signals[s as usize].is_finite()),
+        Method::Feature(f) => users.iter().any(|u| u.features[f as usize].is_finite()),
+        _ => true,
+    }
+}
+
 /// Evaluates the run in `outputs` against `labels`, cutting at `k` (default: the number of
 /// labelled power users).
 /// `ids` maps label ids to the ids in the outputs (the run's pseudonymiser).
@@ -111,6 +135,18 @@ pub fn evaluate(
         floats("weekly_uses")?,
         floats("active_weeks_last_12")?,
     );
+    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    let signal_values: Vec<Vec<f64>> = Signal::ALL
+        .iter()
+        .map(|s| {
+            let values = scores.floats(&format!("signal_{s}"))?;
+            Ok(values.into_iter().map(nan).collect())
+        })
+        .collect::<Result<_>>()?;
+    let feature_values: Vec<Vec<f64>> = Feature::ALL
+        .iter()
+        .map(|f| Ok(features.floats(f.name())?.into_iter().map(nan).collect()))
+        .collect::<Result<_>>()?;
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, id) in f_ids.iter().enumerate() {
         if let Some(id) = id {
@@ -136,6 +172,8 @@ pub fn evaluate(
             total_uses: total[f],
             weekly_uses: weekly[f],
             active_weeks_last_12: weeks[f],
+            signals: std::array::from_fn(|s| signal_values[s][i]),
+            features: feature_values.iter().map(|v| v[f]).collect(),
         });
         truth.push(*label);
     }
@@ -148,8 +186,9 @@ pub fn evaluate(
     }
     let positives = truth.iter().filter(|t| **t).count();
     let k = k.unwrap_or(positives).max(1);
-    let results = Method::ALL
+    let results = Method::all()
         .into_iter()
+        .filter(|m| has_evidence(&users, *m))
         .map(|method| {
             let ranked: Vec<bool> = rankings(&users, method)
                 .into_iter()
@@ -170,6 +209,21 @@ pub fn evaluate(
     })
 }
 
+fn row(f: &mut fmt::Formatter<'_>, r: &MethodResult) -> fmt::Result {
+    let m = &r.metrics;
+    writeln!(
+        f,
+        "{:<32} {:>8.3} {:>9.3} {:>8.3} {:>8.3} {:>7.3}",
+        r.method.name(),
+        // `+ 0.0` turns -0.0 into 0.0 for printing.
+        m.precision_at_k + 0.0,
+        m.recall_at_k + 0.0,
+        m.roc_auc + 0.0,
+        m.average_precision + 0.0,
+        m.ndcg_at_k + 0.0
+    )
+}
+
 impl fmt::Display for Evaluation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -179,21 +233,25 @@ impl fmt::Display for Evaluation {
         )?;
         writeln!(
             f,
-            "{:<14} {:>10} {:>10} {:>8} {:>8} {:>8}",
+            "{:<32} {:>8} {:>9} {:>8} {:>8} {:>7}",
             "method", "prec@k", "recall@k", "roc_auc", "avg_prec", "ndcg@k"
         )?;
-        for r in &self.results {
-            let m = &r.metrics;
+        for r in self.results.iter().filter(|r| !r.method.is_part()) {
+            row(f, r)?;
+        }
+        writeln!(f, "each part of the composite alone:")?;
+        for r in self.results.iter().filter(|r| r.method.is_part()) {
+            row(f, r)?;
+        }
+        if let Some(best) = self.best_part() {
+            let composite = self.get(Method::Adept).average_precision;
+            let gap = composite - best.metrics.average_precision;
+            let verdict = if gap >= 0.0 { "above" } else { "BELOW" };
             writeln!(
                 f,
-                "{:<14} {:>10.3} {:>10.3} {:>8.3} {:>8.3} {:>8.3}",
-                r.method.name(),
-                // `+ 0.0` turns -0.0 into 0.0 for printing.
-                m.precision_at_k + 0.0,
-                m.recall_at_k + 0.0,
-                m.roc_auc + 0.0,
-                m.average_precision + 0.0,
-                m.ndcg_at_k + 0.0
+                "adept's composite is {verdict} its best part ({}) by {:.3} in average precision",
+                best.method.name(),
+                gap.abs()
             )?;
         }
         Ok(())

@@ -348,3 +348,71 @@ fn a_part_time_copy_of_an_expert_scores_like_the_expert() {
     assert_eq!(full.tier, Tier::Candidate);
     assert_eq!(part.tier, Tier::Candidate);
 }
+
+#[test]
+fn evaluation_reports_every_part_alone_and_says_when_the_composite_is_below_its_best_part() {
+    // Labels that reward one feature only (the top tenth by feedback rate): that feature alone
+    // ranks them perfectly, and the composite, which weighs six signals, cannot.
+    let org = org();
+    let out = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.privacy.raw_ids = true;
+    run(&RunOptions {
+        input: org.dir.path().to_path_buf(),
+        out: out.path().to_path_buf(),
+        as_of: as_of(),
+        config,
+        history: None,
+        progress: false,
+    })
+    .unwrap();
+    let features =
+        ParquetReader::new(std::fs::File::open(out.path().join("features.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    let ids = strings(&features, "user_id");
+    let rate: Vec<f64> = features
+        .column("feedback_rate")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let mut sorted: Vec<f64> = rate.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let cut = sorted[sorted.len() / 10];
+    let mut labels = String::from("user_id,is_power_user\n");
+    for (id, r) in ids.iter().zip(&rate) {
+        labels += &format!("{id},{}\n", *r >= cut && cut > 0.0);
+    }
+    let labels_path = out.path().join("labels.csv");
+    std::fs::write(&labels_path, labels).unwrap();
+    let evaluation = adept::evaluate::evaluate(
+        out.path(),
+        &labels_path,
+        None,
+        &adept::privacy::Pseudonymizer::raw_ids(),
+    )
+    .unwrap();
+    let methods: Vec<Method> = evaluation.results.iter().map(|r| r.method).collect();
+    for signal in Signal::ALL {
+        assert!(
+            methods.contains(&Method::Signal(signal)),
+            "{signal} missing"
+        );
+    }
+    let feedback = Method::Feature(adept::features::Feature::FeedbackRate);
+    assert_eq!(
+        evaluation.get(feedback).average_precision,
+        1.0,
+        "{evaluation}"
+    );
+    assert_eq!(evaluation.best_part().unwrap().method, feedback);
+    assert!(evaluation.get(Method::Adept).average_precision < 1.0);
+    let text = evaluation.to_string();
+    assert!(
+        text.contains("composite is BELOW its best part (feature feedback_rate)"),
+        "{text}"
+    );
+}
