@@ -337,6 +337,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 "scored": scored,
                 "candidates": candidates,
                 "personas": stages.clustering.k,
+                "signal_weights": stages.scores.weights,
                 "ingest": outcome.ingested.summary,
                 "timings": outcome.timings.iter().map(|(s, t)| (s.to_string(), *t)).collect::<Vec<_>>(),
             });
@@ -349,10 +350,11 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 .map(|(stage, s)| format!("{stage} {s:.2}s"))
                 .collect();
             say(&format!(
-                "as of {as_of}\n{}{} users, {scored} scored, {candidates} candidates, {} personas\n{}\ntimings: {}\n",
+                "as of {as_of}\n{}{} users, {scored} scored, {candidates} candidates, {} personas\n{}{}\ntimings: {}\n",
                 outcome.ingested.summary,
                 stages.features.users.len(),
                 stages.clustering.k,
+                signal_notes(&stages.scores.weights),
                 pipeline::describe_outputs(&outcome.out, &outcome.written),
                 timings.join(", ")
             ))
@@ -421,6 +423,22 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
         rolled.height(),
         path.display()
     ))
+}
+
+/// One line per signal left out of the score or scored on fewer features, with the reason.
+fn signal_notes(weights: &[crate::score::SignalWeight]) -> String {
+    weights
+        .iter()
+        .filter_map(|w| {
+            let note = w.note.as_ref()?;
+            let what = if w.used > 0.0 {
+                "scored with"
+            } else {
+                "left out:"
+            };
+            Some(format!("signal {}: {what} {note}\n", w.signal))
+        })
+        .collect()
 }
 
 fn report_cmd(args: ReportArgs) -> Result<()> {

@@ -183,6 +183,7 @@ fn manifest(
         candidates: stages.analysis.candidates.len(),
         departments_with_candidates: headline.departments_with_candidates as usize,
         personas: stages.clustering.k,
+        signal_weights: stages.scores.weights.clone(),
         timings: Vec::new(),
         outputs: Vec::new(),
     })

@@ -93,6 +93,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         ScoreTable {
             users: scores,
             enabled: Vec::new(),
+            weights: Vec::new(),
         },
     )
 }

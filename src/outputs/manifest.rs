@@ -46,6 +46,10 @@ pub struct Manifest {
     #[serde(default)]
     pub departments_with_candidates: usize,
     pub personas: usize,
+    /// How each signal took part in the score: configured and used weight, and why a signal or
+    /// some of its features were left out.
+    #[serde(default)]
+    pub signal_weights: Vec<crate::score::SignalWeight>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
     pub outputs: Vec<String>,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
+use super::evidence::check_evidence;
 use super::explain::explanation;
 use super::params::{PeerGroup, ScoreParams};
 use super::scale::RobustStats;
@@ -81,8 +82,8 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
         .map(|(key, members)| (key, stats_for(&members, Some(key.to_string()))))
         .collect();
 
-    let enabled = enabled_signals(features, params);
-    let total_weight: f64 = enabled.iter().map(|s| params.weights.get(*s)).sum();
+    let (used, weights) = check_evidence(features, &enabled_signals(features, params), params);
+    let total_weight: f64 = used.iter().map(|(s, _)| params.weights.get(*s)).sum();
 
     let mut users: Vec<UserScore> = features
         .users
@@ -96,12 +97,7 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
                 .unwrap_or(&everyone);
             let mut signals = [f64::NAN; 6];
             let mut contributions = [0.0; 6];
-            for signal in &enabled {
-                let members: Vec<Feature> = Feature::ALL
-                    .iter()
-                    .copied()
-                    .filter(|f| f.signal() == Some(*signal))
-                    .collect();
+            for (signal, members) in &used {
                 let value = members
                     .iter()
                     .map(|f| peers.get(*f).squash(user.get(*f)))
@@ -148,5 +144,9 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
             Tier::Other
         };
     }
-    Ok(ScoreTable { users, enabled })
+    Ok(ScoreTable {
+        users,
+        enabled: used.into_iter().map(|(s, _)| s).collect(),
+        weights,
+    })
 }

@@ -4,12 +4,14 @@
 //! Not for: computing features (see `features`) or naming personas (see `cluster`).
 
 mod compute;
+mod evidence;
 mod explain;
 mod params;
 mod scale;
 mod table;
 
 pub use compute::{PeerStats, enabled_signals, score};
+pub use evidence::{SignalWeight, check_evidence, min_evidence};
 pub use params::{PeerGroup, ScoreParams, SignalWeights};
 pub use scale::RobustStats;
 pub use table::{ScoreTable, Tier, UserScore};

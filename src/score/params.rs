@@ -68,6 +68,11 @@ pub struct ScoreParams {
     pub top_tier_share: f64,
     /// Share of scored users in the tier below it ("emerging").
     pub second_tier_share: f64,
+    /// A scored feature counts only where at least this many people scored differ from its
+    /// typical value: fewer would lift a handful of people on thin evidence.
+    pub min_evidence_people: usize,
+    /// ... and at least this share of the people scored.
+    pub min_evidence_share: f64,
 }
 
 impl Default for ScoreParams {
@@ -78,6 +83,8 @@ impl Default for ScoreParams {
             min_peer_group: 20,
             top_tier_share: 0.10,
             second_tier_share: 0.15,
+            min_evidence_people: 5,
+            min_evidence_share: 0.01,
         }
     }
 }
@@ -104,6 +111,12 @@ impl ScoreParams {
                     "scoring.{name} must be between 0 and 1, got `{share}`"
                 )));
             }
+        }
+        if !(0.0..=1.0).contains(&self.min_evidence_share) {
+            return Err(Error::Config(format!(
+                "scoring.min_evidence_share must be between 0 and 1, got `{}`",
+                self.min_evidence_share
+            )));
         }
         if self.top_tier_share + self.second_tier_share > 1.0 {
             return Err(Error::Config(

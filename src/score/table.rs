@@ -3,6 +3,7 @@
 
 use polars::prelude::*;
 
+use super::evidence::SignalWeight;
 use crate::error::Result;
 use crate::features::{Signal, UserFeatures, UserStatus};
 
@@ -77,6 +78,8 @@ pub struct ScoreTable {
     pub users: Vec<UserScore>,
     /// Signals that took part in the score.
     pub enabled: Vec<Signal>,
+    /// How every signal took part: configured and used weight, and why it was left out.
+    pub weights: Vec<SignalWeight>,
 }
 
 impl ScoreTable {

@@ -416,3 +416,57 @@ fn evaluation_reports_every_part_alone_and_says_when_the_composite_is_below_its_
         "{text}"
     );
 }
+
+/// An organisation of 40 people with events logged without triggers, as a real export often is.
+fn untriggered_org(dir: &Path) {
+    let mut events = String::from("user_id,timestamp,feature,app,trigger,count\n");
+    for u in 0..40 {
+        for day in 1..=20 {
+            for f in 0..(2 + u % 11) {
+                events += &format!(
+                    "u{u:02},2026-10-{day:02}T09:00:00Z,f{f},app,,{}\n",
+                    1 + u % 3
+                );
+            }
+        }
+    }
+    write(dir, "events.csv", events);
+}
+
+#[test]
+fn a_signal_without_evidence_is_left_out_and_a_nearly_empty_table_lifts_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    untriggered_org(dir.path());
+    let without = stages_of(dir.path()).scores;
+    // Two people filed feedback: too few to tell anyone apart by it.
+    write(
+        dir.path(),
+        "feedback.csv",
+        "user_id,timestamp,kind\nu03,2026-10-05T09:00:00Z,idea\nu07,2026-10-06T09:00:00Z,bug\n",
+    );
+    let with = stages_of(dir.path()).scores;
+    let weight = |scores: &ScoreTable, signal: Signal| {
+        scores
+            .weights
+            .iter()
+            .find(|w| w.signal == signal.name())
+            .unwrap()
+            .clone()
+    };
+    for scores in [&without, &with] {
+        let shortcuts = weight(scores, Signal::Shortcuts);
+        assert_eq!(shortcuts.used, 0.0);
+        assert!(shortcuts.note.unwrap().contains("shortcut_share"));
+        assert!(!scores.enabled.contains(&Signal::Shortcuts));
+    }
+    let feedback = weight(&with, Signal::Feedback);
+    assert_eq!((feedback.configured, feedback.used), (0.05, 0.0));
+    assert!(feedback.note.unwrap().contains("fewer than 5 of 40"));
+    let ranks = |s: &ScoreTable| {
+        s.users
+            .iter()
+            .map(|u| (u.rank, u.score))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ranks(&without), ranks(&with));
+}

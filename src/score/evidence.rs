@@ -1,0 +1,100 @@
+//! Which scored features carry information in this organisation, decided from the data alone
+//! (no labels): a feature on which fewer than a handful of people differ from the typical value
+//! (no spread, a table present but nearly empty, no trigger logging) would only lift those few on
+//! thin evidence, so it is left out of its signal; a signal with no such feature left is left out
+//! of the score, and the reason is recorded.
+
+use serde::{Deserialize, Serialize};
+
+use super::params::ScoreParams;
+use crate::features::{Feature, FeatureTable, Signal, UserStatus};
+
+/// How one signal took part in the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalWeight {
+    pub signal: String,
+    /// The configured weight.
+    pub configured: f64,
+    /// The weight used (0 when left out).
+    pub used: f64,
+    /// Why the signal was left out, or which of its features were.
+    pub note: Option<String>,
+}
+
+/// People scored whose value of `feature` is known and differs from the median of the known
+/// values.
+fn people_differing(features: &FeatureTable, feature: Feature) -> usize {
+    let mut values: Vec<f64> = features
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Scored)
+        .map(|u| u.get(feature))
+        .filter(|v| v.is_finite())
+        .collect();
+    if values.is_empty() {
+        return 0;
+    }
+    values.sort_by(f64::total_cmp);
+    let median = values[values.len() / 2];
+    values.iter().filter(|v| **v != median).count()
+}
+
+/// The fewest people who must differ from the typical value for a feature to count.
+pub fn min_evidence(scored: usize, params: &ScoreParams) -> usize {
+    let share = (params.min_evidence_share * scored as f64).ceil() as usize;
+    share.max(params.min_evidence_people)
+}
+
+/// The scored features of each signal that carry information, and the weight record of every
+/// signal. `enabled` are the signals with a weight whose table exists.
+pub fn check_evidence(
+    features: &FeatureTable,
+    enabled: &[Signal],
+    params: &ScoreParams,
+) -> (Vec<(Signal, Vec<Feature>)>, Vec<SignalWeight>) {
+    let scored = features
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Scored)
+        .count();
+    let needed = min_evidence(scored, params);
+    let mut used = Vec::new();
+    let mut records = Vec::new();
+    for signal in Signal::ALL {
+        let configured = params.weights.get(signal);
+        let record = |used: f64, note: Option<String>| SignalWeight {
+            signal: signal.name().to_string(),
+            configured,
+            used,
+            note,
+        };
+        if !enabled.contains(&signal) {
+            let note = (configured > 0.0).then(|| "its table is absent".to_string());
+            records.push(record(0.0, note));
+            continue;
+        }
+        let (kept, dropped): (Vec<Feature>, Vec<Feature>) = Feature::ALL
+            .iter()
+            .copied()
+            .filter(|f| f.signal() == Some(signal))
+            .partition(|f| people_differing(features, *f) >= needed);
+        let dropped_names: Vec<&str> = dropped.iter().map(|f| f.name()).collect();
+        if kept.is_empty() {
+            let note = format!(
+                "fewer than {needed} of {scored} people scored differ from the typical value of {}",
+                dropped_names.join(", ")
+            );
+            records.push(record(0.0, Some(note)));
+            continue;
+        }
+        let note = (!dropped.is_empty()).then(|| {
+            format!(
+                "left out {} (fewer than {needed} people differ from the typical value)",
+                dropped_names.join(", ")
+            )
+        });
+        records.push(record(configured, note));
+        used.push((signal, kept));
+    }
+    (used, records)
+}
