@@ -6,9 +6,12 @@
 
 mod aggregate;
 mod definitions;
+mod org;
 mod pagerank;
 mod params;
 mod per_user;
+mod records;
+mod signals;
 mod table;
 
 pub use aggregate::{EventUsage, UsageAggregator};

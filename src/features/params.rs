@@ -5,10 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The longest window, ten years (3660 days, leap days included). Usage data that old says
+/// little about expertise now, and a far larger window would reach dates before what chrono
+/// can represent (it panicked: an internal error instead of a configuration error), while every
+/// window day costs work per user (the expected active days are summed day by day).
+const MAX_WINDOW_DAYS: u32 = 3660;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeatureParams {
-    /// Days in the window, ending with the as-of date.
+    /// Days in the window, ending with the as-of date: 7 to 3660 (ten years).
     pub window_days: u32,
     /// Users active on fewer days are reported as insufficient data.
     pub min_active_days: u32,
@@ -44,6 +50,12 @@ impl FeatureParams {
                 self.window_days
             )));
         }
+        if self.window_days > MAX_WINDOW_DAYS {
+            return Err(Error::Config(format!(
+                "features.window_days must be at most {MAX_WINDOW_DAYS}, got `{}`",
+                self.window_days
+            )));
+        }
         if self.min_uses == 0 {
             return Err(Error::Config("features.min_uses cannot be 0".into()));
         }
@@ -64,5 +76,33 @@ impl FeatureParams {
 
     pub fn tz(&self) -> Tz {
         self.timezone.unwrap_or(Tz::UTC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_window(window_days: u32) -> FeatureParams {
+        FeatureParams {
+            window_days,
+            ..FeatureParams::default()
+        }
+    }
+
+    #[test]
+    fn the_window_is_between_a_week_and_ten_years() {
+        assert!(with_window(7).check().is_ok());
+        assert!(with_window(MAX_WINDOW_DAYS).check().is_ok());
+        assert!(with_window(6).check().is_err());
+        for days in [MAX_WINDOW_DAYS + 1, 4_000_000_000, u32::MAX] {
+            let Err(Error::Config(message)) = with_window(days).check() else {
+                panic!("window_days = {days} was accepted");
+            };
+            assert_eq!(
+                message,
+                format!("features.window_days must be at most 3660, got `{days}`")
+            );
+        }
     }
 }

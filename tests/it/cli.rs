@@ -94,6 +94,38 @@ fn exit_statuses_tell_usage_from_data_errors() {
 }
 
 #[test]
+fn a_window_of_billions_of_days_is_a_configuration_error() {
+    // It used to panic (exit 70) computing the window's first day.
+    let dir = tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "adept.toml",
+        "[features]\nwindow_days = 4000000000\n",
+    );
+    let out = dir.path().join("out");
+    let o = adept(
+        &[
+            "run",
+            "--input",
+            &examples(),
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            "2026-10-31",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("window_days"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn run_outputs_are_byte_identical_whatever_the_thread_count() {
     let input = tempdir().unwrap();
     let params = adept::generate::GenerateParams {

@@ -1,0 +1,295 @@
+//! Organisation-wide facts, built once before any user is looked at: feature ids, the users of
+//! each feature, catalog entries, per-feature info (area, level, IDF), each user's usage rows and
+//! active days, and (from [`super::records`]) people, help, training and feedback; then everyone
+//! any table knows and their expertise rank.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use polars::prelude::*;
+
+use super::aggregate::{EventUsage, Window};
+use super::pagerank::expertise_rank;
+use super::params::FeatureParams;
+use super::records::{self, Help, Person, TrainingSummary};
+use crate::contract::TableKind;
+use crate::error::Result;
+use crate::frames::{float_column as floats, text_column as strs};
+use crate::ingest::Ingested;
+
+/// What the organisation knows about one feature.
+#[derive(Debug, Clone)]
+pub(super) struct FeatureInfo {
+    pub area: usize,
+    pub advanced: bool,
+    pub shortcut_capable: bool,
+    /// ln(active users / users of the feature).
+    pub idf: f64,
+}
+
+/// What the catalog says of a feature: area, level, whether it has a shortcut.
+type CatalogEntry = (Option<String>, Option<String>, Option<bool>);
+
+/// (app, feature), "" where missing.
+type FeatureKey = (String, String);
+
+/// One aggregated usage row of a user.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Use {
+    pub feature: usize,
+    pub shortcut: Option<bool>,
+    pub uses: f64,
+    pub late_uses: f64,
+}
+
+/// Everything the per-user signals share.
+pub(super) struct Org<'a> {
+    pub params: &'a FeatureParams,
+    pub window: Window,
+    /// By feature id.
+    pub infos: Vec<FeatureInfo>,
+    /// Feature area names, by area id.
+    pub areas: Vec<String>,
+    /// Each user's usage rows, in row order.
+    pub uses: BTreeMap<String, Vec<Use>>,
+    /// Each user's active days: (local day, uses).
+    pub days: BTreeMap<String, Vec<(i32, f64)>>,
+    pub people: BTreeMap<String, Person>,
+    pub help: Help,
+    pub training: BTreeMap<String, TrainingSummary>,
+    /// Feedback items and ideas.
+    pub feedback: BTreeMap<String, (f64, f64)>,
+    /// Every user any table knows, in id order.
+    pub users: Vec<String>,
+    /// Expertise rank of each of `users`.
+    pub ranks: Vec<f64>,
+}
+
+impl<'a> Org<'a> {
+    pub fn build(
+        ingested: &Ingested,
+        events: EventUsage,
+        params: &'a FeatureParams,
+        window: Window,
+    ) -> Result<Org<'a>> {
+        let EventUsage { usage, days } = events;
+        let usage = Usage::of(&usage)?;
+        let catalog = catalog_entries(ingested.table(TableKind::Catalog))?;
+        let (infos, areas) = feature_infos(&usage, &catalog, params);
+        let mut org = Org {
+            params,
+            window,
+            infos,
+            areas,
+            uses: usage.by_user,
+            days: days_by_user(&days)?,
+            people: records::people(ingested.table(TableKind::People))?,
+            help: records::help(ingested, &window)?,
+            training: records::training(ingested.table(TableKind::Training))?,
+            feedback: records::feedback(ingested.table(TableKind::Feedback), &window)?,
+            users: Vec::new(),
+            ranks: Vec::new(),
+        };
+        org.users = org.everyone();
+        org.ranks = org.expertise_ranks();
+        Ok(org)
+    }
+
+    /// The number of feature areas, at least 1.
+    pub fn n_areas(&self) -> f64 {
+        self.areas.len().max(1) as f64
+    }
+
+    /// Every user any table knows, in id order.
+    fn everyone(&self) -> Vec<String> {
+        let mut everyone: BTreeSet<String> = BTreeSet::new();
+        everyone.extend(self.uses.keys().cloned());
+        everyone.extend(self.people.keys().cloned());
+        everyone.extend(self.help.given.keys().cloned());
+        everyone.extend(self.help.received.keys().cloned());
+        everyone.extend(self.training.keys().cloned());
+        everyone.extend(self.feedback.keys().cloned());
+        everyone.into_iter().collect()
+    }
+
+    /// Expertise rank on the asker -> helper graph (edges weighted by count), by index in `users`.
+    fn expertise_ranks(&self) -> Vec<f64> {
+        let index: HashMap<&str, usize> = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.as_str(), i))
+            .collect();
+        let mut edge_weights: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        for (asker, helper) in &self.help.edges {
+            *edge_weights
+                .entry((index[asker.as_str()], index[helper.as_str()]))
+                .or_default() += 1.0;
+        }
+        let edges: Vec<(usize, usize, f64)> = edge_weights
+            .into_iter()
+            .map(|((a, b), w)| (a, b, w))
+            .collect();
+        expertise_rank(self.users.len(), &edges)
+    }
+}
+
+/// The usage rows, by user, with what they tell of each feature.
+struct Usage {
+    /// Feature ids, in key order so they do not depend on row order.
+    ids: BTreeMap<FeatureKey, usize>,
+    by_user: BTreeMap<String, Vec<Use>>,
+    /// Users with a use of each feature, by feature id.
+    users_of_feature: Vec<usize>,
+    /// Whether anyone used each feature by shortcut, by feature id.
+    shortcut_seen: Vec<bool>,
+}
+
+impl Usage {
+    fn of(usage: &DataFrame) -> Result<Usage> {
+        let users = strs(usage, "user_id")?;
+        let apps = strs(usage, "app")?;
+        let features = strs(usage, "feature")?;
+        let triggers = strs(usage, "trigger")?;
+        let counts = floats(usage, "uses")?;
+        let late = floats(usage, "late_uses")?;
+        let ids = feature_ids(&apps, &features);
+        let mut users_of_feature: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); ids.len()];
+        let mut shortcut_seen = vec![false; ids.len()];
+        let mut by_user: BTreeMap<String, Vec<Use>> = BTreeMap::new();
+        for i in 0..usage.height() {
+            let (Some(user), Some(uses)) = (&users[i], counts[i]) else {
+                continue;
+            };
+            let feature = ids[&feature_key(&apps[i], &features[i])];
+            let shortcut = triggers[i].as_deref().map(|t| t == "shortcut");
+            if uses > 0.0 {
+                users_of_feature[feature].insert(user.as_str());
+            }
+            if shortcut == Some(true) && uses > 0.0 {
+                shortcut_seen[feature] = true;
+            }
+            by_user.entry(user.clone()).or_default().push(Use {
+                feature,
+                shortcut,
+                uses,
+                late_uses: late[i].unwrap_or(0.0),
+            });
+        }
+        let users_of_feature = users_of_feature.iter().map(BTreeSet::len).collect();
+        Ok(Usage {
+            ids,
+            by_user,
+            users_of_feature,
+            shortcut_seen,
+        })
+    }
+}
+
+fn feature_key(app: &Option<String>, feature: &Option<String>) -> FeatureKey {
+    (
+        app.clone().unwrap_or_default(),
+        feature.clone().unwrap_or_default(),
+    )
+}
+
+/// Numbers every (app, feature) of the usage rows, in key order.
+fn feature_ids(
+    apps: &[Option<String>],
+    features: &[Option<String>],
+) -> BTreeMap<FeatureKey, usize> {
+    let keys: BTreeSet<FeatureKey> = apps
+        .iter()
+        .zip(features)
+        .map(|(app, feature)| feature_key(app, feature))
+        .collect();
+    keys.into_iter()
+        .enumerate()
+        .map(|(id, key)| (key, id))
+        .collect()
+}
+
+/// The catalog, by (app, feature); an entry without an app has "" there.
+fn catalog_entries(catalog: Option<&DataFrame>) -> Result<HashMap<FeatureKey, CatalogEntry>> {
+    let mut entries = HashMap::new();
+    let Some(catalog) = catalog else {
+        return Ok(entries);
+    };
+    let apps = strs(catalog, "app")?;
+    let features = strs(catalog, "feature")?;
+    let areas = strs(catalog, "area")?;
+    let levels = strs(catalog, "level")?;
+    let shortcuts: Vec<Option<bool>> = catalog.column("has_shortcut")?.bool()?.iter().collect();
+    for i in 0..catalog.height() {
+        let key = feature_key(&apps[i], &features[i]);
+        entries.insert(key, (areas[i].clone(), levels[i].clone(), shortcuts[i]));
+    }
+    Ok(entries)
+}
+
+/// Each feature's info, by feature id, and the area names, by area id. Catalog knowledge is
+/// looked up by (app, feature), then by feature alone; a feature without a catalog area is in
+/// its app's area, and one without a catalog level is advanced when few use it.
+fn feature_infos(
+    usage: &Usage,
+    catalog: &HashMap<FeatureKey, CatalogEntry>,
+    params: &FeatureParams,
+) -> (Vec<FeatureInfo>, Vec<String>) {
+    let active_users = usage.by_user.len().max(1) as f64;
+    let mut area_ids: BTreeMap<String, usize> = BTreeMap::new();
+    // `ids` iterates in key order, which is id order.
+    let infos = usage
+        .ids
+        .iter()
+        .map(|((app, feature), &id)| {
+            let entry = catalog
+                .get(&(app.clone(), feature.clone()))
+                .or_else(|| catalog.get(&(String::new(), feature.clone())));
+            let (area, level, has_shortcut) = entry.cloned().unwrap_or((None, None, None));
+            let area = area.unwrap_or_else(|| app_area(app));
+            let next = area_ids.len();
+            let area = *area_ids.entry(area).or_insert(next);
+            let users = usage.users_of_feature[id];
+            let share = users as f64 / active_users;
+            FeatureInfo {
+                area,
+                advanced: match level.as_deref() {
+                    Some(level) => level == "advanced",
+                    None => share <= params.rare_share,
+                },
+                shortcut_capable: has_shortcut.unwrap_or(usage.shortcut_seen[id]),
+                idf: (active_users / users.max(1) as f64).ln(),
+            }
+        })
+        .collect();
+    let mut areas = vec![String::new(); area_ids.len()];
+    for (name, id) in area_ids {
+        areas[id] = name;
+    }
+    (infos, areas)
+}
+
+/// The area of a feature the catalog does not place: its app, or "(all)" without one.
+fn app_area(app: &str) -> String {
+    if app.is_empty() {
+        "(all)".to_string()
+    } else {
+        app.to_string()
+    }
+}
+
+/// Each user's active days from the aggregated days frame: (local day, uses).
+fn days_by_user(days: &DataFrame) -> Result<BTreeMap<String, Vec<(i32, f64)>>> {
+    let users = strs(days, "user_id")?;
+    let day: Vec<Option<i32>> = days.column("day")?.i32()?.iter().collect();
+    let uses = floats(days, "uses")?;
+    let mut by_user: BTreeMap<String, Vec<(i32, f64)>> = BTreeMap::new();
+    for i in 0..days.height() {
+        if let (Some(user), Some(day)) = (&users[i], day[i]) {
+            by_user
+                .entry(user.clone())
+                .or_default()
+                .push((day, uses[i].unwrap_or(0.0)));
+        }
+    }
+    Ok(by_user)
+}
