@@ -51,12 +51,10 @@ fn stages(c: &mut Criterion) {
             b.iter(|| analyse(&ingested, usage.clone(), &config).unwrap())
         });
         group.bench_function(BenchmarkId::new("features", &label), |b| {
-            b.iter(|| {
-                adept::features::compute_features_with(&ingested, usage.clone(), &params).unwrap()
-            })
+            b.iter(|| adept::features::compute_features(&ingested, usage.clone(), &params).unwrap())
         });
         let features =
-            adept::features::compute_features_with(&ingested, usage.clone(), &params).unwrap();
+            adept::features::compute_features(&ingested, usage.clone(), &params).unwrap();
         group.bench_with_input(BenchmarkId::new("score", &label), &features, |b, f| {
             b.iter(|| adept::score::score(f, &config.scoring).unwrap())
         });

@@ -105,7 +105,7 @@ pub fn analyse(ingested: &Ingested, usage: EventUsage, config: &Config) -> Resul
         timings.push((name, clock.elapsed().as_secs_f64()));
         clock = Instant::now();
     };
-    let features = features::compute_features_with(ingested, usage, &feature_params(config)?)?;
+    let features = features::compute_features(ingested, usage, &feature_params(config)?)?;
     lap("features", &mut timings);
     let scores = score::score(&features, &config.scoring)?;
     lap("score", &mut timings);

@@ -18,7 +18,5 @@ pub use aggregate::{EventUsage, UsageAggregator};
 pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
-pub use per_user::{
-    compute_features, compute_features_with, usage_aggregator, usage_of_kept_events,
-};
+pub use per_user::{compute_features, usage_aggregator};
 pub use table::{FeatureTable, UserFeatures};

@@ -11,8 +11,8 @@ use super::params::FeatureParams;
 use super::signals;
 use super::table::{FeatureTable, UserFeatures};
 use crate::contract::TableKind;
-use crate::error::{Error, Result};
-use crate::ingest::{Ingested, RowSink};
+use crate::error::Result;
+use crate::ingest::Ingested;
 
 fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Window {
     let first = as_of - Duration::days(i64::from(params.window_days) - 1);
@@ -25,34 +25,15 @@ fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Window {
 }
 
 /// The sink to give ingest for the events table: it reduces events to what
-/// [`compute_features_with`] needs for the window ending at `as_of`.
+/// [`compute_features`] needs for the window ending at `as_of`.
 pub fn usage_aggregator(as_of: NaiveDate, params: &FeatureParams) -> Result<UsageAggregator> {
     params.check()?;
     Ok(UsageAggregator::new(window_for(as_of, params)))
 }
 
-/// The events of an ingest that kept them ([`crate::ingest::ingest`]), reduced as
-/// [`usage_aggregator`] would have during ingest.
-pub fn usage_of_kept_events(ingested: &Ingested, params: &FeatureParams) -> Result<EventUsage> {
-    let events = ingested.table(TableKind::Events).ok_or_else(|| {
-        Error::Internal(
-            "the events were not kept: use ingest_with and usage_aggregator instead".into(),
-        )
-    })?;
-    let mut aggregator = usage_aggregator(ingested.as_of, params)?;
-    aggregator.push(events.clone())?;
-    aggregator.finish()
-}
-
-/// Computes every feature for every user known to any table, from an ingest that kept the
-/// events ([`crate::ingest::ingest`]). For large inputs see [`usage_aggregator`].
-pub fn compute_features(ingested: &Ingested, params: &FeatureParams) -> Result<FeatureTable> {
-    compute_features_with(ingested, usage_of_kept_events(ingested, params)?, params)
-}
-
-/// Computes every feature for every user known to any table, with the events already reduced
-/// by [`usage_aggregator`] during ingest.
-pub fn compute_features_with(
+/// Computes every feature for every user known to any table, with the events reduced by
+/// [`usage_aggregator`] as they streamed through ingest (see `pipeline::ingest_events`).
+pub fn compute_features(
     ingested: &Ingested,
     events: EventUsage,
     params: &FeatureParams,

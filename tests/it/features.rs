@@ -1,7 +1,7 @@
 //! Features on tiny hand-built inputs where the right number is obvious.
 
 use adept::config::Config;
-use adept::features::{Feature, FeatureParams, FeatureTable, UserStatus, compute_features_with};
+use adept::features::{Feature, FeatureParams, FeatureTable, UserStatus, compute_features};
 use tempfile::tempdir;
 
 use crate::fixtures::*;
@@ -17,7 +17,7 @@ pub fn features_of(tables: &[(&str, String)], params: FeatureParams) -> FeatureT
     let keep = &mut adept::ingest::keep_nothing;
     let (ingested, usage) =
         adept::pipeline::ingest_events(dir.path(), as_of(), &config, keep).unwrap();
-    compute_features_with(&ingested, usage, &params).unwrap()
+    compute_features(&ingested, usage, &params).unwrap()
 }
 
 /// One event line: user, day of October 2026, feature, trigger, count.
