@@ -191,6 +191,37 @@ pub struct GenerateArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Change the organisation after generating it (Parquet only): take evidence away or add
+    /// noise (no-triggers, no-help, noisy-feedback, label-noise), or change what makes a power
+    /// user (trainers-decide, help-decides).
+    #[arg(long, value_enum, default_value_t = ScenarioArg::Planted)]
+    pub scenario: ScenarioArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioArg {
+    Planted,
+    NoTriggers,
+    NoHelp,
+    NoisyFeedback,
+    LabelNoise,
+    TrainersDecide,
+    HelpDecides,
+}
+
+impl ScenarioArg {
+    fn resolve(self) -> generate::Scenario {
+        use generate::Scenario as S;
+        match self {
+            ScenarioArg::Planted => S::Planted,
+            ScenarioArg::NoTriggers => S::NoTriggers,
+            ScenarioArg::NoHelp => S::NoHelp,
+            ScenarioArg::NoisyFeedback => S::NoisyFeedback,
+            ScenarioArg::LabelNoise => S::LabelNoise,
+            ScenarioArg::TrainersDecide => S::TrainersDecide,
+            ScenarioArg::HelpDecides => S::HelpDecides,
+        }
+    }
 }
 
 /// Parses arguments and runs the command. Clap's own errors (and --help) exit inside.
@@ -263,7 +294,15 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
         format,
         end,
         out,
+        scenario,
     } = args;
+    let scenario = scenario.resolve();
+    if scenario != generate::Scenario::Planted && !matches!(format, FormatArg::Parquet) {
+        return Err(Error::Config(format!(
+            "--scenario `{}` works on Parquet output: drop `--format` or pass `--format parquet`",
+            scenario.name()
+        )));
+    }
     let params = GenerateParams {
         users,
         days,
@@ -278,6 +317,7 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
     params.check()?;
     let started = std::time::Instant::now();
     let summary = generate::generate(&params, &out)?;
+    generate::apply_scenario(scenario, &out, seed)?;
     let secs = started.elapsed().as_secs_f64();
     say(&format!(
         "wrote {} users, {} events to {} in {secs:.1} s ({:.0} events/s)\n",

@@ -212,7 +212,7 @@ pub fn help_in_window(
         .collect()?)
 }
 
-/// Per user: latest score (percent), mean improvement from baseline to follow-up (or final)
+/// Per user: mean score over every assessment (percent), latest score, mean improvement from baseline to follow-up (or final)
 /// over courses with both, and courses completed. All training up to the as-of date counts:
 /// training usually precedes the usage window.
 pub fn training(training: &DataFrame) -> Result<DataFrame> {
@@ -255,7 +255,10 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
             SortMultipleOptions::default(),
         )
         .group_by([col("user_id")])
-        .agg([col("pct").last().alias("latest_score")]);
+        .agg([
+            col("pct").last().alias("latest_score"),
+            col("pct").mean().alias("training_level"),
+        ]);
     Ok(per_course
         .group_by([col("user_id")])
         .agg([

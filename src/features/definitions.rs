@@ -125,7 +125,9 @@ features! {
         "helps given to colleagues in another department";
     ExpertiseRank => "expertise_rank", Some(Signal::Help),
         "PageRank on the asker -> helper graph, scaled so the average user has 1";
-    LatestScore => "latest_score", Some(Signal::Training),
+    TrainingLevel => "training_level", Some(Signal::Training),
+        "mean of every assessment result up to the as-of date, percent of the maximum";
+    LatestScore => "latest_score", None,
         "latest assessment score, percent of the maximum";
     Improvement => "improvement", Some(Signal::Training),
         "points gained from baseline to follow-up (or final), averaged over courses";

@@ -41,7 +41,14 @@ pub(super) struct Help {
 }
 
 /// A user's latest score, improvement and courses completed.
-pub(super) type TrainingSummary = (Option<f64>, Option<f64>, Option<f64>);
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct TrainingSummary {
+    /// Mean percentage over every assessment.
+    pub level: Option<f64>,
+    pub latest: Option<f64>,
+    pub improvement: Option<f64>,
+    pub courses: Option<f64>,
+}
 
 /// Each person, by user id.
 pub(super) fn people(people: Option<&DataFrame>) -> Result<BTreeMap<String, Person>> {
@@ -115,12 +122,19 @@ pub(super) fn training(training: Option<&DataFrame>) -> Result<BTreeMap<String, 
     };
     let per_user = aggregate::training(t)?;
     let ids = strs(&per_user, "user_id")?;
+    let level = floats(&per_user, "training_level")?;
     let latest = floats(&per_user, "latest_score")?;
     let improvement = floats(&per_user, "improvement")?;
     let courses = floats(&per_user, "courses_completed")?;
     for i in 0..per_user.height() {
         if let Some(id) = &ids[i] {
-            by_id.insert(id.clone(), (latest[i], improvement[i], courses[i]));
+            let summary = TrainingSummary {
+                level: level[i],
+                latest: latest[i],
+                improvement: improvement[i],
+                courses: courses[i],
+            };
+            by_id.insert(id.clone(), summary);
         }
     }
     Ok(by_id)

@@ -170,12 +170,14 @@ pub(super) fn help(org: &Org, user: &str, rank: f64, observed: Observed, values:
     values[Feature::ExpertiseRank as usize] = rank;
 }
 
-/// Training: latest score and improvement (NaN without training records), courses completed.
+/// Training: the level over every result and the improvement (NaN without training records),
+/// the latest score, courses completed.
 pub(super) fn training(org: &Org, user: &str, values: &mut [f64]) {
-    if let Some((latest, improvement, courses)) = org.training.get(user) {
-        values[Feature::LatestScore as usize] = latest.unwrap_or(f64::NAN);
-        values[Feature::Improvement as usize] = improvement.unwrap_or(f64::NAN);
-        values[Feature::CoursesCompleted as usize] = courses.unwrap_or(0.0);
+    if let Some(t) = org.training.get(user) {
+        values[Feature::TrainingLevel as usize] = t.level.unwrap_or(f64::NAN);
+        values[Feature::LatestScore as usize] = t.latest.unwrap_or(f64::NAN);
+        values[Feature::Improvement as usize] = t.improvement.unwrap_or(f64::NAN);
+        values[Feature::CoursesCompleted as usize] = t.courses.unwrap_or(0.0);
     } else {
         values[Feature::CoursesCompleted as usize] = 0.0;
     }

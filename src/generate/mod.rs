@@ -11,9 +11,11 @@ mod records;
 mod reference;
 mod rng;
 mod run;
+mod scenario;
 mod table;
 mod writer;
 
 pub use params::{GenerateParams, GenerateSummary, MAX_DAYS, MAX_USERS, OutputFormat};
 pub use personas::Persona;
 pub use run::generate;
+pub use scenario::{LABEL_NOISE, Scenario, apply as apply_scenario};

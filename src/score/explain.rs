@@ -57,12 +57,15 @@ fn phrase(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> String {
             let improvement = v(Feature::Improvement);
             if improvement.is_finite() {
                 format!(
-                    "scored {:.0}% in training, {:+.0} points since the baseline",
-                    v(Feature::LatestScore),
+                    "averaged {:.0}% in training assessments, {:+.0} points since the baseline",
+                    v(Feature::TrainingLevel),
                     improvement
                 )
             } else {
-                format!("scored {:.0}% in training", v(Feature::LatestScore))
+                format!(
+                    "averaged {:.0}% in training assessments",
+                    v(Feature::TrainingLevel)
+                )
             }
         }
         Signal::Feedback => format!(

@@ -176,7 +176,7 @@ fn help_features_count_people_departments_and_forum_answers() {
 }
 
 #[test]
-fn training_takes_the_latest_score_and_improvement_per_course() {
+fn training_takes_every_result_the_latest_score_and_improvement_per_course() {
     let events = HEADER.to_string() + &event("a", 1, "x", "menu", 1);
     let training = "user_id,course,taken_at,score,max_score,phase\n\
         a,excel,2026-05-01,40,100,baseline\n\
@@ -194,6 +194,8 @@ fn training_takes_the_latest_score_and_improvement_per_course() {
         ],
         FeatureParams::default(),
     );
+    // The level is the mean of all five results: (40 + 70 + 80 + 50 + 75) / 5.
+    assert_eq!(get(&t, "a", Feature::TrainingLevel), 63.0);
     // The latest assessment is the excel follow-up on 10 August: 80%.
     assert_eq!(get(&t, "a", Feature::LatestScore), 80.0);
     // excel: 80 - 40 = 40 (follow-up wins over final); crm: 75 - 50 = 25. Mean 32.5.

@@ -144,3 +144,10 @@ pub fn assert_data_error(o: &std::process::Output, words: &[&str]) {
         assert!(stderr.contains(word), "`{word}` not in: {stderr}");
     }
 }
+
+/// A Parquet file, read whole.
+pub fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}

@@ -10,6 +10,7 @@ mod nightly;
 mod notebooks;
 mod outputs;
 mod rollup;
+mod scenarios;
 mod scheduling;
 mod scoring;
 mod streaming;
