@@ -43,6 +43,29 @@ pub enum Command {
     Rollup(RollupArgs),
     /// Write a synthetic organisation's tables with planted power users (and truth.csv).
     Generate(GenerateArgs),
+    /// Learn signal weights from nominations and write them as a [scoring.weights] section.
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Output directory of `adept run` whose people the labels name.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// CSV with `user_id` (raw id or pseudonym) and an optional `label` (1/0, true/false); a file
+    /// of nominations (positives only) is enough.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Folds of the cross-validation.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write the weights here (a new file, or appended to a config file without
+    /// [scoring.weights]); default: print them.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,6 +262,7 @@ where
         Command::Report(args) => report_cmd(args),
         Command::Rollup(args) => rollup_cmd(args),
         Command::Generate(args) => generate_cmd(args),
+        Command::Calibrate(args) => calibrate_cmd(args),
     }
 }
 
@@ -479,6 +503,37 @@ fn signal_notes(weights: &[crate::score::SignalWeight]) -> String {
             Some(format!("signal {}: {what} {note}\n", w.signal))
         })
         .collect()
+}
+
+fn calibrate_cmd(args: CalibrateArgs) -> Result<()> {
+    let CalibrateArgs {
+        from,
+        labels,
+        folds,
+        seed,
+        out,
+    } = args;
+    let ids = run_pseudonymizer(&from)?;
+    let options = crate::calibrate::CalibrateOptions {
+        from,
+        labels,
+        folds,
+        seed,
+    };
+    let calibration = crate::calibrate::calibrate(&options, &ids)?;
+    let date = chrono::Local::now().date_naive().to_string();
+    let fragment = calibration.to_toml(&date);
+    match out {
+        Some(path) => {
+            crate::calibrate::write_weights(&path, &fragment)?;
+            say(&format!(
+                "{}weights written to {}\n",
+                calibration.table(),
+                path.display()
+            ))
+        }
+        None => say(&fragment),
+    }
 }
 
 fn report_cmd(args: ReportArgs) -> Result<()> {

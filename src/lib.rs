@@ -41,6 +41,7 @@ pub mod report;
 pub mod score;
 
 // Commands and their wiring: the pipeline, scheduled runs, and the other subcommands.
+pub mod calibrate;
 pub mod cli;
 pub mod evaluate;
 pub mod explain;

@@ -184,6 +184,7 @@ fn manifest(
         departments_with_candidates: headline.departments_with_candidates as usize,
         personas: stages.clustering.k,
         signal_weights: stages.scores.weights.clone(),
+        weights_source: config.scoring.weights.provenance(),
         timings: Vec::new(),
         outputs: Vec::new(),
     })

@@ -50,6 +50,10 @@ pub struct Manifest {
     /// some of its features were left out.
     #[serde(default)]
     pub signal_weights: Vec<crate::score::SignalWeight>,
+    /// Where the configured weights came from: `defaults`, `configured`, or the record an
+    /// `adept calibrate` weights file carries.
+    #[serde(default)]
+    pub weights_source: String,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
     pub outputs: Vec<String>,

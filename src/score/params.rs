@@ -16,6 +16,9 @@ pub struct SignalWeights {
     pub training: f64,
     pub feedback: f64,
     pub consistency: f64,
+    /// Where the weights came from, when not the defaults (`adept calibrate` writes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl Default for SignalWeights {
@@ -27,11 +30,21 @@ impl Default for SignalWeights {
             training: 0.10,
             feedback: 0.05,
             consistency: 0.15,
+            source: None,
         }
     }
 }
 
 impl SignalWeights {
+    /// Where the weights came from: a calibration's record, the defaults, or the configuration.
+    pub fn provenance(&self) -> String {
+        match &self.source {
+            Some(source) => source.clone(),
+            None if *self == SignalWeights::default() => "defaults".into(),
+            None => "configured".into(),
+        }
+    }
+
     pub fn get(&self, signal: Signal) -> f64 {
         match signal {
             Signal::Depth => self.depth,

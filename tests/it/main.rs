@@ -1,6 +1,7 @@
 //! adept's integration tests: one binary, one module per area.
 
 mod browser;
+mod calibrate;
 mod cli;
 mod features;
 mod fixtures;

@@ -1,0 +1,94 @@
+//! K-fold cross-validation of weightings: each fold's people are ranked by weights fitted on the
+//! other folds (or by fixed weights), and scored with the evaluation's metrics.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::evaluate::metrics;
+
+/// Mean and spread (standard deviation over folds) of one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Spread {
+        let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        let n = v.len().max(1) as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        Spread {
+            mean,
+            sd: var.sqrt(),
+        }
+    }
+}
+
+/// Cross-validated figures of one way of weighting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CvResult {
+    pub method: String,
+    pub average_precision: Spread,
+    pub roc_auc: Spread,
+    /// Precision at k, k = the positives in the held-out fold.
+    pub precision_at_k: Spread,
+    /// Average precision per fold (for comparing two methods fold by fold).
+    pub per_fold: Vec<f64>,
+}
+
+/// Fold of each row: positives and negatives are each shuffled (seeded) and dealt round-robin,
+/// so every fold holds its share of both.
+pub fn folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut fold = vec![0; labels.len()];
+    for class in [true, false] {
+        let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        rows.shuffle(&mut rng);
+        for (j, i) in rows.into_iter().enumerate() {
+            fold[i] = j % k;
+        }
+    }
+    fold
+}
+
+/// The labels of `rows` ranked by `score` (highest first, ties by row).
+fn ranked(rows: &[usize], score: impl Fn(usize) -> f64, labels: &[bool]) -> Vec<bool> {
+    let mut order = rows.to_vec();
+    order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+    order.into_iter().map(|i| labels[i]).collect()
+}
+
+/// Cross-validates `weights_for`, which gets the training rows of a fold and returns weights.
+pub fn cross_validate(
+    method: &str,
+    data: &[Vec<f64>],
+    labels: &[bool],
+    fold: &[usize],
+    k: usize,
+    weights_for: impl Fn(&[usize]) -> Vec<f64>,
+) -> CvResult {
+    let (mut ap, mut auc, mut prec) = (Vec::new(), Vec::new(), Vec::new());
+    for f in 0..k {
+        let train: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
+        let test: Vec<usize> = (0..data.len()).filter(|&i| fold[i] == f).collect();
+        let w = weights_for(&train);
+        let score = |i: usize| data[i].iter().zip(&w).map(|(x, c)| x * c).sum::<f64>();
+        let order = ranked(&test, score, labels);
+        let positives = order.iter().filter(|l| **l).count().max(1);
+        let m = metrics(&order, positives);
+        ap.push(m.average_precision);
+        auc.push(m.roc_auc);
+        prec.push(m.precision_at_k);
+    }
+    CvResult {
+        method: method.to_string(),
+        average_precision: Spread::of(&ap),
+        roc_auc: Spread::of(&auc),
+        precision_at_k: Spread::of(&prec),
+        per_fold: ap,
+    }
+}

@@ -1,0 +1,220 @@
+//! `adept calibrate`: clear errors for bad labels with nothing written, the same weights for the
+//! same inputs, and a weights file that `adept run --config` scores with exactly.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use adept::generate::{GenerateParams, OutputFormat, Scenario, apply_scenario, generate};
+use tempfile::TempDir;
+
+use crate::fixtures::*;
+
+const CONFIG: &str = "[privacy]\nraw_ids = true\n";
+
+/// An organisation where help-giving decides who is a power user (seed 31, used by no other
+/// test), run once with raw ids.
+struct Run {
+    input: TempDir,
+    out: TempDir,
+}
+
+fn adept(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn run_org() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let input = tempfile::tempdir().unwrap();
+        let params = GenerateParams {
+            users: 500,
+            days: 60,
+            seed: 31,
+            format: OutputFormat::Parquet,
+            end_date: as_of(),
+        };
+        generate(&params, input.path()).unwrap();
+        apply_scenario(Scenario::HelpDecides, input.path(), params.seed).unwrap();
+        write(input.path(), "adept.toml", CONFIG);
+        let out = tempfile::tempdir().unwrap();
+        let o = adept(&[
+            "run",
+            "--input",
+            path(input.path()),
+            "--out",
+            path(out.path()),
+            "--config",
+            path(&input.path().join("adept.toml")),
+            "--as-of",
+            "2026-10-31",
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        Run { input, out }
+    })
+}
+
+/// The scored people of a run, in file order: id, score, signal values.
+fn scored(dir: &Path) -> Vec<(String, f64, Vec<f64>)> {
+    let scores = read_parquet(&dir.join("scores.parquet"));
+    let ids = strings(&scores, "user_id");
+    let column = |name: &str| -> Vec<Option<f64>> {
+        scores.column(name).unwrap().f64().unwrap().iter().collect()
+    };
+    let score = column("score");
+    let signals: Vec<Vec<Option<f64>>> = adept::features::Signal::ALL
+        .iter()
+        .map(|s| column(&format!("signal_{s}")))
+        .collect();
+    (0..ids.len())
+        .filter_map(|i| {
+            let values = signals.iter().map(|c| c[i].unwrap_or(f64::NAN)).collect();
+            score[i].map(|s| (ids[i].clone(), s, values))
+        })
+        .collect()
+}
+
+/// Nominations: the labelled power users who were scored.
+fn nominations(run: &Run) -> Vec<String> {
+    let scored: Vec<String> = scored(run.out.path()).into_iter().map(|p| p.0).collect();
+    std::fs::read_to_string(run.input.path().join("truth.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.split(',').nth(1) == Some("true"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .filter(|id| scored.contains(id))
+        .collect()
+}
+
+fn calibrate(labels: &str, out: &Path) -> Output {
+    let run = run_org();
+    let file = out.parent().unwrap().join("labels.csv");
+    std::fs::write(&file, labels).unwrap();
+    adept(&[
+        "calibrate",
+        "--from",
+        path(run.out.path()),
+        "--labels",
+        path(&file),
+        "--out",
+        path(out),
+    ])
+}
+
+#[test]
+fn bad_labels_are_data_errors_that_say_what_is_wrong_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("weights.toml");
+    let good: Vec<String> = nominations(run_org());
+    let list = |ids: &[String]| format!("user_id\n{}\n", ids.join("\n"));
+    let cases = [
+        (
+            list(&[good[..12].to_vec(), vec!["x1".into(), "x2".into()]].concat()),
+            "2 id(s)",
+        ),
+        (
+            format!(
+                "user_id,label\n{}\n{},0\n",
+                good[..12]
+                    .iter()
+                    .map(|g| format!("{g},1"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                good[0]
+            ),
+            "labelled both ways",
+        ),
+        (format!("user_id,label\n{},maybe\n", good[0]), "`maybe`"),
+        ("user_id\n".to_string(), "no labelled person"),
+        (list(&good[..4]), "at least 10"),
+    ];
+    for (labels, expected) in cases {
+        let o = calibrate(&labels, &out);
+        assert_data_error(&o, &[expected]);
+        assert!(!out.exists(), "a weights file was written for: {expected}");
+    }
+}
+
+#[test]
+fn the_same_labels_give_the_same_weights_and_the_file_scores_a_run_exactly() {
+    let run = run_org();
+    let dir = tempfile::tempdir().unwrap();
+    let labels = format!("user_id\n{}\n", nominations(run).join("\n"));
+    // Appended to a configuration that has no weights yet; it still parses.
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    for target in [&a, &b] {
+        std::fs::write(target, CONFIG).unwrap();
+        let o = calibrate(&labels, target);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let text = std::fs::read_to_string(&a).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&b).unwrap(),
+        "not deterministic"
+    );
+    assert!(
+        text.starts_with(CONFIG) && text.contains("sha256"),
+        "{text}"
+    );
+    let config = adept::config::Config::from_toml(&text).unwrap();
+    let weights = config.scoring.weights.clone();
+    // Help decides here, and the calibration finds it.
+    let help = weights.get(adept::features::Signal::Help);
+    assert!(help > 0.3, "{text}");
+
+    let out = tempfile::tempdir().unwrap();
+    let o = adept(&[
+        "run",
+        "--input",
+        path(run.input.path()),
+        "--out",
+        path(out.path()),
+        "--config",
+        path(&a),
+        "--as-of",
+        "2026-10-31",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = adept::outputs::read_manifest(out.path()).unwrap();
+    assert!(
+        manifest.weights_source.starts_with("adept calibrate"),
+        "{}",
+        manifest.weights_source
+    );
+    // Signals do not depend on weights: the new score is the weighted mean of the old signals.
+    let before = scored(run.out.path());
+    let after = scored(out.path());
+    let w: Vec<f64> = adept::features::Signal::ALL
+        .iter()
+        .map(|s| weights.get(*s))
+        .collect();
+    for ((id, _, signals), (id2, score, _)) in before.iter().zip(&after) {
+        assert_eq!(id, id2);
+        let (mut sum, mut total) = (0.0, 0.0);
+        for (value, weight) in signals.iter().zip(&w) {
+            if *weight > 0.0 && value.is_finite() {
+                sum += weight * value;
+                total += weight;
+            }
+        }
+        assert!(
+            (score - 100.0 * sum / total).abs() < 1e-9,
+            "{id}: {score} vs {}",
+            100.0 * sum / total
+        );
+    }
+    // A file that already has weights is not changed.
+    let o = calibrate(&labels, &a);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), text);
+}
