@@ -1,0 +1,51 @@
+"""Scenario table for docs/scoring.md: on every generator scenario, each signal alone, the two
+baselines, the default composite, the composite calibrated on the nominations of a random 30% of
+people, and an oracle calibrated on every label (it sees the held-out labels too: an upper bound),
+all measured on the other 70%.
+
+usage: python benches/calibration.py SEED USERS   (needs `cargo build` first, and polars for Python)
+"""
+import subprocess, random, csv, os, sys, json, shutil
+B = os.path.expanduser("~/.cache/adept/target/debug/adept")
+SEED, USERS = int(sys.argv[1]), int(sys.argv[2])
+root = f"/tmp/proto{SEED}"
+os.makedirs(root, exist_ok=True)
+env = dict(os.environ, ADEPT_PSEUDONYM_KEY="protocol key")
+def sh(*a):
+    r = subprocess.run([B, *a], capture_output=True, text=True, env=env)
+    if r.returncode: print(r.stderr); sys.exit(1)
+    return r.stdout
+def evaluate(out, truth):
+    return {r["method"]: r["metrics"] for r in json.loads(sh("evaluate", "--scores", out, "--truth", truth, "--format", "json"))["results"]}
+rows = []
+for sc in ["planted","no-triggers","no-help","noisy-feedback","label-noise","trainers-decide","help-decides"]:
+    d = f"{root}/{sc}"; shutil.rmtree(d, ignore_errors=True); os.makedirs(d)
+    sh("generate", "--users", str(USERS), "--days", "90", "--seed", str(SEED), "--scenario", sc, "--out", f"{d}/in")
+    open(f"{d}/raw.toml","w").write("[privacy]\nraw_ids = true\n")
+    sh("run", "--input", f"{d}/in", "--out", f"{d}/default", "--config", f"{d}/raw.toml", "--as-of", "2026-10-31", "-q")
+    import polars as pl
+    s = pl.read_parquet(f"{d}/default/scores.parquet")
+    everyone = sorted(s["user_id"].to_list()); scored = set(s.filter(pl.col("rank").is_not_null())["user_id"].to_list())
+    truth = {r["user_id"]: r["is_power_user"] == "true" for r in csv.DictReader(open(f"{d}/in/truth.csv"))}
+    rng = random.Random(SEED); ids = everyone[:]; rng.shuffle(ids)
+    cut = int(0.3 * len(ids)); train, test = set(ids[:cut]), set(ids[cut:])
+    with open(f"{d}/test_truth.csv","w") as f:
+        f.write("user_id,is_power_user\n" + "".join(f"{i},{str(truth.get(i,False)).lower()}\n" for i in sorted(test)))
+    def calibrated(name, people):
+        noms = [i for i in sorted(people) if truth.get(i) and i in scored]
+        open(f"{d}/{name}.csv","w").write("user_id\n" + "".join(i+"\n" for i in noms))
+        shutil.copy(f"{d}/raw.toml", f"{d}/{name}.toml")
+        sh("calibrate", "--from", f"{d}/default", "--labels", f"{d}/{name}.csv", "--out", f"{d}/{name}.toml")
+        sh("run", "--input", f"{d}/in", "--out", f"{d}/{name}", "--config", f"{d}/{name}.toml", "--as-of", "2026-10-31", "-q")
+        return evaluate(f"{d}/{name}", f"{d}/test_truth.csv")["adept"], len(noms)
+    base = evaluate(f"{d}/default", f"{d}/test_truth.csv")
+    cal, n = calibrated("nominations30", train)
+    oracle, _ = calibrated("oracle", set(everyone))
+    sig = {k: v for k, v in base.items() if k.startswith("signal_")}
+    best = max(sig, key=lambda k: sig[k]["average_precision"])
+    f = lambda m: f'{m["precision_at_k"]:.3f} / {m["average_precision"]:.3f}'
+    print(f"\n### {sc} ({n} nominations in the 30%)")
+    print("| method | precision@k / average precision on the other 70% |\n| --- | --- |")
+    for k in ["volume","habitual_rule", *sig.keys()]: print(f"| {k} | {f(base[k])} |")
+    print(f"| default composite | {f(base['adept'])} |\n| calibrated (30% nominations) | {f(cal)} |\n| oracle (fitted on every label) | {f(oracle)} |")
+    print(f"best single signal: {best}; default AP - best AP = {base['adept']['average_precision']-sig[best]['average_precision']:+.3f}; calibrated p@k - oracle p@k = {cal['precision_at_k']-oracle['precision_at_k']:+.3f}; calibrated p@k - best signal p@k = {cal['precision_at_k']-sig[best]['precision_at_k']:+.3f}")
