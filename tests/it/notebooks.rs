@@ -71,6 +71,7 @@ fn every_notebook_runs_against_fresh_nightly_outputs() {
             .arg(notebooks_dir())
             .env("ADEPT_ROOT", root.path().join("adept"))
             .env("ADEPT_TRUTH", sample.join("truth.csv"))
+            .env("ADEPT_BIN", env!("CARGO_BIN_EXE_adept"))
             .env("ADEPT_PSEUDONYM_KEY", KEY)
             .env("MPLBACKEND", "Agg")
             .output()
