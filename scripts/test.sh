@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs the whole suite.
+#   - Chromium (Debian's package) for the report tests, with apt-get when run as root;
+#   - the Python packages of tests/requirements.txt and notebooks/requirements.txt into a
+#     project-local virtual environment (.venv/), first on the PATH while the tests run;
+# then `cargo test` with any arguments given here. Without root, it says what it cannot install
+# and how, and the tests that need it are skipped (never silently).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# Builds are shared across clones and CI runs unless told otherwise.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/adept/target}"
+mkdir -p "$CARGO_TARGET_DIR"
+missing=()
+
+as_root() { [ "$(id -u)" -eq 0 ]; }
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq "$@"; } >/dev/null 2>&1
+}
+
+# Chromium for the browser tests.
+if [ "${ADEPT_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then
+    if as_root && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Chromium (apt-get install chromium) for the report tests..."
+        apt_install chromium || echo "apt-get install chromium failed"
+    fi
+    if ! command -v chromium >/dev/null 2>&1; then
+        missing+=("Chromium: run \`sudo apt-get install chromium\` (the report tests are skipped)")
+        export ADEPT_SKIP_BROWSER=1
+    fi
+fi
+
+# Python packages in .venv/, reinstalled only when a requirements file changes.
+venv=.venv
+stamp="$venv/.requirements.sha256"
+wanted=$(cat tests/requirements.txt notebooks/requirements.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" 2>/dev/null || {
+        rm -rf "$venv"
+        if as_root && command -v apt-get >/dev/null 2>&1; then
+            apt_install python3-venv && python3 -m venv "$venv"
+        fi
+    }
+fi
+if [ -x "$venv/bin/python" ]; then
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+        echo "installing the tests' Python packages into $venv/..."
+        if "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            -r tests/requirements.txt -r notebooks/requirements.txt; then
+            echo "$wanted" > "$stamp"
+        else
+            missing+=("Python packages: \`$venv/bin/pip install -r tests/requirements.txt -r notebooks/requirements.txt\` failed")
+        fi
+    fi
+    export PATH="$PWD/$venv/bin:$PATH"
+else
+    missing+=("a Python virtual environment: run \`sudo apt-get install python3-venv\` (the notebook and DuckDB tests are skipped)")
+fi
+if [ ! -f "$stamp" ]; then
+    export ADEPT_SKIP_NOTEBOOKS=1 ADEPT_SKIP_DUCKDB=1
+fi
+
+for m in "${missing[@]}"; do echo "not installed: $m"; done
+cargo test --locked "$@"
+status=$?
+for m in "${missing[@]}"; do echo "not installed: $m"; done
+exit $status
