@@ -217,34 +217,19 @@ pub struct GenerateArgs {
     /// Change the organisation after generating it (Parquet only): take evidence away or add
     /// noise (no-triggers, no-help, noisy-feedback, label-noise), or change what makes a power
     /// user (trainers-decide, help-decides).
-    #[arg(long, value_enum, default_value_t = ScenarioArg::Planted)]
-    pub scenario: ScenarioArg,
+    #[arg(long, value_parser = scenario_named, default_value = "planted")]
+    pub scenario: generate::Scenario,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScenarioArg {
-    Planted,
-    NoTriggers,
-    NoHelp,
-    NoisyFeedback,
-    LabelNoise,
-    TrainersDecide,
-    HelpDecides,
-}
-
-impl ScenarioArg {
-    fn resolve(self) -> generate::Scenario {
-        use generate::Scenario as S;
-        match self {
-            ScenarioArg::Planted => S::Planted,
-            ScenarioArg::NoTriggers => S::NoTriggers,
-            ScenarioArg::NoHelp => S::NoHelp,
-            ScenarioArg::NoisyFeedback => S::NoisyFeedback,
-            ScenarioArg::LabelNoise => S::LabelNoise,
-            ScenarioArg::TrainersDecide => S::TrainersDecide,
-            ScenarioArg::HelpDecides => S::HelpDecides,
-        }
-    }
+/// A scenario by the name `adept generate --help` lists.
+fn scenario_named(name: &str) -> std::result::Result<generate::Scenario, String> {
+    generate::Scenario::ALL
+        .into_iter()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = generate::Scenario::ALL.iter().map(|s| s.name()).collect();
+            format!("`{name}` is not a scenario; one of: {}", names.join(", "))
+        })
 }
 
 /// Parses arguments and runs the command. Clap's own errors (and --help) exit inside.
@@ -320,7 +305,6 @@ fn generate_cmd(args: GenerateArgs) -> Result<()> {
         out,
         scenario,
     } = args;
-    let scenario = scenario.resolve();
     if scenario != generate::Scenario::Planted && !matches!(format, FormatArg::Parquet) {
         return Err(Error::Config(format!(
             "--scenario `{}` works on Parquet output: drop `--format` or pass `--format parquet`",

@@ -151,3 +151,21 @@ pub fn read_parquet(path: &Path) -> DataFrame {
         .finish()
         .unwrap()
 }
+
+/// Runs the pipeline on `input` with raw ids (so labels match without a key) into a new
+/// directory.
+pub fn run_with_raw_ids(input: &Path) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.privacy.raw_ids = true;
+    adept::pipeline::run(&adept::pipeline::RunOptions {
+        input: input.to_path_buf(),
+        out: out.path().to_path_buf(),
+        as_of: as_of(),
+        config,
+        history: None,
+        progress: false,
+    })
+    .unwrap();
+    out
+}

@@ -3,11 +3,9 @@
 
 use std::path::Path;
 
-use adept::config::Config;
 use adept::evaluate::{Evaluation, Method};
 use adept::features::Signal;
 use adept::generate::{GenerateParams, OutputFormat, Scenario, apply_scenario, generate};
-use adept::pipeline::{RunOptions, run};
 use adept::privacy::Pseudonymizer;
 use tempfile::TempDir;
 
@@ -29,18 +27,7 @@ fn organisation(scenario: Scenario) -> TempDir {
 }
 
 fn evaluated(input: &Path) -> Evaluation {
-    let out = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.privacy.raw_ids = true;
-    run(&RunOptions {
-        input: input.to_path_buf(),
-        out: out.path().to_path_buf(),
-        as_of: as_of(),
-        config,
-        history: None,
-        progress: false,
-    })
-    .unwrap();
+    let out = run_with_raw_ids(input);
     adept::evaluate::evaluate(
         out.path(),
         &input.join("truth.csv"),

@@ -354,18 +354,7 @@ fn evaluation_reports_every_part_alone_and_says_when_the_composite_is_below_its_
     // Labels that reward one feature only (the top tenth by feedback rate): that feature alone
     // ranks them perfectly, and the composite, which weighs six signals, cannot.
     let org = org();
-    let out = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.privacy.raw_ids = true;
-    run(&RunOptions {
-        input: org.dir.path().to_path_buf(),
-        out: out.path().to_path_buf(),
-        as_of: as_of(),
-        config,
-        history: None,
-        progress: false,
-    })
-    .unwrap();
+    let out = run_with_raw_ids(org.dir.path());
     let features =
         ParquetReader::new(std::fs::File::open(out.path().join("features.parquet")).unwrap())
             .finish()
