@@ -12,7 +12,9 @@ const ABOVE_AVERAGE: f64 = 0.05;
 /// A dimension at or below this is a lack.
 const LOW: f64 = 0.45;
 
-/// Names a centroid. `value(None)` is the volume dimension; a signal not used returns NaN.
+/// Names a centroid. `value(None)` is the volume dimension; a signal not used returns NaN. Names
+/// are read by leadership about real colleagues: each says only what the centroid shows, in
+/// neutral words ("few features" only for a centroid below the median person in depth).
 /// `average` gives the dimension's mean over everyone clustered.
 pub fn persona_name(
     value: impl Fn(Option<Signal>) -> f64,
@@ -31,10 +33,14 @@ pub fn persona_name(
         "deep & fluent"
     } else if high(help) {
         "helpers"
+    } else if high(None) && low(depth) {
+        "high volume, few features"
     } else if high(None) && !high(depth) {
-        "busy but shallow"
+        "high volume"
+    } else if high(shortcuts) && low(depth) {
+        "shortcut-fluent, few features"
     } else if high(shortcuts) {
-        "shortcut-fluent, narrow"
+        "shortcut-fluent"
     } else if high(depth) {
         "explorers"
     } else if low(Some(Signal::Consistency)) {
@@ -67,8 +73,14 @@ mod tests {
         assert_eq!(name(0.8, 0.8, 0.8, 0.7, 0.6), "power users");
         assert_eq!(name(0.8, 0.8, 0.4, 0.7, 0.6), "deep & fluent");
         assert_eq!(name(0.55, 0.5, 0.9, 0.6, 0.5), "helpers");
-        assert_eq!(name(0.4, 0.2, 0.4, 0.8, 0.95), "busy but shallow");
-        assert_eq!(name(0.45, 0.8, 0.4, 0.6, 0.5), "shortcut-fluent, narrow");
+        assert_eq!(name(0.4, 0.2, 0.4, 0.8, 0.95), "high volume, few features");
+        assert_eq!(
+            name(0.45, 0.8, 0.4, 0.6, 0.5),
+            "shortcut-fluent, few features"
+        );
+        // Depth above the median but not a trait: busy, and nothing says otherwise.
+        assert_eq!(name(0.56, 0.5, 0.4, 0.8, 0.95), "high volume");
+        assert_eq!(name(0.55, 0.8, 0.4, 0.6, 0.5), "shortcut-fluent");
         assert_eq!(name(0.3, 0.4, 0.45, 0.2, 0.3), "occasional");
         assert_eq!(name(0.5, 0.5, 0.5, 0.5, 0.5), "casual");
         // A signal that is not used (NaN) is never a trait.

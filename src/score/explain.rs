@@ -26,59 +26,124 @@ fn against_median(value: f64, median: f64, peers: &str) -> String {
     }
 }
 
-fn phrase(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> String {
+/// The clauses that say why a signal stands out: one for each of its features on which the
+/// person stands clearly above their peers, never one that merely matches them.
+fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String> {
     let who = peers_label(peers);
     let v = |f: Feature| user.get(f);
     let m = |f: Feature| peers.get(f).median;
-    match signal {
-        Signal::Depth => format!(
-            "uses {} advanced features ({}) and {} features in all",
-            v(Feature::AdvancedFeatures),
-            against_median(
-                v(Feature::AdvancedFeatures),
-                m(Feature::AdvancedFeatures),
-                &who
-            ),
-            v(Feature::DistinctFeatures)
-        ),
-        Signal::Shortcuts => format!(
-            "triggers {:.0}% of shortcut-capable commands by keyboard ({} median: {:.0}%)",
-            100.0 * v(Feature::ShortcutShare),
-            who,
-            100.0 * m(Feature::ShortcutShare)
-        ),
-        Signal::Help => format!(
-            "helped {} colleagues in {} departments ({} times)",
-            v(Feature::PeopleHelped),
-            v(Feature::DepartmentsHelped),
-            v(Feature::HelpsGiven)
-        ),
-        Signal::Training => {
-            let improvement = v(Feature::Improvement);
-            if improvement.is_finite() {
-                format!(
-                    "averaged {:.0}% in training assessments, {:+.0} points since the baseline",
-                    v(Feature::TrainingLevel),
-                    improvement
-                )
-            } else {
-                format!(
-                    "averaged {:.0}% in training assessments",
-                    v(Feature::TrainingLevel)
-                )
-            }
+    let above = |f: Feature| peers.get(f).squash(v(f)) >= REASON_THRESHOLD;
+    let count =
+        |f: Feature, what: &str| format!("{} {what} ({})", v(f), against_median(v(f), m(f), &who));
+    let mut out = Vec::new();
+    let mut say = |clearly_above: bool, text: String| {
+        if clearly_above {
+            out.push(text);
         }
-        Signal::Feedback => format!(
-            "filed {} feedback items, {} of them ideas",
-            v(Feature::FeedbackItems),
-            v(Feature::Ideas)
+    };
+    match signal {
+        Signal::Depth => {
+            say(
+                above(Feature::AdvancedFeatures),
+                format!(
+                    "uses {}",
+                    count(Feature::AdvancedFeatures, "advanced features")
+                ),
+            );
+            say(
+                above(Feature::DistinctFeatures),
+                format!(
+                    "uses {}",
+                    count(Feature::DistinctFeatures, "features in all")
+                ),
+            );
+            say(
+                above(Feature::AreaBreadth),
+                format!(
+                    "works across {}",
+                    count(Feature::AreaBreadth, "feature areas")
+                ),
+            );
+            say(
+                above(Feature::RarityDepth),
+                "uses features few colleagues use".to_string(),
+            );
+        }
+        Signal::Shortcuts => {
+            say(
+                above(Feature::ShortcutShare),
+                format!(
+                    "triggers {:.0}% of shortcut-capable commands by keyboard ({who} median: {:.0}%)",
+                    100.0 * v(Feature::ShortcutShare),
+                    100.0 * m(Feature::ShortcutShare)
+                ),
+            );
+            say(
+                above(Feature::DistinctShortcuts),
+                format!(
+                    "uses {}",
+                    count(Feature::DistinctShortcuts, "distinct shortcuts")
+                ),
+            );
+        }
+        Signal::Help => {
+            let helped = format!(
+                "helped {} colleagues in {} departments ({} times)",
+                v(Feature::PeopleHelped),
+                v(Feature::DepartmentsHelped),
+                v(Feature::HelpsGiven)
+            );
+            let direct = [
+                Feature::HelpRate,
+                Feature::PeopleHelped,
+                Feature::DepartmentsHelped,
+            ];
+            say(direct.iter().any(|f| above(*f)), helped);
+            say(
+                above(Feature::ExpertiseRank),
+                "is asked for help by colleagues who are themselves asked".to_string(),
+            );
+        }
+        Signal::Training => {
+            say(
+                above(Feature::TrainingLevel),
+                format!(
+                    "averaged {:.0}% in training assessments ({who} median: {:.0}%)",
+                    v(Feature::TrainingLevel),
+                    m(Feature::TrainingLevel)
+                ),
+            );
+            say(
+                above(Feature::Improvement),
+                format!(
+                    "gained {:+.0} points in training since the baseline",
+                    v(Feature::Improvement)
+                ),
+            );
+        }
+        Signal::Feedback => say(
+            above(Feature::FeedbackRate),
+            format!(
+                "filed {} feedback items, {} of them ideas",
+                v(Feature::FeedbackItems),
+                v(Feature::Ideas)
+            ),
         ),
-        Signal::Consistency => format!(
-            "active on {} days, in {} of the last 12 weeks",
-            v(Feature::ActiveDays),
-            v(Feature::ActiveWeeksLast12)
-        ),
+        Signal::Consistency => {
+            say(
+                above(Feature::ActiveDayRate),
+                format!("active on {} days", v(Feature::ActiveDays)),
+            );
+            say(
+                above(Feature::ActiveWeeksShare),
+                format!(
+                    "active in {} of the last 12 weeks",
+                    v(Feature::ActiveWeeksLast12)
+                ),
+            );
+        }
     }
+    out
 }
 
 /// The explanation for a scored user: the strongest signals above peers, strongest first.
@@ -96,12 +161,69 @@ pub fn explanation(
     reasons.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let phrases: Vec<String> = reasons
         .iter()
+        .map(|(_, s)| clauses(*s, user, peers))
+        .filter(|c| !c.is_empty())
         .take(MAX_REASONS)
-        .map(|(_, s)| phrase(*s, user, peers))
+        .map(|c| c.join(", "))
         .collect();
     if phrases.is_empty() {
         "no signal clearly above peers".to_string()
     } else {
         phrases.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::UserStatus;
+    use crate::score::RobustStats;
+
+    fn peers() -> PeerStats {
+        let stats = |median: f64| RobustStats {
+            median,
+            spread: 1.0,
+        };
+        let mut all = vec![stats(0.0); Feature::COUNT];
+        all[Feature::AdvancedFeatures as usize] = stats(1.0);
+        all[Feature::DistinctFeatures as usize] = stats(10.0);
+        PeerStats {
+            label: None,
+            stats: all,
+        }
+    }
+
+    fn user(advanced: f64, distinct: f64) -> UserFeatures {
+        let mut values = vec![0.0; Feature::COUNT];
+        values[Feature::AdvancedFeatures as usize] = advanced;
+        values[Feature::DistinctFeatures as usize] = distinct;
+        UserFeatures {
+            user_id: "u".into(),
+            display_name: None,
+            department: None,
+            role: None,
+            fte: 1.0,
+            status: UserStatus::Scored,
+            values,
+            area_depth: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_explanation_cites_only_what_stands_clearly_above_peers() {
+        let mut signals = [f64::NAN; 6];
+        signals[Signal::Depth as usize] = 0.7;
+        let params = ScoreParams::default();
+        // Many features, but advanced features only at the median: not a reason to cite.
+        let broad = explanation(&user(1.0, 30.0), &peers(), &signals, &params);
+        assert_eq!(broad, "uses 30 features in all (3.0x the median of peers)");
+        let deep = explanation(&user(6.0, 30.0), &peers(), &signals, &params);
+        assert!(
+            deep.starts_with("uses 6 advanced features (6.0x the median of peers), uses 30"),
+            "{deep}"
+        );
+        // A signal above the threshold with no feature clearly above peers cites nothing.
+        let flat = explanation(&user(1.0, 10.0), &peers(), &signals, &params);
+        assert_eq!(flat, "no signal clearly above peers");
     }
 }

@@ -288,7 +288,7 @@ fn personas_are_named_from_their_profiles_and_cover_every_scored_user() {
         }
     }
     let (name, _) = busy_personas.iter().max_by_key(|(_, n)| **n).unwrap();
-    assert!(name.starts_with("busy but shallow"), "{busy_personas:?}");
+    assert!(name.starts_with("high volume"), "{busy_personas:?}");
 }
 
 #[test]
