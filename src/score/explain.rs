@@ -7,8 +7,10 @@ use crate::features::{Feature, Signal, UserFeatures};
 
 /// A signal counts as a reason when it sits clearly above peers (about 0.4 robust spreads).
 const REASON_THRESHOLD: f64 = 0.6;
-/// At most this many reasons per explanation.
+/// At most this many reasons per explanation...
 const MAX_REASONS: usize = 2;
+/// ...and this many pieces of evidence per reason, the strongest first.
+const MAX_CLAUSES: usize = 2;
 
 fn peers_label(peers: &PeerStats) -> String {
     match &peers.label {
@@ -35,43 +37,44 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
     let above = |f: Feature| peers.get(f).squash(v(f)) >= REASON_THRESHOLD;
     let count =
         |f: Feature, what: &str| format!("{} {what} ({})", v(f), against_median(v(f), m(f), &who));
-    let mut out = Vec::new();
-    let mut say = |clearly_above: bool, text: String| {
-        if clearly_above {
-            out.push(text);
+    let strength = |f: Feature| peers.get(f).squash(v(f));
+    let mut out: Vec<(f64, String)> = Vec::new();
+    let mut say = |f: Feature, text: String| {
+        if above(f) {
+            out.push((strength(f), text));
         }
     };
     match signal {
         Signal::Depth => {
             say(
-                above(Feature::AdvancedFeatures),
+                Feature::AdvancedFeatures,
                 format!(
                     "uses {}",
                     count(Feature::AdvancedFeatures, "advanced features")
                 ),
             );
             say(
-                above(Feature::DistinctFeatures),
+                Feature::DistinctFeatures,
                 format!(
                     "uses {}",
                     count(Feature::DistinctFeatures, "features in all")
                 ),
             );
             say(
-                above(Feature::AreaBreadth),
+                Feature::AreaBreadth,
                 format!(
                     "works across {}",
                     count(Feature::AreaBreadth, "feature areas")
                 ),
             );
             say(
-                above(Feature::RarityDepth),
+                Feature::RarityDepth,
                 "uses features few colleagues use".to_string(),
             );
         }
         Signal::Shortcuts => {
             say(
-                above(Feature::ShortcutShare),
+                Feature::ShortcutShare,
                 format!(
                     "triggers {:.0}% of shortcut-capable commands by keyboard ({who} median: {:.0}%)",
                     100.0 * v(Feature::ShortcutShare),
@@ -79,7 +82,7 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
                 ),
             );
             say(
-                above(Feature::DistinctShortcuts),
+                Feature::DistinctShortcuts,
                 format!(
                     "uses {}",
                     count(Feature::DistinctShortcuts, "distinct shortcuts")
@@ -98,15 +101,20 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
                 Feature::PeopleHelped,
                 Feature::DepartmentsHelped,
             ];
-            say(direct.iter().any(|f| above(*f)), helped);
+            let strongest = direct
+                .into_iter()
+                .max_by(|a, b| strength(*a).total_cmp(&strength(*b)));
+            if let Some(f) = strongest {
+                say(f, helped);
+            }
             say(
-                above(Feature::ExpertiseRank),
+                Feature::ExpertiseRank,
                 "is asked for help by colleagues who are themselves asked".to_string(),
             );
         }
         Signal::Training => {
             say(
-                above(Feature::TrainingLevel),
+                Feature::TrainingLevel,
                 format!(
                     "averaged {:.0}% in training assessments ({who} median: {:.0}%)",
                     v(Feature::TrainingLevel),
@@ -114,7 +122,7 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
                 ),
             );
             say(
-                above(Feature::Improvement),
+                Feature::Improvement,
                 format!(
                     "gained {:+.0} points in training since the baseline",
                     v(Feature::Improvement)
@@ -122,7 +130,7 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
             );
         }
         Signal::Feedback => say(
-            above(Feature::FeedbackRate),
+            Feature::FeedbackRate,
             format!(
                 "filed {} feedback items, {} of them ideas",
                 v(Feature::FeedbackItems),
@@ -131,11 +139,11 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
         ),
         Signal::Consistency => {
             say(
-                above(Feature::ActiveDayRate),
+                Feature::ActiveDayRate,
                 format!("active on {} days", v(Feature::ActiveDays)),
             );
             say(
-                above(Feature::ActiveWeeksShare),
+                Feature::ActiveWeeksShare,
                 format!(
                     "active in {} of the last 12 weeks",
                     v(Feature::ActiveWeeksLast12)
@@ -143,7 +151,11 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
             );
         }
     }
-    out
+    out.sort_by(|a, b| b.0.total_cmp(&a.0));
+    out.into_iter()
+        .take(MAX_CLAUSES)
+        .map(|(_, text)| text)
+        .collect()
 }
 
 /// The explanation for a scored user: the strongest signals above peers, strongest first.
@@ -219,7 +231,8 @@ mod tests {
         assert_eq!(broad, "uses 30 features in all (3.0x the median of peers)");
         let deep = explanation(&user(6.0, 30.0), &peers(), &signals, &params);
         assert!(
-            deep.starts_with("uses 6 advanced features (6.0x the median of peers), uses 30"),
+            deep.contains("uses 6 advanced features (6.0x the median of peers)")
+                && deep.contains("uses 30 features in all"),
             "{deep}"
         );
         // A signal above the threshold with no feature clearly above peers cites nothing.
