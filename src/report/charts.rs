@@ -25,9 +25,10 @@ fn finish(svg: String) -> String {
     svg.replacen("<svg ", "<svg role=\"img\" ", 1)
 }
 
-/// Horizontal bars, one per label, values from 0 to `max`.
+/// Horizontal bars, one per label (top to bottom), values from 0 to `max`: each bar centred on
+/// its label with a gap between bars, and its value written at its end.
 pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str) -> String {
-    let height = 50 + 26 * labels.len().max(1) as u32;
+    let height = 56 + 30 * labels.len().max(1) as u32;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area();
@@ -35,20 +36,22 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
         let n = labels.len().max(1);
         let max = if max > 0.0 { max } else { 1.0 };
         let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
+            .caption(title, ("sans-serif", 16))
             .margin(8)
-            .x_label_area_size(24)
-            .y_label_area_size(170)
-            .build_cartesian_2d(0f64..max, 0..n);
+            .x_label_area_size(26)
+            .y_label_area_size(190)
+            .build_cartesian_2d(0f64..max * 1.12, (0..n - 1).into_segmented());
         let Ok(mut chart) = chart else {
             return String::new();
         };
-        let label_of = |y: &usize| {
-            (n - 1)
+        // Row `y` from the bottom holds label `n - 1 - y` (a discrete range includes its end).
+        let label_of = |y: &SegmentValue<usize>| match y {
+            SegmentValue::CenterOf(y) => (n - 1)
                 .checked_sub(*y)
                 .and_then(|i| labels.get(i))
                 .cloned()
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            _ => String::new(),
         };
         let _ = chart
             .configure_mesh()
@@ -56,11 +59,29 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
             .y_labels(n)
             .y_label_formatter(&label_of)
             .x_label_formatter(&|x| format!("{x:.0}{unit}"))
+            .label_style(("sans-serif", 13))
             .draw();
+        let row = |i: usize| n.saturating_sub(1 + i);
         let _ = chart.draw_series(values.iter().enumerate().map(|(i, v)| {
-            let y = n.saturating_sub(1 + i);
-            Rectangle::new([(0.0, y), (v.max(0.0), y + 1)], BLUE.mix(0.85).filled())
+            let (y0, y1) = (SegmentValue::Exact(row(i)), SegmentValue::Exact(row(i) + 1));
+            let mut bar = Rectangle::new([(0.0, y0), (v.max(0.0), y1)], BLUE.mix(0.85).filled());
+            bar.set_margin(4, 4, 0, 0);
+            bar
         }));
+        let _ = chart.draw_series(
+            values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| {
+                    let text = format!("{v:.0}{unit}");
+                    Text::new(
+                        text,
+                        (v.max(0.0), SegmentValue::CenterOf(row(i))),
+                        ("sans-serif", 12),
+                    )
+                }),
+        );
         let _ = root.present();
     }
     finish(svg)
