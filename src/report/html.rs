@@ -7,6 +7,7 @@ use super::charts;
 use super::data::{Candidate, History, ReportData};
 use super::escape::{html, json_in_script};
 use crate::analysis::Movement;
+use crate::features::Signal;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
                    img-src data:; base-uri 'none'; form-action 'none'";
@@ -99,7 +100,7 @@ pub fn render(data: &ReportData) -> String {
     adoption(&mut page, data);
     group(&mut page, data);
     if let Some(history) = &data.history {
-        trends(&mut page, history);
+        trends(&mut page, data, history);
     }
     quality(&mut page, data);
     footer(&mut page, data);
@@ -148,30 +149,76 @@ fn head(page: &mut String, data: &ReportData) {
     );
 }
 
+/// Whether a signal took part in this run's score (a run from before weights were recorded
+/// counts every signal).
+fn evidenced(data: &ReportData, signal: Signal) -> bool {
+    let w = &data.manifest.signal_weights;
+    w.is_empty() || w.iter().any(|w| w.signal == signal.name() && w.used > 0.0)
+}
+
+/// What input would give a signal evidence.
+fn input_for(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Depth | Signal::Consistency => "more events",
+        Signal::Shortcuts => "events with a `trigger` column (menu, toolbar, shortcut, ...)",
+        Signal::Help => "a `help` table of who helped whom",
+        Signal::Training => "a `training` table of assessment results",
+        Signal::Feedback => "a `feedback` table of ideas and bug reports",
+    }
+}
+
+/// One line naming the signals without evidence in this run and the inputs that would add them.
+fn missing_evidence(data: &ReportData) -> String {
+    let missing: Vec<String> = Signal::ALL
+        .into_iter()
+        .filter(|s| !evidenced(data, *s))
+        .map(|s| format!("{s} (needs {})", input_for(s)))
+        .collect();
+    if missing.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p class=\"muted\">No evidence in this run, so not scored or shown: {}.</p>",
+        html(&missing.join("; "))
+    )
+}
+
 fn summary(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
     let o = &data.organisation;
+    let mut figures = vec![
+        (data.candidates.len().to_string(), "candidates"),
+        (
+            m.departments_with_candidates.to_string(),
+            "departments with a candidate",
+        ),
+        (m.scored.to_string(), "people scored"),
+        (
+            (m.users - m.scored).to_string(),
+            "with too little activity to score",
+        ),
+        (
+            num(o.median_features),
+            "features known by the median person",
+        ),
+    ];
+    if evidenced(data, Signal::Shortcuts) {
+        figures.push((pct(o.median_shortcut_share), "median shortcut share"));
+    }
+    if evidenced(data, Signal::Help) {
+        figures.push((pct(o.share_helping), "helped a colleague"));
+    }
+    page.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"figures\">");
+    for (value, label) in figures {
+        let _ = write!(page, "<div class=\"figure\"><b>{value}</b>{label}</div>");
+    }
     let _ = write!(
         page,
-        "<section id=\"summary\"><h2>Summary</h2><div class=\"figures\">\
-         <div class=\"figure\"><b>{}</b>candidates</div>\
-         <div class=\"figure\"><b>{}</b>departments with a candidate</div>\
-         <div class=\"figure\"><b>{}</b>people scored</div>\
-         <div class=\"figure\"><b>{}</b>with too little activity to score</div>\
-         <div class=\"figure\"><b>{}</b>features known by the median person</div>\
-         <div class=\"figure\"><b>{}</b>median shortcut share</div>\
-         <div class=\"figure\"><b>{}</b>helped a colleague</div></div>\
-         <p>Candidates are the top {} of people scored on feature depth, shortcut use, help given, \
+        "</div><p>Candidates are the top {} of people scored on feature depth, shortcut use, help given, \
          training, feedback and consistency, each compared with peers. They are proposals for people \
-         to confirm, each with the reasons in plain words.</p></section>",
-        data.candidates.len(),
-        m.departments_with_candidates,
-        m.scored,
-        m.users - m.scored,
-        num(o.median_features),
-        pct(o.median_shortcut_share),
-        pct(o.share_helping),
+         to confirm, each with the reasons in plain words.</p>{}</section>",
         pct(m.config.scoring.top_tier_share),
+        missing_evidence(data),
     );
 }
 
@@ -258,36 +305,59 @@ fn adoption(page: &mut String, data: &ReportData) {
         max_depth,
         "",
     ));
-    page.push_str(&charts::bars(
-        "Shortcut share (median person)",
-        &names,
-        &shortcuts,
-        100.0,
-        "%",
-    ));
-    page.push_str(&charts::bars(
-        "People who helped a colleague",
-        &names,
-        &helping,
-        100.0,
-        "%",
-    ));
+    let (with_shortcuts, with_help) = (
+        evidenced(data, Signal::Shortcuts),
+        evidenced(data, Signal::Help),
+    );
+    if with_shortcuts {
+        page.push_str(&charts::bars(
+            "Shortcut share (median person)",
+            &names,
+            &shortcuts,
+            100.0,
+            "%",
+        ));
+    }
+    if with_help {
+        page.push_str(&charts::bars(
+            "People who helped a colleague",
+            &names,
+            &helping,
+            100.0,
+            "%",
+        ));
+    }
     page.push_str(
         "<table><thead><tr><th>Department</th><th class=\"num\">People scored</th><th class=\"num\">Candidates</th>\
-         <th class=\"num\">Features known</th><th class=\"num\">Shortcut share</th><th class=\"num\">Helped someone</th></tr></thead><tbody>",
+         <th class=\"num\">Features known</th>",
     );
+    if with_shortcuts {
+        page.push_str("<th class=\"num\">Shortcut share</th>");
+    }
+    if with_help {
+        page.push_str("<th class=\"num\">Helped someone</th>");
+    }
+    page.push_str("</tr></thead><tbody>");
     for d in d {
         let _ = write!(
             page,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
             html(&d.name),
             d.people,
             d.candidates,
             num(d.median_features),
-            pct(d.median_shortcut_share),
-            pct(d.share_helping)
         );
+        if with_shortcuts {
+            let _ = write!(
+                page,
+                "<td class=\"num\">{}</td>",
+                pct(d.median_shortcut_share)
+            );
+        }
+        if with_help {
+            let _ = write!(page, "<td class=\"num\">{}</td>", pct(d.share_helping));
+        }
+        page.push_str("</tr>");
     }
     let _ = write!(
         page,
@@ -330,7 +400,7 @@ fn group(page: &mut String, data: &ReportData) {
     page.push_str("</tbody></table></section>");
 }
 
-fn trends(page: &mut String, history: &History) {
+fn trends(page: &mut String, data: &ReportData, history: &History) {
     page.push_str("<section id=\"trends\"><h2>Trends across runs</h2>");
     let figure = |name: &str| history.headline.get(name).cloned().unwrap_or_default();
     let candidates = figure("candidates");
@@ -347,19 +417,30 @@ fn trends(page: &mut String, history: &History) {
         max,
     ));
     let shares: Vec<(String, Vec<f64>)> = [
-        ("median shortcut share", "median_shortcut_share"),
-        ("people who helped a colleague", "share_helping"),
+        (
+            Signal::Shortcuts,
+            "median shortcut share",
+            "median_shortcut_share",
+        ),
+        (
+            Signal::Help,
+            "people who helped a colleague",
+            "share_helping",
+        ),
     ]
     .iter()
-    .map(|(label, name)| (label.to_string(), figure(name)))
+    .filter(|(signal, _, _)| evidenced(data, *signal))
+    .map(|(_, label, name)| (label.to_string(), figure(name)))
     .collect();
-    page.push_str(&charts::lines(
-        "Adoption (share of people scored)",
-        &history.dates,
-        &shares,
-        1.0,
-    ));
-    page.push_str(&legend(&shares));
+    if !shares.is_empty() {
+        page.push_str(&charts::lines(
+            "Adoption (share of people scored)",
+            &history.dates,
+            &shares,
+            1.0,
+        ));
+        page.push_str(&legend(&shares));
+    }
     for (movement, heading) in [
         (Movement::NewCandidate, "New candidates since the last run"),
         (Movement::DroppedCandidate, "No longer candidates"),

@@ -425,3 +425,42 @@ fn a_run_directory_with_a_missing_or_mistyped_column_is_a_data_error_naming_file
     });
     assert_data_error(&report(), &["candidates.parquet", "`score`"]);
 }
+
+#[test]
+fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_add_it() {
+    // Events without triggers, no help table: as many real exports are.
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature,app\n");
+    for u in 0..30 {
+        for day in 1..=12 {
+            for f in 0..(2 + u % 9) {
+                events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{f},app\n");
+            }
+        }
+    }
+    write(dir.path(), "events.csv", events);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    for absent in [
+        "Shortcut share",
+        "shortcut share",
+        "helped a colleague",
+        "Helped someone",
+    ] {
+        assert!(!html.contains(absent), "`{absent}` shown without evidence");
+    }
+    assert!(
+        html.contains("No evidence in this run"),
+        "no line on what is missing"
+    );
+    assert!(html.contains("`trigger` column") && html.contains("`help` table"));
+    // With triggers and help, they are back.
+    let full = generated(60, 14, adept::generate::OutputFormat::Parquet);
+    let out = tempdir().unwrap();
+    assert!(adept_run(full.path(), out.path(), None).status.success());
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("Shortcut share") && html.contains("helped a colleague"));
+    assert!(!html.contains("`trigger` column") && !html.contains("`help` table"));
+}
