@@ -369,6 +369,10 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         })?,
     };
     announce_key(outcome.key_source.as_ref())?;
+    if let Some(warning) = stages_catalog_warning(&outcome) {
+        // Loud even with --quiet: every feature area in the report depends on it.
+        eprintln!("warning: {warning}");
+    }
     if quiet {
         return Ok(());
     }
@@ -386,6 +390,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 "candidates": candidates,
                 "personas": stages.clustering.k,
                 "signal_weights": stages.scores.weights,
+                "catalog_coverage": stages.features.catalog,
                 "ingest": outcome.ingested.summary,
                 "timings": outcome.timings.iter().map(|(s, t)| (s.to_string(), *t)).collect::<Vec<_>>(),
             });
@@ -402,7 +407,8 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 outcome.ingested.summary,
                 stages.features.users.len(),
                 stages.clustering.k,
-                signal_notes(&stages.scores.weights),
+                catalog_line(stages.features.catalog.as_ref())
+                    + &signal_notes(&stages.scores.weights),
                 pipeline::describe_outputs(&outcome.out, &outcome.written),
                 timings.join(", ")
             ))
@@ -471,6 +477,22 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
         rolled.height(),
         path.display()
     ))
+}
+
+fn stages_catalog_warning(outcome: &pipeline::RunOutcome) -> Option<String> {
+    outcome.stages.features.catalog.as_ref()?.warning.clone()
+}
+
+/// The catalog's coverage of the used features, for the run summary.
+fn catalog_line(coverage: Option<&crate::features::CatalogCoverage>) -> String {
+    coverage.map_or(String::new(), |c| {
+        format!(
+            "catalog: knows {} of {} features used ({:.0}% of uses)\n",
+            c.features_known,
+            c.features_used,
+            100.0 * c.share_of_uses
+        )
+    })
 }
 
 /// One line per signal left out of the score or scored on fewer features, with the reason.

@@ -185,6 +185,7 @@ fn manifest(
         personas: stages.clustering.k,
         signal_weights: stages.scores.weights.clone(),
         weights_source: config.scoring.weights.provenance(),
+        catalog_coverage: stages.features.catalog.clone(),
         timings: Vec::new(),
         outputs: Vec::new(),
     })

@@ -87,6 +87,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         has_training: false,
         has_help: true,
         has_feedback: false,
+        catalog: None,
     };
     (
         features,

@@ -5,6 +5,7 @@
 //! Not for: scaling, weighting or ranking (see `score`).
 
 mod aggregate;
+mod catalog;
 mod definitions;
 mod org;
 mod pagerank;
@@ -15,6 +16,7 @@ mod signals;
 mod table;
 
 pub use aggregate::{EventUsage, UsageAggregator};
+pub use catalog::{CatalogCoverage, LOW_COVERAGE};
 pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;

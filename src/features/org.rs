@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use polars::prelude::*;
 
 use super::aggregate::{EventUsage, Window};
+use super::catalog::{Catalog, CatalogCoverage, CatalogEntry, FeatureKey};
 use super::pagerank::expertise_rank;
 use super::params::FeatureParams;
 use super::records::{self, Help, Person, TrainingSummary};
@@ -25,12 +26,6 @@ pub(super) struct FeatureInfo {
     /// ln(active users / users of the feature).
     pub idf: f64,
 }
-
-/// What the catalog says of a feature: area, level, whether it has a shortcut.
-type CatalogEntry = (Option<String>, Option<String>, Option<bool>);
-
-/// (app, feature), "" where missing.
-type FeatureKey = (String, String);
 
 /// One aggregated usage row of a user.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +57,8 @@ pub(super) struct Org<'a> {
     pub users: Vec<String>,
     /// Expertise rank of each of `users`.
     pub ranks: Vec<f64>,
+    /// How much of the use the catalog knows (None without a catalog).
+    pub catalog_coverage: Option<CatalogCoverage>,
 }
 
 impl<'a> Org<'a> {
@@ -73,8 +70,9 @@ impl<'a> Org<'a> {
     ) -> Result<Org<'a>> {
         let EventUsage { usage, days } = events;
         let usage = Usage::of(&usage)?;
-        let catalog = catalog_entries(ingested.table(TableKind::Catalog))?;
+        let catalog = Catalog::new(catalog_entries(ingested.table(TableKind::Catalog))?);
         let (infos, areas) = feature_infos(&usage, &catalog, params);
+        let catalog_coverage = catalog.coverage(&usage.uses_per_feature());
         let mut org = Org {
             params,
             window,
@@ -88,6 +86,7 @@ impl<'a> Org<'a> {
             feedback: records::feedback(ingested.table(TableKind::Feedback), &window)?,
             users: Vec::new(),
             ranks: Vec::new(),
+            catalog_coverage,
         };
         org.users = org.everyone();
         org.ranks = org.expertise_ranks();
@@ -145,6 +144,20 @@ struct Usage {
 }
 
 impl Usage {
+    /// Each used feature with its total uses, in feature-id order.
+    fn uses_per_feature(&self) -> Vec<(FeatureKey, f64)> {
+        let mut totals = vec![0.0; self.ids.len()];
+        for rows in self.by_user.values() {
+            for u in rows {
+                totals[u.feature] += u.uses;
+            }
+        }
+        self.ids
+            .iter()
+            .map(|(k, &id)| (k.clone(), totals[id]))
+            .collect()
+    }
+
     fn of(usage: &DataFrame) -> Result<Usage> {
         let users = strs(usage, "user_id")?;
         let apps = strs(usage, "app")?;
@@ -231,7 +244,7 @@ fn catalog_entries(catalog: Option<&DataFrame>) -> Result<HashMap<FeatureKey, Ca
 /// its app's area, and one without a catalog level is advanced when few use it.
 fn feature_infos(
     usage: &Usage,
-    catalog: &HashMap<FeatureKey, CatalogEntry>,
+    catalog: &Catalog,
     params: &FeatureParams,
 ) -> (Vec<FeatureInfo>, Vec<String>) {
     let active_users = usage.by_user.len().max(1) as f64;
@@ -241,9 +254,7 @@ fn feature_infos(
         .ids
         .iter()
         .map(|((app, feature), &id)| {
-            let entry = catalog
-                .get(&(app.clone(), feature.clone()))
-                .or_else(|| catalog.get(&(String::new(), feature.clone())));
+            let entry = catalog.get(&(app.clone(), feature.clone()));
             let (area, level, has_shortcut) = entry.cloned().unwrap_or((None, None, None));
             let area = area.unwrap_or_else(|| app_area(app));
             let next = area_ids.len();

@@ -53,6 +53,7 @@ pub fn compute_features(
         has_training: ingested.table(TableKind::Training).is_some(),
         has_help: ingested.table(TableKind::Help).is_some(),
         has_feedback: ingested.table(TableKind::Feedback).is_some(),
+        catalog: org.catalog_coverage.clone(),
     })
 }
 

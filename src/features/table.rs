@@ -37,6 +37,8 @@ pub struct FeatureTable {
     pub has_training: bool,
     pub has_help: bool,
     pub has_feedback: bool,
+    /// How much of the use the catalog knows (None without a catalog).
+    pub catalog: Option<super::catalog::CatalogCoverage>,
 }
 
 impl FeatureTable {

@@ -54,6 +54,10 @@ pub struct Manifest {
     /// `adept calibrate` weights file carries.
     #[serde(default)]
     pub weights_source: String,
+    /// How much of the use the catalog knows, with a warning when it is low (None without a
+    /// catalog).
+    #[serde(default)]
+    pub catalog_coverage: Option<crate::features::CatalogCoverage>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
     pub outputs: Vec<String>,

@@ -19,7 +19,7 @@ h1{font-size:1.7rem;margin:.2rem 0}h2{font-size:1.25rem;border-bottom:2px solid 
 .figure b{display:block;font-size:1.5rem}table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #edf2f7;vertical-align:top}
 th{background:#f7fafc;cursor:pointer;user-select:none}td.num,th.num{text-align:right}input[type=search]{padding:.35rem .5rem;width:18rem;margin:.4rem 0}
 svg{max-width:100%;height:auto;display:block;margin:.5rem 0}.legend span{display:inline-block;margin-right:1rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
-nav a{margin-right:1rem}footer{margin-top:2rem;font-size:.85rem}
+nav a{margin-right:1rem}footer{margin-top:2rem;font-size:.85rem}.warning{border-left:4px solid #c05621;padding:.3rem .6rem;background:#fffaf0}
 @media print{nav,input[type=search]{display:none}th{cursor:auto}section{break-inside:avoid-page}body{max-width:none}}
 "#;
 
@@ -503,7 +503,24 @@ fn quality(page: &mut String, data: &ReportData) {
             reasons.join(", ")
         );
     }
-    page.push_str("</tbody></table></section>");
+    page.push_str("</tbody></table>");
+    if let Some(c) = &data.manifest.catalog_coverage {
+        let _ = write!(
+            page,
+            "<p>The catalog knows {} of the {} features used ({} of uses).</p>",
+            c.features_known,
+            c.features_used,
+            pct(c.share_of_uses)
+        );
+        if let Some(warning) = &c.warning {
+            let _ = write!(
+                page,
+                "<p class=\"warning\"><b>Warning:</b> {}.</p>",
+                html(warning)
+            );
+        }
+    }
+    page.push_str("</section>");
 }
 
 /// The privacy note, the facts for scripts and the shortlist's script.

@@ -464,3 +464,53 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
     assert!(html.contains("Shortcut share") && html.contains("helped a colleague"));
     assert!(!html.contains("`trigger` column") && !html.contains("`help` table"));
 }
+
+#[test]
+fn a_catalog_that_matches_little_is_reported_loudly_with_its_likely_cause() {
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature\n");
+    for u in 0..20 {
+        for day in 1..=8 {
+            for f in 0..(2 + u % 5) {
+                events += &format!("u{u},2026-10-{day:02}T09:00:00Z,Cmd.{f}\n");
+            }
+        }
+    }
+    write(dir.path(), "events.csv", events);
+    // The catalog names the application; the command log does not. Matched by name alone.
+    let mut catalog = String::from("app,feature,area,level,has_shortcut\n");
+    for f in 0..7 {
+        catalog += &format!("VS,Cmd.{f},Edit,basic,true\n");
+    }
+    write(dir.path(), "catalog.csv", &catalog);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = adept::outputs::read_manifest(out.path()).unwrap();
+    let coverage = manifest.catalog_coverage.unwrap();
+    assert_eq!((coverage.features_known, coverage.features_used), (6, 6));
+    assert!(coverage.warning.is_none());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("catalog: knows 6 of 6 features used"));
+    let experts = read_parquet(&out.path().join("area_experts.parquet"));
+    assert!(strings(&experts, "area").iter().all(|a| a == "Edit"));
+
+    // A catalog whose feature names differ: a warning on stderr, in the manifest and the report.
+    write(
+        dir.path(),
+        "catalog.csv",
+        catalog.replace("Cmd.", "Command "),
+    );
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning: the catalog knows 0 of 6 features used"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("feature names differ"), "{stderr}");
+    let manifest = adept::outputs::read_manifest(out.path()).unwrap();
+    assert!(manifest.catalog_coverage.unwrap().warning.is_some());
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<b>Warning:</b> the catalog knows 0 of 6"));
+}

@@ -1,0 +1,197 @@
+//! Matching used features to the catalog, and how much of the use the catalog covers. Real
+//! exports often name features or apps differently from their catalog; a catalog that matches
+//! nothing must say so, loudly, with the likely cause and the fix, instead of silently leaving
+//! every feature unplaced.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+/// (app, feature); "" for a missing app.
+pub(super) type FeatureKey = (String, String);
+
+/// What the catalog says of a feature: area, level, whether it has a shortcut.
+pub(super) type CatalogEntry = (Option<String>, Option<String>, Option<bool>);
+
+/// Below this share of used features known to the catalog, a run warns.
+pub const LOW_COVERAGE: f64 = 0.5;
+
+/// How much of the use in the window the catalog knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogCoverage {
+    pub features_used: usize,
+    pub features_known: usize,
+    /// Share of all uses that are of features the catalog knows.
+    pub share_of_uses: f64,
+    /// When coverage is low: the likely cause and the fix.
+    pub warning: Option<String>,
+}
+
+impl CatalogCoverage {
+    pub fn share_of_features(&self) -> f64 {
+        self.features_known as f64 / self.features_used.max(1) as f64
+    }
+}
+
+/// The catalog, looked up by (app, feature), by feature alone for entries without an app, and
+/// by feature alone for events without an app where only one app's catalog has that feature.
+pub(super) struct Catalog {
+    entries: HashMap<FeatureKey, CatalogEntry>,
+    /// Feature -> its entry when exactly one catalog row has that feature name.
+    unique: HashMap<String, Option<CatalogEntry>>,
+}
+
+impl Catalog {
+    pub fn new(entries: HashMap<FeatureKey, CatalogEntry>) -> Catalog {
+        let mut unique: HashMap<String, Option<CatalogEntry>> = HashMap::new();
+        for ((_, feature), entry) in &entries {
+            unique
+                .entry(feature.clone())
+                .and_modify(|e| *e = None)
+                .or_insert_with(|| Some(entry.clone()));
+        }
+        Catalog { entries, unique }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, (app, feature): &FeatureKey) -> Option<&CatalogEntry> {
+        self.entries
+            .get(&(app.clone(), feature.clone()))
+            .or_else(|| self.entries.get(&(String::new(), feature.clone())))
+            .or_else(|| {
+                app.is_empty()
+                    .then(|| self.unique.get(feature).and_then(Option::as_ref))
+                    .flatten()
+            })
+    }
+
+    /// Coverage of the used features (with their total uses); None without a catalog.
+    pub fn coverage(&self, used: &[(FeatureKey, f64)]) -> Option<CatalogCoverage> {
+        if self.is_empty() {
+            return None;
+        }
+        let known: Vec<bool> = used.iter().map(|(k, _)| self.get(k).is_some()).collect();
+        let total: f64 = used.iter().map(|(_, u)| u).sum();
+        let covered: f64 = used
+            .iter()
+            .zip(&known)
+            .filter(|(_, k)| **k)
+            .map(|((_, u), _)| u)
+            .sum();
+        let mut coverage = CatalogCoverage {
+            features_used: used.len(),
+            features_known: known.iter().filter(|k| **k).count(),
+            share_of_uses: if total > 0.0 {
+                covered / total
+            } else {
+                f64::NAN
+            },
+            warning: None,
+        };
+        if coverage.share_of_features() < LOW_COVERAGE {
+            coverage.warning = Some(self.likely_cause(used, &coverage));
+        }
+        Some(coverage)
+    }
+
+    fn likely_cause(&self, used: &[(FeatureKey, f64)], c: &CatalogCoverage) -> String {
+        let head = format!(
+            "the catalog knows {} of {} features used ({:.0}% of uses)",
+            c.features_known,
+            c.features_used,
+            100.0 * c.share_of_uses + 0.0
+        );
+        let apps = |keys: &mut dyn Iterator<Item = &FeatureKey>| -> BTreeSet<String> {
+            keys.map(|(a, _)| a.clone())
+                .filter(|a| !a.is_empty())
+                .collect()
+        };
+        let event_apps = apps(&mut used.iter().map(|(k, _)| k));
+        let catalog_apps = apps(&mut self.entries.keys());
+        let named = used
+            .iter()
+            .filter(|((_, f), _)| self.unique.contains_key(f))
+            .count();
+        let first = |set: &BTreeSet<String>| set.iter().next().cloned().unwrap_or_default();
+        if (named as f64) < LOW_COVERAGE * used.len() as f64 {
+            let feature = used.iter().find(|((_, f), _)| !self.unique.contains_key(f));
+            let catalog_feature = self.entries.keys().next().map_or("", |(_, f)| f.as_str());
+            return format!(
+                "{head}: feature names differ (events: `{}`, catalog: `{catalog_feature}`); map the \
+                 catalog's columns under [tables.catalog] columns so that `feature` names the same thing",
+                feature.map_or("", |((_, f), _)| f.as_str())
+            );
+        }
+        if event_apps.is_empty() {
+            return format!(
+                "{head}: the events have no `app`, and their feature names are in several of the \
+                 catalog's apps; map the events' app column under [tables.events] columns"
+            );
+        }
+        format!(
+            "{head}: the events' `app` values (e.g. `{}`) are not the catalog's (e.g. `{}`); make them \
+             agree, or drop `app` from the catalog",
+            first(&event_apps),
+            first(&catalog_apps)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(app: &str, feature: &str) -> FeatureKey {
+        (app.to_string(), feature.to_string())
+    }
+
+    fn catalog(keys: &[FeatureKey]) -> Catalog {
+        let entry = (Some("area".to_string()), None, None);
+        Catalog::new(keys.iter().map(|k| (k.clone(), entry.clone())).collect())
+    }
+
+    #[test]
+    fn events_without_an_app_match_a_catalog_with_apps_by_unambiguous_feature_name() {
+        let c = catalog(&[
+            key("ide", "Build"),
+            key("ide", "Debug"),
+            key("web", "Debug"),
+        ]);
+        assert!(c.get(&key("", "Build")).is_some());
+        // `Debug` is in two apps: ambiguous without an app.
+        assert!(c.get(&key("", "Debug")).is_none());
+        assert!(c.get(&key("web", "Debug")).is_some());
+    }
+
+    #[test]
+    fn low_coverage_names_the_likely_cause() {
+        // The same features under another app name.
+        let c = catalog(&[key("excel", "a"), key("excel", "b")]);
+        let renamed = [(key("Excel 365", "a"), 10.0), (key("Excel 365", "b"), 30.0)];
+        let coverage = c.coverage(&renamed).unwrap();
+        assert_eq!((coverage.features_known, coverage.features_used), (0, 2));
+        let warning = coverage.warning.unwrap();
+        assert!(
+            warning.contains("`Excel 365`") && warning.contains("`excel`"),
+            "{warning}"
+        );
+        // Other names altogether.
+        let used = [
+            (key("", "a"), 10.0),
+            (key("", "x"), 30.0),
+            (key("", "y"), 5.0),
+        ];
+        let other = catalog(&[key("", "p"), key("", "q")]);
+        let warning = other.coverage(&used).unwrap().warning.unwrap();
+        assert!(warning.contains("feature names differ"), "{warning}");
+        // Two of three known: no warning.
+        let fine = catalog(&[key("", "a"), key("", "x")])
+            .coverage(&used)
+            .unwrap();
+        assert!(fine.warning.is_none());
+        assert!((fine.share_of_uses - 40.0 / 45.0).abs() < 1e-12);
+    }
+}
