@@ -28,131 +28,165 @@ fn against_median(value: f64, median: f64, peers: &str) -> String {
     }
 }
 
-/// The clauses that say why a signal stands out: one for each of its features on which the
-/// person stands clearly above their peers, never one that merely matches them.
-fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String> {
-    let who = peers_label(peers);
-    let v = |f: Feature| user.get(f);
-    let m = |f: Feature| peers.get(f).median;
-    let above = |f: Feature| peers.get(f).squash(v(f)) >= REASON_THRESHOLD;
-    let count =
-        |f: Feature, what: &str| format!("{} {what} ({})", v(f), against_median(v(f), m(f), &who));
-    let strength = |f: Feature| peers.get(f).squash(v(f));
-    let mut out: Vec<(f64, String)> = Vec::new();
-    let mut say = |f: Feature, text: String| {
-        if above(f) {
-            out.push((strength(f), text));
-        }
-    };
+/// One person's figures against their peers, for wording.
+struct Evidence<'a> {
+    user: &'a UserFeatures,
+    peers: &'a PeerStats,
+    who: String,
+}
+
+impl Evidence<'_> {
+    fn v(&self, f: Feature) -> f64 {
+        self.user.get(f)
+    }
+
+    fn median(&self, f: Feature) -> f64 {
+        self.peers.get(f).median
+    }
+
+    /// Where the person stands among peers on `f`, in (0, 1).
+    fn strength(&self, f: Feature) -> f64 {
+        self.peers.get(f).squash(self.v(f))
+    }
+
+    /// "12 advanced features (3.0x the median of peers)".
+    fn count(&self, f: Feature, what: &str) -> String {
+        let against = against_median(self.v(f), self.median(f), &self.who);
+        format!("{} {what} ({against})", self.v(f))
+    }
+
+    /// "47% ... (peers median: 15%)" for a share.
+    fn share(&self, f: Feature, what: &str) -> String {
+        let (v, m) = (100.0 * self.v(f), 100.0 * self.median(f));
+        format!("{v:.0}% {what} ({} median: {m:.0}%)", self.who)
+    }
+}
+
+/// "1 colleague", "3 colleagues".
+fn counted(n: f64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1.0 { one } else { many })
+}
+
+/// Each feature of a signal with the words that cite it.
+fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
+    use Feature as F;
     match signal {
-        Signal::Depth => {
-            say(
-                Feature::AdvancedFeatures,
+        Signal::Depth => vec![
+            (
+                F::AdvancedFeatures,
+                format!("uses {}", e.count(F::AdvancedFeatures, "advanced features")),
+            ),
+            (
+                F::DistinctFeatures,
+                format!("uses {}", e.count(F::DistinctFeatures, "features in all")),
+            ),
+            (
+                F::AreaBreadth,
                 format!(
-                    "uses {}",
-                    count(Feature::AdvancedFeatures, "advanced features")
+                    "works in {}",
+                    e.share(F::AreaBreadth, "of the feature areas")
                 ),
-            );
-            say(
-                Feature::DistinctFeatures,
-                format!(
-                    "uses {}",
-                    count(Feature::DistinctFeatures, "features in all")
-                ),
-            );
-            say(
-                Feature::AreaBreadth,
-                format!(
-                    "works across {}",
-                    count(Feature::AreaBreadth, "feature areas")
-                ),
-            );
-            say(
-                Feature::RarityDepth,
+            ),
+            (
+                F::RarityDepth,
                 "uses features few colleagues use".to_string(),
-            );
-        }
-        Signal::Shortcuts => {
-            say(
-                Feature::ShortcutShare,
+            ),
+        ],
+        Signal::Shortcuts => vec![
+            (
+                F::ShortcutShare,
                 format!(
-                    "triggers {:.0}% of shortcut-capable commands by keyboard ({who} median: {:.0}%)",
-                    100.0 * v(Feature::ShortcutShare),
-                    100.0 * m(Feature::ShortcutShare)
+                    "triggers {}",
+                    e.share(F::ShortcutShare, "of shortcut-capable commands by keyboard")
                 ),
-            );
-            say(
-                Feature::DistinctShortcuts,
+            ),
+            (
+                F::DistinctShortcuts,
                 format!(
                     "uses {}",
-                    count(Feature::DistinctShortcuts, "distinct shortcuts")
+                    e.count(F::DistinctShortcuts, "distinct shortcuts")
                 ),
-            );
-        }
+            ),
+        ],
         Signal::Help => {
-            let helped = format!(
-                "helped {} colleagues in {} departments ({} times)",
-                v(Feature::PeopleHelped),
-                v(Feature::DepartmentsHelped),
-                v(Feature::HelpsGiven)
-            );
-            let direct = [
-                Feature::HelpRate,
-                Feature::PeopleHelped,
-                Feature::DepartmentsHelped,
-            ];
+            // Rate, people and departments helped are one clause, cited by its strongest part.
+            let direct = [F::HelpRate, F::PeopleHelped, F::DepartmentsHelped];
             let strongest = direct
                 .into_iter()
-                .max_by(|a, b| strength(*a).total_cmp(&strength(*b)));
-            if let Some(f) = strongest {
-                say(f, helped);
-            }
-            say(
-                Feature::ExpertiseRank,
-                "is asked for help by colleagues who are themselves asked".to_string(),
+                .max_by(|a, b| e.strength(*a).total_cmp(&e.strength(*b)))
+                .unwrap_or(F::HelpRate);
+            let helped = format!(
+                "helped {} in {} ({})",
+                counted(e.v(F::PeopleHelped), "colleague", "colleagues"),
+                counted(e.v(F::DepartmentsHelped), "department", "departments"),
+                counted(e.v(F::HelpsGiven), "time", "times")
             );
-        }
-        Signal::Training => {
-            say(
-                Feature::TrainingLevel,
-                format!(
-                    "averaged {:.0}% in training assessments ({who} median: {:.0}%)",
-                    v(Feature::TrainingLevel),
-                    m(Feature::TrainingLevel)
+            vec![
+                (strongest, helped),
+                (
+                    F::ExpertiseRank,
+                    "is asked for help by colleagues who are themselves asked".to_string(),
                 ),
-            );
-            say(
-                Feature::Improvement,
+            ]
+        }
+        Signal::Training => vec![
+            (
+                F::TrainingLevel,
+                format!(
+                    "averaged {:.0}% in training assessments ({} median: {:.0}%)",
+                    e.v(F::TrainingLevel),
+                    e.who,
+                    e.median(F::TrainingLevel)
+                ),
+            ),
+            (
+                F::Improvement,
                 format!(
                     "gained {:+.0} points in training since the baseline",
-                    v(Feature::Improvement)
+                    e.v(F::Improvement)
                 ),
-            );
-        }
-        Signal::Feedback => say(
-            Feature::FeedbackRate,
-            format!(
-                "filed {} feedback items, {} of them ideas",
-                v(Feature::FeedbackItems),
-                v(Feature::Ideas)
             ),
-        ),
-        Signal::Consistency => {
-            say(
-                Feature::ActiveDayRate,
-                format!("active on {} days", v(Feature::ActiveDays)),
-            );
-            say(
-                Feature::ActiveWeeksShare,
+        ],
+        Signal::Feedback => vec![(
+            F::FeedbackRate,
+            format!(
+                "filed {}, {} of them ideas",
+                counted(e.v(F::FeedbackItems), "feedback item", "feedback items"),
+                e.v(F::Ideas)
+            ),
+        )],
+        Signal::Consistency => vec![
+            (
+                F::ActiveDayRate,
+                format!("active on {} days", e.v(F::ActiveDays)),
+            ),
+            (
+                F::ActiveWeeksShare,
                 format!(
                     "active in {} of the last 12 weeks",
-                    v(Feature::ActiveWeeksLast12)
+                    e.v(F::ActiveWeeksLast12)
                 ),
-            );
-        }
+            ),
+        ],
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
-    out.into_iter()
+}
+
+/// The clauses that say why a signal stands out: its features on which the person stands
+/// clearly above their peers (never one that merely matches them), strongest first.
+fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String> {
+    let e = Evidence {
+        user,
+        peers,
+        who: peers_label(peers),
+    };
+    let mut cited: Vec<(f64, String)> = wordings(signal, &e)
+        .into_iter()
+        .filter(|(f, _)| e.strength(*f) >= REASON_THRESHOLD)
+        .map(|(f, text)| (e.strength(f), text))
+        .collect();
+    cited.sort_by(|a, b| b.0.total_cmp(&a.0));
+    cited
+        .into_iter()
         .take(MAX_CLAUSES)
         .map(|(_, text)| text)
         .collect()
