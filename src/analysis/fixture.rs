@@ -78,6 +78,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
             tier: p.tier,
             signals: [f64::NAN; 6],
             contributions: [f64::NAN; 6],
+            scaled: vec![f64::NAN; Feature::COUNT],
             explanation: String::new(),
         })
         .collect();

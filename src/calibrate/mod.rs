@@ -20,7 +20,7 @@ pub use fit::fit_non_negative;
 pub use labels::{Labels, MIN_POSITIVES, read_labels};
 
 use crate::error::{Error, Result};
-use crate::features::Signal;
+use crate::features::{Feature, Signal};
 use crate::frames::OutputTable;
 use crate::outputs::{SCORES_FILE, read_manifest, sha256_file};
 use crate::privacy::Pseudonymizer;
@@ -40,7 +40,11 @@ pub struct CalibrateOptions {
 pub struct Calibration {
     /// Weight per signal (summing to 1; 0 for a signal not used or not rewarded by the labels).
     pub weights: Vec<(String, f64)>,
-    /// Default weights, calibrated weights, then each signal alone.
+    /// Weight of each scored feature within its signal, when the chosen weighting is over
+    /// features (empty otherwise).
+    pub feature_weights: Vec<(String, f64)>,
+    /// Default weights, calibrated signal and feature weights, each signal alone, each feature
+    /// alone.
     pub results: Vec<CvResult>,
     pub people: usize,
     pub positives: usize,
@@ -54,13 +58,41 @@ pub struct Calibration {
     pub chosen: usize,
 }
 
-/// The people scored in a run: published id and the value of each signal used.
+/// The people scored in a run: published id, the value of each signal used and of each scored
+/// feature used (its position among peers, as the score saw it).
 struct RunSignals {
     /// Everyone in the run, scored or not.
     known: BTreeSet<String>,
     ids: Vec<String>,
     signals: Vec<Signal>,
     rows: Vec<Vec<f64>>,
+    features: Vec<Feature>,
+    feature_rows: Vec<Vec<f64>>,
+}
+
+/// The columns among `names` that have a value for someone scored, and each scored row of them.
+fn used_columns<T: Copy>(
+    table: &OutputTable,
+    scored: &[usize],
+    names: impl Iterator<Item = (T, String)>,
+) -> Result<(Vec<T>, Vec<Vec<f64>>)> {
+    let mut used = Vec::new();
+    let mut columns = Vec::new();
+    for (item, name) in names {
+        if !table.has(&name) {
+            continue;
+        }
+        let values = table.floats(&name)?;
+        if scored.iter().any(|&i| values[i].is_some()) {
+            used.push(item);
+            columns.push(values);
+        }
+    }
+    let rows = scored
+        .iter()
+        .map(|&i| columns.iter().map(|c| c[i].unwrap_or(0.5)).collect())
+        .collect();
+    Ok((used, rows))
 }
 
 fn run_signals(from: &Path) -> Result<RunSignals> {
@@ -69,24 +101,20 @@ fn run_signals(from: &Path) -> Result<RunSignals> {
     let scored: Vec<usize> = (0..scores.height())
         .filter(|&i| ranks[i].is_some() && ids[i].is_some())
         .collect();
-    let mut signals = Vec::new();
-    let mut columns = Vec::new();
-    for signal in Signal::ALL {
-        let values = scores.floats(&format!("signal_{signal}"))?;
-        if scored.iter().any(|&i| values[i].is_some()) {
-            signals.push(signal);
-            columns.push(values);
-        }
-    }
-    let rows = scored
+    let signal_names = Signal::ALL.into_iter().map(|s| (s, format!("signal_{s}")));
+    let (signals, rows) = used_columns(&scores, &scored, signal_names)?;
+    let feature_names = Feature::ALL
         .iter()
-        .map(|&i| columns.iter().map(|c| c[i].unwrap_or(0.5)).collect())
-        .collect();
+        .filter(|f| f.signal().is_some())
+        .map(|f| (*f, format!("scaled_{}", f.name())));
+    let (features, feature_rows) = used_columns(&scores, &scored, feature_names)?;
     Ok(RunSignals {
         known: ids.iter().flatten().cloned().collect(),
         ids: scored.iter().filter_map(|&i| ids[i].clone()).collect(),
         signals,
         rows,
+        features,
+        feature_rows,
     })
 }
 
@@ -98,6 +126,136 @@ fn normalised(w: &[f64]) -> Vec<f64> {
     } else {
         w.to_vec()
     }
+}
+
+/// One way of weighting, over the signals or over the scored features, fixed or fitted.
+struct Weighting {
+    name: String,
+    over_features: bool,
+    /// None: fitted on the labels.
+    fixed: Option<Vec<f64>>,
+}
+
+impl Weighting {
+    fn unit(name: String, over_features: bool, n: usize, j: usize) -> Weighting {
+        let fixed = (0..n).map(|c| f64::from(c == j)).collect();
+        Weighting {
+            name,
+            over_features,
+            fixed: Some(fixed),
+        }
+    }
+}
+
+/// The weightings compared: the defaults, fitted signal and feature weights, each signal alone
+/// and each scored feature alone.
+fn weightings(run: &RunSignals, default: Vec<f64>) -> Vec<Weighting> {
+    let mut all = vec![
+        Weighting {
+            name: "default weights".into(),
+            over_features: false,
+            fixed: Some(default),
+        },
+        Weighting {
+            name: "calibrated signal weights".into(),
+            over_features: false,
+            fixed: None,
+        },
+        Weighting {
+            name: "calibrated feature weights".into(),
+            over_features: true,
+            fixed: None,
+        },
+    ];
+    for (j, s) in run.signals.iter().enumerate() {
+        all.push(Weighting::unit(
+            format!("signal {s} alone"),
+            false,
+            run.signals.len(),
+            j,
+        ));
+    }
+    for (j, f) in run.features.iter().enumerate() {
+        let name = format!("feature {} alone", f.name());
+        all.push(Weighting::unit(name, true, run.features.len(), j));
+    }
+    if run.features.is_empty() {
+        all.remove(2);
+    }
+    all
+}
+
+/// The default weights of the run's signals: as used, else as configured.
+fn default_weights(from: &Path, run: &RunSignals) -> Result<Vec<f64>> {
+    let manifest = read_manifest(from)?;
+    Ok(run
+        .signals
+        .iter()
+        .map(|s| {
+            let used = manifest
+                .signal_weights
+                .iter()
+                .find(|w| w.signal == s.name());
+            used.map_or(manifest.config.scoring.weights.get(*s), |w| w.used)
+        })
+        .collect())
+}
+
+/// Weights by signal or feature name.
+type Named = Vec<(String, f64)>;
+
+/// Signal weights (summing to 1) and, for a weighting over features, each scored feature's
+/// weight within its signal.
+fn as_config(run: &RunSignals, over_features: bool, w: &[f64]) -> (Named, Named) {
+    if !over_features {
+        let w = normalised(w);
+        let signals = Signal::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.name().to_string(),
+                    run.signals
+                        .iter()
+                        .position(|x| x == s)
+                        .map_or(0.0, |j| w[j]),
+                )
+            })
+            .collect();
+        return (signals, Vec::new());
+    }
+    let beta = |f: Feature| {
+        run.features
+            .iter()
+            .position(|x| *x == f)
+            .map_or(0.0, |j| w[j])
+    };
+    let members = |s: Signal| {
+        Feature::ALL
+            .iter()
+            .copied()
+            .filter(move |f| f.signal() == Some(s))
+    };
+    let totals: Vec<f64> = Signal::ALL
+        .iter()
+        .map(|s| members(*s).map(beta).sum::<f64>())
+        .collect();
+    let totals = normalised(&totals);
+    let raw: Vec<f64> = Signal::ALL
+        .iter()
+        .map(|s| members(*s).map(beta).sum::<f64>())
+        .collect();
+    let signals = Signal::ALL
+        .iter()
+        .zip(&totals)
+        .map(|(s, t)| (s.name().to_string(), *t))
+        .collect();
+    let features = Signal::ALL
+        .iter()
+        .zip(&raw)
+        .filter(|(_, total)| **total > 0.0)
+        .flat_map(|(s, total)| members(*s).map(move |f| (f.name().to_string(), beta(f) / total)))
+        .collect();
+    (signals, features)
 }
 
 /// Calibrates the weights of the run in `options.from` on the labels in `options.labels`.
@@ -123,72 +281,61 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         .keys()
         .filter(|id| !scored.contains(id))
         .count();
-    let manifest = read_manifest(&options.from)?;
-    let default: Vec<f64> = run
-        .signals
-        .iter()
-        .map(|s| {
-            let used = manifest
-                .signal_weights
-                .iter()
-                .find(|w| w.signal == s.name());
-            used.map_or(manifest.config.scoring.weights.get(*s), |w| w.used)
-        })
-        .collect();
-    let fit_rows = |rows: &[usize]| {
-        let x: Vec<Vec<f64>> = rows.iter().map(|&i| run.rows[i].clone()).collect();
+    let candidates = weightings(&run, default_weights(&options.from, &run)?);
+    let fit = |over_features: bool, rows: &[usize]| {
+        let data = if over_features {
+            &run.feature_rows
+        } else {
+            &run.rows
+        };
+        let x: Vec<Vec<f64>> = rows.iter().map(|&i| data[i].clone()).collect();
         let labels: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
         fit_non_negative(&x, &labels)
     };
-    let fitted = normalised(&fit_rows(&(0..y.len()).collect::<Vec<_>>()));
-    if fitted.iter().all(|w| *w == 0.0) {
+    let fold = folds(&y, k, options.seed);
+    let results: Vec<CvResult> = candidates
+        .iter()
+        .map(|c| {
+            let data = if c.over_features {
+                &run.feature_rows
+            } else {
+                &run.rows
+            };
+            cross_validate(&c.name, data, &y, &fold, k, |train| {
+                c.fixed
+                    .clone()
+                    .unwrap_or_else(|| fit(c.over_features, train))
+            })
+        })
+        .collect();
+    // The fits minimise log-loss, not ranking error: where another weighting ranks the labelled
+    // people better on held-out folds, it is the better one. Ranked by ROC AUC: with
+    // nominations, unlabelled people count as negatives, and the AUC so measured orders
+    // weightings as the AUC against the full truth would (it is an affine function of it when
+    // nominations are a random share of the power users); average precision is not.
+    let chosen = (1..results.len())
+        .max_by(|&a, &b| {
+            let auc = |i: usize| results[i].roc_auc.mean;
+            auc(a).total_cmp(&auc(b)).then(b.cmp(&a))
+        })
+        .unwrap_or(1);
+    let c = &candidates[chosen];
+    let all: Vec<usize> = (0..y.len()).collect();
+    let w = c
+        .fixed
+        .clone()
+        .unwrap_or_else(|| fit(c.over_features, &all));
+    if w.iter().all(|x| *x == 0.0) {
         return Err(Error::Input(format!(
             "no signal ranks the people labelled in `{}` above the others: keep the default weights",
             options.labels.display()
         )));
     }
-    let fold = folds(&y, k, options.seed);
-    let mut results = vec![
-        cross_validate("default weights", &run.rows, &y, &fold, k, |_| {
-            default.clone()
-        }),
-        cross_validate("calibrated weights", &run.rows, &y, &fold, k, fit_rows),
-    ];
-    for (j, signal) in run.signals.iter().enumerate() {
-        let alone: Vec<f64> = (0..run.signals.len()).map(|c| f64::from(c == j)).collect();
-        let name = format!("signal {signal} alone");
-        results.push(cross_validate(&name, &run.rows, &y, &fold, k, |_| {
-            alone.clone()
-        }));
-    }
-    // The fit minimises log-loss, not ranking error: where one signal alone ranks the labelled
-    // people better on held-out folds, that signal is the better weighting.
-    let chosen = (1..results.len())
-        .max_by(|&a, &b| {
-            let ap = |i: usize| results[i].average_precision.mean;
-            ap(a).total_cmp(&ap(b)).then(b.cmp(&a))
-        })
-        .unwrap_or(1);
-    let weights: Vec<f64> = if chosen == 1 {
-        fitted
-    } else {
-        (0..run.signals.len())
-            .map(|c| f64::from(c + 2 == chosen))
-            .collect()
-    };
+    let (weights, feature_weights) = as_config(&run, c.over_features, &w);
     Ok(Calibration {
         chosen,
-        weights: Signal::ALL
-            .iter()
-            .map(|s| {
-                let w = run
-                    .signals
-                    .iter()
-                    .position(|x| x == s)
-                    .map_or(0.0, |j| weights[j]);
-                (s.name().to_string(), w)
-            })
-            .collect(),
+        weights,
+        feature_weights,
         results,
         people: y.len(),
         positives: y.iter().filter(|l| **l).count(),
@@ -246,8 +393,8 @@ impl Calibration {
         }
         let _ = writeln!(
             text,
-            "Chosen: {} (the best cross-validated average precision; chosen on these folds, so \
-             its figure flatters it a little).",
+            "Chosen: {} (the best cross-validated ROC AUC, which nominations measure fairly; \
+             chosen on these folds, so its figures flatter it a little).",
             self.results[self.chosen].method
         );
         let verdict = if self.gain_beyond_spread() {
@@ -278,6 +425,12 @@ impl Calibration {
             "source = \"adept calibrate {date} on {} positives, labels sha256 {}\"",
             self.positives, self.labels_sha256
         );
+        if !self.feature_weights.is_empty() {
+            text.push_str("[scoring.feature_weights]\n");
+            for (feature, w) in &self.feature_weights {
+                let _ = writeln!(text, "{feature} = {w:.6}");
+            }
+        }
         text
     }
 }
@@ -294,13 +447,13 @@ pub fn write_weights(out: &Path, fragment: &str) -> Result<()> {
         path: out.to_path_buf(),
         message: format!("{e}"),
     })?;
-    let has_weights = table
-        .get("scoring")
-        .and_then(|s| s.get("weights"))
-        .is_some();
+    let scoring = table.get("scoring");
+    let has_weights = ["weights", "feature_weights"]
+        .iter()
+        .any(|k| scoring.and_then(|s| s.get(k)).is_some());
     if has_weights {
         return Err(Error::Config(format!(
-            "`{}` already has [scoring.weights]: remove them, or write the calibration to a new file",
+            "`{}` already has [scoring.weights] or [scoring.feature_weights]: remove them, or write the calibration to a new file",
             out.display()
         )));
     }

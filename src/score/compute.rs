@@ -97,12 +97,20 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
                 .unwrap_or(&everyone);
             let mut signals = [f64::NAN; 6];
             let mut contributions = [0.0; 6];
+            let mut scaled = vec![f64::NAN; Feature::COUNT];
             for (signal, members) in &used {
-                let value = members
-                    .iter()
-                    .map(|f| peers.get(*f).squash(user.get(*f)))
-                    .sum::<f64>()
-                    / members.len() as f64;
+                let mut sum = 0.0;
+                let mut total = 0.0;
+                for f in members {
+                    let (x, w) = (
+                        peers.get(*f).squash(user.get(*f)),
+                        params.feature_weight(*f),
+                    );
+                    scaled[*f as usize] = x;
+                    sum += w * x;
+                    total += w;
+                }
+                let value = sum / total;
                 signals[*signal as usize] = value;
                 contributions[*signal as usize] =
                     100.0 * params.weights.get(*signal) * value / total_weight;
@@ -116,6 +124,7 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
                 tier: Tier::Other,
                 signals,
                 contributions,
+                scaled,
                 explanation: explanation(user, peers, &signals, params),
             }
         })

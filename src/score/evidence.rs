@@ -76,9 +76,14 @@ pub fn check_evidence(
         let (kept, dropped): (Vec<Feature>, Vec<Feature>) = Feature::ALL
             .iter()
             .copied()
-            .filter(|f| f.signal() == Some(signal))
+            .filter(|f| f.signal() == Some(signal) && params.feature_weight(*f) > 0.0)
             .partition(|f| people_differing(features, *f) >= needed);
         let dropped_names: Vec<&str> = dropped.iter().map(|f| f.name()).collect();
+        if kept.is_empty() && dropped.is_empty() {
+            let note = "every one of its features has weight 0".to_string();
+            records.push(record(0.0, Some(note)));
+            continue;
+        }
         if kept.is_empty() {
             let note = format!(
                 "fewer than {needed} of {scored} people scored differ from the typical value of {}",

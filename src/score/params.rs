@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::Signal;
+use std::collections::BTreeMap;
+
+use crate::features::{Feature, Signal};
 
 /// Relative weight of each signal in the composite score. Only the ratios matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,10 @@ pub enum PeerGroup {
 #[serde(deny_unknown_fields, default)]
 pub struct ScoreParams {
     pub weights: SignalWeights,
+    /// Weight of a scored feature within its signal, by feature name; a feature not listed
+    /// weighs 1, so a signal is the mean of its features. `adept calibrate` may write them.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub feature_weights: BTreeMap<String, f64>,
     pub peer_group: PeerGroup,
     /// A peer group smaller than this is compared with everyone instead.
     pub min_peer_group: usize,
@@ -92,6 +98,7 @@ impl Default for ScoreParams {
     fn default() -> Self {
         ScoreParams {
             weights: SignalWeights::default(),
+            feature_weights: BTreeMap::new(),
             peer_group: PeerGroup::All,
             min_peer_group: 20,
             top_tier_share: 0.10,
@@ -103,7 +110,35 @@ impl Default for ScoreParams {
 }
 
 impl ScoreParams {
+    /// The weight of `feature` within its signal.
+    pub fn feature_weight(&self, feature: Feature) -> f64 {
+        self.feature_weights
+            .get(feature.name())
+            .copied()
+            .unwrap_or(1.0)
+    }
+
+    fn check_feature_weights(&self) -> Result<()> {
+        for (name, w) in &self.feature_weights {
+            let scored = Feature::ALL
+                .iter()
+                .any(|f| f.name() == name && f.signal().is_some());
+            if !scored {
+                return Err(Error::Config(format!(
+                    "scoring.feature_weights: `{name}` is not a scored feature (see docs/scoring.md)"
+                )));
+            }
+            if !(w.is_finite() && *w >= 0.0) {
+                return Err(Error::Config(format!(
+                    "scoring.feature_weights.{name} must be a number >= 0, got `{w}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     pub fn check(&self) -> Result<()> {
+        self.check_feature_weights()?;
         for signal in Signal::ALL {
             let w = self.weights.get(signal);
             if !(w.is_finite() && w >= 0.0) {

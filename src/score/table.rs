@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::evidence::SignalWeight;
 use crate::error::Result;
-use crate::features::{Signal, UserFeatures, UserStatus};
+use crate::features::{Feature, Signal, UserFeatures, UserStatus};
 
 /// Where a user stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,9 @@ pub struct UserScore {
     pub signals: [f64; 6],
     /// Points each signal adds to the score; they sum to `score`.
     pub contributions: [f64; 6],
+    /// Each scored feature's position among peers in (0, 1), by `Feature as usize`; NaN for a
+    /// feature not used.
+    pub scaled: Vec<f64>,
     pub explanation: String,
 }
 
@@ -67,6 +70,7 @@ impl UserScore {
             tier: Tier::InsufficientData,
             signals: [f64::NAN; 6],
             contributions: [f64::NAN; 6],
+            scaled: vec![f64::NAN; Feature::COUNT],
             explanation: "too little activity in the window to score".to_string(),
         }
     }
@@ -91,7 +95,8 @@ impl ScoreTable {
     }
 
     /// user_id, score, rank, tier, explanation, then `contribution_<signal>` and
-    /// `signal_<signal>` for each signal (`scores.parquet` adds each person's persona).
+    /// `signal_<signal>` for each signal and `scaled_<feature>` for each scored feature
+    /// (`scores.parquet` adds each person's persona).
     pub fn to_frame(&self) -> Result<DataFrame> {
         let u = &self.users;
         let opt = |v: f64| Some(v).filter(|x| x.is_finite());
@@ -128,6 +133,13 @@ impl ScoreTable {
             columns.push(Column::new(
                 format!("signal_{signal}").into(),
                 u.iter().map(|s| opt(s.signals[i])).collect::<Vec<_>>(),
+            ));
+        }
+        for feature in Feature::ALL.iter().filter(|f| f.signal().is_some()) {
+            let i = *feature as usize;
+            columns.push(Column::new(
+                format!("scaled_{}", feature.name()).into(),
+                u.iter().map(|s| opt(s.scaled[i])).collect::<Vec<_>>(),
             ));
         }
         Ok(DataFrame::new(u.len(), columns)?)

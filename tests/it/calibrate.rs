@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use adept::features::{Feature, Signal};
 use adept::generate::{GenerateParams, OutputFormat, Scenario, apply_scenario, generate};
 use tempfile::TempDir;
 
@@ -62,7 +63,8 @@ fn run_org() -> &'static Run {
     })
 }
 
-/// The scored people of a run, in file order: id, score, signal values.
+/// The scored people of a run, in file order: id, score, and each scored feature's position
+/// among peers (NaN where not used).
 fn scored(dir: &Path) -> Vec<(String, f64, Vec<f64>)> {
     let scores = read_parquet(&dir.join("scores.parquet"));
     let ids = strings(&scores, "user_id");
@@ -70,16 +72,46 @@ fn scored(dir: &Path) -> Vec<(String, f64, Vec<f64>)> {
         scores.column(name).unwrap().f64().unwrap().iter().collect()
     };
     let score = column("score");
-    let signals: Vec<Vec<Option<f64>>> = adept::features::Signal::ALL
+    let scaled: Vec<Vec<Option<f64>>> = scored_features()
         .iter()
-        .map(|s| column(&format!("signal_{s}")))
+        .map(|f| column(&format!("scaled_{}", f.name())))
         .collect();
     (0..ids.len())
         .filter_map(|i| {
-            let values = signals.iter().map(|c| c[i].unwrap_or(f64::NAN)).collect();
+            let values = scaled.iter().map(|c| c[i].unwrap_or(f64::NAN)).collect();
             score[i].map(|s| (ids[i].clone(), s, values))
         })
         .collect()
+}
+
+fn scored_features() -> Vec<Feature> {
+    Feature::ALL
+        .iter()
+        .copied()
+        .filter(|f| f.signal().is_some())
+        .collect()
+}
+
+/// The score a configuration's weights give to scaled feature values: each signal the weighted
+/// mean of its features, the score the weighted mean of the signals, times 100.
+fn expected_score(config: &adept::config::Config, scaled: &[f64]) -> f64 {
+    let (mut sum, mut total) = (0.0, 0.0);
+    for signal in Signal::ALL {
+        let w = config.scoring.weights.get(signal);
+        let (mut s, mut t) = (0.0, 0.0);
+        for (f, x) in scored_features().iter().zip(scaled) {
+            let fw = config.scoring.feature_weight(*f);
+            if f.signal() == Some(signal) && x.is_finite() && fw > 0.0 {
+                s += fw * x;
+                t += fw;
+            }
+        }
+        if w > 0.0 && t > 0.0 {
+            sum += w * s / t;
+            total += w;
+        }
+    }
+    100.0 * sum / total
 }
 
 /// Nominations: the labelled power users who were scored.
@@ -166,9 +198,8 @@ fn the_same_labels_give_the_same_weights_and_the_file_scores_a_run_exactly() {
         "{text}"
     );
     let config = adept::config::Config::from_toml(&text).unwrap();
-    let weights = config.scoring.weights.clone();
     // Help decides here, and the calibration finds it.
-    let help = weights.get(adept::features::Signal::Help);
+    let help = config.scoring.weights.get(Signal::Help);
     assert!(help > 0.3, "{text}");
 
     let out = tempfile::tempdir().unwrap();
@@ -191,26 +222,15 @@ fn the_same_labels_give_the_same_weights_and_the_file_scores_a_run_exactly() {
         "{}",
         manifest.weights_source
     );
-    // Signals do not depend on weights: the new score is the weighted mean of the old signals.
+    // Scaled features do not depend on weights: the new score follows from the old values.
     let before = scored(run.out.path());
     let after = scored(out.path());
-    let w: Vec<f64> = adept::features::Signal::ALL
-        .iter()
-        .map(|s| weights.get(*s))
-        .collect();
-    for ((id, _, signals), (id2, score, _)) in before.iter().zip(&after) {
+    for ((id, _, scaled), (id2, score, _)) in before.iter().zip(&after) {
         assert_eq!(id, id2);
-        let (mut sum, mut total) = (0.0, 0.0);
-        for (value, weight) in signals.iter().zip(&w) {
-            if *weight > 0.0 && value.is_finite() {
-                sum += weight * value;
-                total += weight;
-            }
-        }
+        let expected = expected_score(&config, scaled);
         assert!(
-            (score - 100.0 * sum / total).abs() < 1e-9,
-            "{id}: {score} vs {}",
-            100.0 * sum / total
+            (score - expected).abs() < 1e-9,
+            "{id}: {score} vs {expected}"
         );
     }
     // A file that already has weights is not changed.
