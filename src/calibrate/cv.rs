@@ -36,7 +36,7 @@ pub struct CvResult {
     pub roc_auc: Spread,
     /// Precision at k, k = the positives in the held-out fold.
     pub precision_at_k: Spread,
-    /// Average precision per fold (for comparing two methods fold by fold).
+    /// ROC AUC per fold (for comparing two methods fold by fold).
     pub per_fold: Vec<f64>,
 }
 
@@ -89,6 +89,6 @@ pub fn cross_validate(
         average_precision: Spread::of(&ap),
         roc_auc: Spread::of(&auc),
         precision_at_k: Spread::of(&prec),
-        per_fold: ap,
+        per_fold: auc,
     }
 }

@@ -348,8 +348,8 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
 }
 
 impl Calibration {
-    /// Whether the calibrated weights beat the defaults by more than the spread over folds of
-    /// the difference in average precision.
+    /// Whether the chosen weights beat the defaults by more than the spread over folds of the
+    /// difference in ROC AUC.
     pub fn gain_beyond_spread(&self) -> bool {
         let diff: Vec<f64> = self.results[self.chosen]
             .per_fold
@@ -398,7 +398,7 @@ impl Calibration {
             self.results[self.chosen].method
         );
         let verdict = if self.gain_beyond_spread() {
-            "It beats the default weights by more than the spread over folds."
+            "It beats the default weights in ROC AUC by more than the spread over folds."
         } else {
             "Its gain over the default weights is within the spread over folds: it may be chance."
         };
