@@ -369,7 +369,8 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         })?,
     };
     announce_key(outcome.key_source.as_ref())?;
-    if let Some(warning) = stages_catalog_warning(&outcome) {
+    let catalog = outcome.stages.features.catalog.as_ref();
+    if let Some(warning) = catalog.and_then(|c| c.warning.as_ref()) {
         // Loud even with --quiet: every feature area in the report depends on it.
         eprintln!("warning: {warning}");
     }
@@ -479,20 +480,9 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
     ))
 }
 
-fn stages_catalog_warning(outcome: &pipeline::RunOutcome) -> Option<String> {
-    outcome.stages.features.catalog.as_ref()?.warning.clone()
-}
-
 /// The catalog's coverage of the used features, for the run summary.
 fn catalog_line(coverage: Option<&crate::features::CatalogCoverage>) -> String {
-    coverage.map_or(String::new(), |c| {
-        format!(
-            "catalog: knows {} of {} features used ({:.0}% of uses)\n",
-            c.features_known,
-            c.features_used,
-            100.0 * c.share_of_uses
-        )
-    })
+    coverage.map_or(String::new(), |c| format!("catalog: {}\n", c.summary()))
 }
 
 /// One line per signal left out of the score or scored on fewer features, with the reason.

@@ -50,6 +50,15 @@ impl OutputTable {
         self.frame.height()
     }
 
+    /// A data error about `column` of this file.
+    pub fn error(&self, column: &str, message: impl Into<String>) -> Error {
+        Error::OutputColumn {
+            path: self.path.clone(),
+            column: column.to_string(),
+            message: message.into(),
+        }
+    }
+
     pub fn has(&self, column: &str) -> bool {
         self.frame.column(column).is_ok()
     }

@@ -28,6 +28,16 @@ pub struct CatalogCoverage {
 }
 
 impl CatalogCoverage {
+    /// "knows 6 of 8 features used (91% of uses)".
+    pub fn summary(&self) -> String {
+        format!(
+            "knows {} of {} features used ({:.0}% of uses)",
+            self.features_known,
+            self.features_used,
+            100.0 * self.share_of_uses + 0.0
+        )
+    }
+
     pub fn share_of_features(&self) -> f64 {
         self.features_known as f64 / self.features_used.max(1) as f64
     }
@@ -98,12 +108,7 @@ impl Catalog {
     }
 
     fn likely_cause(&self, used: &[(FeatureKey, f64)], c: &CatalogCoverage) -> String {
-        let head = format!(
-            "the catalog knows {} of {} features used ({:.0}% of uses)",
-            c.features_known,
-            c.features_used,
-            100.0 * c.share_of_uses + 0.0
-        );
+        let head = format!("the catalog {}", c.summary());
         let apps = |keys: &mut dyn Iterator<Item = &FeatureKey>| -> BTreeSet<String> {
             keys.map(|(a, _)| a.clone())
                 .filter(|a| !a.is_empty())

@@ -13,7 +13,7 @@ use crate::error::Result;
 pub const HISTORY_FILE: &str = "history.parquet";
 
 /// The headline figures in the order they are written, by name.
-pub fn headline_values(f: &AdoptionFigures) -> [(&'static str, f64); 5] {
+fn headline_values(f: &AdoptionFigures) -> [(&'static str, f64); 5] {
     [
         ("candidates", f.candidates as f64),
         ("people_scored", f.people as f64),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::analysis::Movement;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frames::OutputTable;
 use crate::ingest::IngestSummary;
 use crate::outputs::{
@@ -162,11 +162,7 @@ fn load_adoption(out: &Path) -> Result<(Adoption, Vec<Adoption>)> {
             _ => departments.push(row),
         }
     }
-    let organisation = organisation.ok_or_else(|| Error::OutputColumn {
-        path: a.path.clone(),
-        column: "scope".into(),
-        message: "no `organisation` row".into(),
-    })?;
+    let organisation = organisation.ok_or_else(|| a.error("scope", "no `organisation` row"))?;
     Ok((organisation, departments))
 }
 
@@ -194,11 +190,8 @@ fn load_group(out: &Path, candidates: &[Candidate]) -> Result<Group> {
                 .or_default()
                 .push((user, known[i].unwrap_or(0.0) as u32)),
             _ => {
-                return Err(Error::OutputColumn {
-                    path: g.path.clone(),
-                    column: "seat".into(),
-                    message: format!("unexpected row {i}: a seat and, for presenters, an area"),
-                });
+                let message = format!("unexpected row {i}: a seat and, for presenters, an area");
+                return Err(g.error("seat", message));
             }
         }
     }
@@ -242,11 +235,8 @@ fn load_history(out: &Path) -> Result<Option<History>> {
             continue;
         }
         let kind = kinds[i].as_deref().unwrap_or("null");
-        let movement = Movement::from_name(kind).ok_or_else(|| Error::OutputColumn {
-            path: h.path.clone(),
-            column: "kind".into(),
-            message: format!("unexpected value `{kind}`"),
-        })?;
+        let movement = Movement::from_name(kind)
+            .ok_or_else(|| h.error("kind", format!("unexpected value `{kind}`")))?;
         history.people.push((
             movement,
             users[i].clone().unwrap_or_default(),

@@ -505,13 +505,7 @@ fn quality(page: &mut String, data: &ReportData) {
     }
     page.push_str("</tbody></table>");
     if let Some(c) = &data.manifest.catalog_coverage {
-        let _ = write!(
-            page,
-            "<p>The catalog knows {} of the {} features used ({} of uses).</p>",
-            c.features_known,
-            c.features_used,
-            pct(c.share_of_uses)
-        );
+        let _ = write!(page, "<p>The catalog {}.</p>", html(&c.summary()));
         if let Some(warning) = &c.warning {
             let _ = write!(
                 page,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::layout::RunLayout;
 use crate::analysis::{AdoptionRow, HISTORY_RUNS, RunSnapshot, figures};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::features::UserStatus;
 use crate::frames::OutputTable;
 use crate::outputs::{FEATURES_FILE, SCORES_FILE};
@@ -20,13 +20,12 @@ fn parse<T>(
     value: Option<&str>,
     from_name: fn(&str) -> Option<T>,
 ) -> Result<T> {
-    value
-        .and_then(from_name)
-        .ok_or_else(|| Error::OutputColumn {
-            path: table.path.clone(),
-            column: column.to_string(),
-            message: format!("unexpected value `{}`", value.unwrap_or("null")),
-        })
+    value.and_then(from_name).ok_or_else(|| {
+        table.error(
+            column,
+            format!("unexpected value `{}`", value.unwrap_or("null")),
+        )
+    })
 }
 
 /// A run's snapshot, read from its `scores.parquet` and `features.parquet`.
