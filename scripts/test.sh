@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need, then runs the whole suite.
 #   - Chromium (Debian's package) for the report tests, with apt-get when run as root;
+#   - Java 17 or newer (Debian's default-jre-headless) for the Spark half of the rollup tests,
+#     with apt-get when run as root;
 #   - the Python packages of tests/requirements.txt and notebooks/requirements.txt into a
 #     project-local virtual environment (.venv/), first on the PATH while the tests run;
 # then `cargo test` with any arguments given here. Without root, it says what it cannot install
@@ -31,6 +33,25 @@ if [ "${ADEPT_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; 
     fi
 fi
 
+# Java for Spark (pyspark starts a local JVM): 17 or newer, as Spark 4 needs.
+java_major() {
+    java -version 2>&1 | sed -nE 's/.* version "([0-9]+).*/\1/p' | head -n 1
+}
+if [ "${ADEPT_SKIP_SPARK:-}" != 1 ] && [ "${ADEPT_SKIP_SQL_ENGINES:-}" != 1 ]; then
+    if ! command -v java >/dev/null 2>&1 && as_root && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Java (apt-get install default-jre-headless) for the Spark rollup test..."
+        apt_install default-jre-headless || echo "apt-get install default-jre-headless failed"
+    fi
+    java_version=$(java_major 2>/dev/null)
+    if ! command -v java >/dev/null 2>&1; then
+        missing+=("Java 17+: run \`sudo apt-get install default-jre-headless\` (the Spark rollup test is skipped)")
+        export ADEPT_SKIP_SPARK=1
+    elif [ "${java_version:-0}" -lt 17 ]; then
+        missing+=("Java 17+: \`java\` is $(java -version 2>&1 | grep -m 1 version); install Java 17 or newer and put it first on the PATH (the Spark rollup test is skipped)")
+        export ADEPT_SKIP_SPARK=1
+    fi
+fi
+
 # Python packages in .venv/, reinstalled only when a requirements file changes.
 venv=.venv
 stamp="$venv/.requirements.sha256"
@@ -55,10 +76,10 @@ if [ -x "$venv/bin/python" ]; then
     fi
     export PATH="$PWD/$venv/bin:$PATH"
 else
-    missing+=("a Python virtual environment: run \`sudo apt-get install python3-venv\` (the notebook and DuckDB tests are skipped)")
+    missing+=("a Python virtual environment: run \`sudo apt-get install python3-venv\` (the notebook tests and the rollup tests on DuckDB, Spark and DataFusion are skipped)")
 fi
 if [ ! -f "$stamp" ]; then
-    export ADEPT_SKIP_NOTEBOOKS=1 ADEPT_SKIP_DUCKDB=1
+    export ADEPT_SKIP_NOTEBOOKS=1 ADEPT_SKIP_SQL_ENGINES=1
 fi
 
 for m in "${missing[@]}"; do echo "not installed: $m"; done

@@ -65,6 +65,17 @@ impl TableKind {
         self.columns().iter().find(|c| c.name == name)
     }
 
+    /// The column whose value a row may carry only once: a later row with the same value is a
+    /// duplicate (an event exported twice; a person listed twice, whose help and training would
+    /// otherwise count twice in joins).
+    pub fn unique_key(self) -> Option<&'static str> {
+        match self {
+            TableKind::Events => Some("event_id"),
+            TableKind::People => Some("user_id"),
+            _ => None,
+        }
+    }
+
     /// Columns that hold a person's id: opt-outs are removed by these.
     pub fn person_columns(self) -> &'static [&'static str] {
         match self {

@@ -173,7 +173,7 @@ impl Classifier {
                 .iter()
                 .find(|c| c.kind == ValueKind::Timestamp)
                 .map(|c| c.name),
-            seen: table.column("event_id").map(|_| SeenIds::default()),
+            seen: table.unique_key().map(|_| SeenIds::default()),
             per_file: vec![RowCounts::default(); files],
             rejected: Vec::new(),
             value_rejects: LedgerRows::default(),
@@ -236,7 +236,8 @@ impl Classifier {
             .collect();
         if let Some(seen) = self.seen.as_mut() {
             // Only rows that would be accepted take part: a rejected copy does not hide a good one.
-            let ids = batch.column("event_id")?.str()?;
+            let key = self.table.unique_key().unwrap_or("event_id");
+            let ids = batch.column(key)?.str()?;
             for (status, id) in status.iter_mut().zip(ids.iter()) {
                 if let (Status::Accepted, Some(id)) = (*status, id)
                     && !seen.first_time(SeenIds::hash(id))

@@ -17,7 +17,8 @@ pub struct RowCounts {
     pub read: u64,
     pub accepted: u64,
     pub rejected: u64,
-    /// Dropped because an earlier row had the same `event_id`.
+    /// Dropped because an earlier row had the same key (`event_id` of an event, `user_id` of a
+    /// person): the first row counts.
     pub duplicates: u64,
     /// Removed because the person opted out; these rows appear nowhere, not even as rejects.
     pub opted_out: u64,

@@ -20,14 +20,40 @@ pub fn colour(i: usize) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
+/// Font sizes below are plotters' sizes: the SVG gets `font-size` = size / 1.24 px, so 14 is the
+/// least that prints at 11 px or more.
 fn finish(svg: String) -> String {
     // plotters writes a standalone document; inline it with a role for screen readers.
     svg.replacen("<svg ", "<svg role=\"img\" ", 1)
 }
 
+/// The most bars in one chart: 26 rows of 30 px and the caption fit an A4 page (273 mm of
+/// printable height at 12 mm margins is 1,032 px); more go on into a second chart.
+const MAX_BARS: usize = 26;
+
 /// Horizontal bars, one per label (top to bottom), values from 0 to `max`: each bar centred on
-/// its label with a gap between bars, and its value written at its end.
+/// its label with a gap between bars, and its value written at its end. Past `MAX_BARS`, the
+/// bars go on in further charts titled "(continued)", so that no chart is taller than a page.
 pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str) -> String {
+    if labels.len() <= MAX_BARS {
+        return bars_chart(title, labels, values, max, unit);
+    }
+    labels
+        .chunks(MAX_BARS)
+        .zip(values.chunks(MAX_BARS))
+        .enumerate()
+        .map(|(i, (l, v))| {
+            let title = if i == 0 {
+                title.to_string()
+            } else {
+                format!("{title} (continued)")
+            };
+            bars_chart(&title, l, v, max, unit)
+        })
+        .collect()
+}
+
+fn bars_chart(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str) -> String {
     let height = 56 + 30 * labels.len().max(1) as u32;
     let mut svg = String::new();
     {
@@ -36,7 +62,7 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
         let n = labels.len().max(1);
         let max = if max > 0.0 { max } else { 1.0 };
         let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 16))
+            .caption(title, ("sans-serif", 18))
             .margin(8)
             .x_label_area_size(26)
             .y_label_area_size(190)
@@ -59,7 +85,7 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
             .y_labels(n)
             .y_label_formatter(&label_of)
             .x_label_formatter(&|x| format!("{x:.0}{unit}"))
-            .label_style(("sans-serif", 13))
+            .label_style(("sans-serif", 15))
             .draw();
         let row = |i: usize| n.saturating_sub(1 + i);
         let _ = chart.draw_series(values.iter().enumerate().map(|(i, v)| {
@@ -78,7 +104,7 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
                     Text::new(
                         text,
                         (v.max(0.0), SegmentValue::CenterOf(row(i))),
-                        ("sans-serif", 12),
+                        ("sans-serif", 15),
                     )
                 }),
         );
@@ -91,12 +117,12 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], max: f64, unit: &str
 pub fn grouped(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (720, 300)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (680, 300)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let groups = categories.len().max(1);
         let width = series.len().max(1) + 1;
         let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
+            .caption(title, ("sans-serif", 18))
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(40)
@@ -117,6 +143,7 @@ pub fn grouped(title: &str, categories: &[String], series: &[(String, Vec<f64>)]
             .x_labels(groups * width)
             .x_label_formatter(&label_of)
             .y_label_formatter(&|y| format!("{y:.1}"))
+            .label_style(("sans-serif", 15))
             .draw();
         for (s, (_, values)) in series.iter().enumerate() {
             let color = PALETTE[s % PALETTE.len()];
@@ -139,7 +166,7 @@ pub fn lines(title: &str, x_labels: &[String], series: &[(String, Vec<f64>)], ma
         let n = x_labels.len().max(2);
         let max = if max > 0.0 { max } else { 1.0 };
         let chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
+            .caption(title, ("sans-serif", 18))
             .margin(10)
             .margin_right(40)
             .x_label_area_size(28)
@@ -153,6 +180,7 @@ pub fn lines(title: &str, x_labels: &[String], series: &[(String, Vec<f64>)], ma
             .configure_mesh()
             .x_labels(n)
             .x_label_formatter(&label_of)
+            .label_style(("sans-serif", 15))
             .draw();
         for (s, (_, values)) in series.iter().enumerate() {
             let color = PALETTE[s % PALETTE.len()];

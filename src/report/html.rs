@@ -20,7 +20,9 @@ h1{font-size:1.7rem;margin:.2rem 0}h2{font-size:1.25rem;border-bottom:2px solid 
 th{background:#f7fafc;cursor:pointer;user-select:none}td.num,th.num{text-align:right}input[type=search]{padding:.35rem .5rem;width:18rem;margin:.4rem 0}
 svg{max-width:100%;height:auto;display:block;margin:.5rem 0}.legend span{display:inline-block;margin-right:1rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
 nav a{margin-right:1rem}footer{margin-top:2rem;font-size:.85rem}.warning{border-left:4px solid #c05621;padding:.3rem .6rem;background:#fffaf0}
-@media print{nav,input[type=search]{display:none}th{cursor:auto}section{break-inside:avoid-page}body{max-width:none}}
+#shortlist-table{table-layout:fixed}#shortlist-table th{width:12%}#shortlist-table th:first-child,#shortlist-table th:nth-child(6){width:6%}#shortlist-table th:nth-child(2){width:18%}#shortlist-table th:nth-child(4){width:11%}#shortlist-table th:nth-child(5){width:10%}#shortlist-table th:last-child{width:37%}#shortlist-table td{overflow-wrap:break-word}
+@page{size:A4;margin:12mm}
+@media print{nav,input[type=search]{display:none}th{cursor:auto}body{max-width:none;padding:0;font-size:11pt}h2{break-after:avoid}svg,tr,.figure,li{break-inside:avoid}table{font-size:9pt}}
 "#;
 
 /// Sorting and filtering of the shortlist: plain DOM work on rows already in the page.

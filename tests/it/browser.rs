@@ -283,3 +283,134 @@ fn the_report_renders_offline_without_console_errors_and_payloads_stay_inert() {
     );
     assert!(v.console.is_empty(), "console output: {:?}", v.console);
 }
+
+/// A4 at 12 mm margins, in CSS px (96 per inch): the printable width and height.
+const A4_PRINTABLE: (f64, f64) = (186.0 / 25.4 * 96.0, 273.0 / 25.4 * 96.0);
+
+/// The text of each page of a PDF (whitespace removed, compatibility forms folded: ligatures
+/// come back as letters), read with pypdf.
+fn pdf_pages(pdf: &Path) -> Vec<String> {
+    let script = "import sys, json, unicodedata, pypdf\n\
+                  pages = [unicodedata.normalize('NFKC', p.extract_text()) for p in pypdf.PdfReader(sys.argv[1]).pages]\n\
+                  print(json.dumps([''.join(t.split()) for t in pages]))";
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "reading the PDF needs pypdf (pip install -r tests/requirements.txt), or ADEPT_SKIP_BROWSER=1: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// A number attribute of an SVG start tag.
+fn attribute(tag: &str, name: &str) -> f64 {
+    let start = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+    tag[start..].split('"').next().unwrap().parse().unwrap()
+}
+
+/// Each chart of a page: its start tag and the texts it draws (entities decoded, whitespace
+/// removed, as `pdf_pages` gives them).
+fn charts(html: &str) -> Vec<(String, Vec<(f64, String)>)> {
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    html.split("<svg role=\"img\"")
+        .skip(1)
+        .map(|svg| {
+            let svg = svg.split("</svg>").next().unwrap();
+            let tag = svg.split('>').next().unwrap().to_string();
+            let texts = svg
+                .split("<text")
+                .skip(1)
+                .map(|t| {
+                    let size = attribute(t, "font-size");
+                    let text = t.split('>').nth(1).unwrap().split('<').next().unwrap();
+                    (size, unescape(text).split_whitespace().collect())
+                })
+                .filter(|(_, text): &(f64, String)| !text.is_empty())
+                .collect();
+            (tag, texts)
+        })
+        .collect()
+}
+
+/// An organisation of 300 people in 30 departments: long department charts.
+fn many_departments(dir: &Path) {
+    let params = adept::generate::GenerateParams {
+        users: 300,
+        days: 60,
+        seed: 77,
+        format: adept::generate::OutputFormat::Csv,
+        end_date: as_of(),
+    };
+    adept::generate::generate(&params, dir).unwrap();
+    let people = std::fs::read_to_string(dir.join("people.csv")).unwrap();
+    let mut lines = people.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header.iter().position(|c| *c == "department").unwrap();
+    let mut text = header.join(",") + "\n";
+    for (i, line) in lines.enumerate() {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        cells[column] = format!("Department {:02}", i % 30);
+        text += &(cells.join(",") + "\n");
+    }
+    write(dir, "people.csv", text);
+}
+
+#[test]
+fn the_report_prints_to_a4_with_legible_charts_none_cut_by_a_page_break() {
+    let Some(browser) = chromium() else { return };
+    let input = tempdir().unwrap();
+    many_departments(input.path());
+    let root = run_adept(input.path(), "");
+    let out = root.path().join("run");
+    let report = out.join("report.html");
+    let html = std::fs::read_to_string(&report).unwrap();
+    let charts = charts(&html);
+    assert!(
+        charts.iter().any(|(_, t)| t.iter().any(|(_, s)| s.contains("(continued)"))),
+        "30 departments should continue the department charts in a second chart"
+    );
+    for (tag, texts) in &charts {
+        let (width, height) = (attribute(tag, "width"), attribute(tag, "height"));
+        assert!(
+            width <= A4_PRINTABLE.0 && height <= A4_PRINTABLE.1,
+            "a chart of {width}x{height} px does not fit an A4 page: {tag}"
+        );
+        for (size, text) in texts {
+            assert!(*size >= 11.0, "`{text}` is drawn at {size} px, under 11 px");
+        }
+    }
+
+    let pdf = out.join("report.pdf");
+    let o = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"])
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(pdf.exists(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pages = pdf_pages(&pdf);
+    let rows = html.matches("<tr><td class=\"num\">").count();
+    // The summary, the shortlist (at least 5 candidates a page), one page per other section.
+    assert!(
+        (3..=8 + rows / 5).contains(&pages.len()),
+        "{} pages for {rows} shortlist rows",
+        pages.len()
+    );
+    // A chart is whole when one page holds every text it draws.
+    for (tag, texts) in &charts {
+        let whole = pages
+            .iter()
+            .any(|page| texts.iter().all(|(_, text)| page.contains(text.as_str())));
+        assert!(whole, "a chart is cut by a page break: {tag} {texts:?}");
+    }
+}

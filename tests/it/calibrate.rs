@@ -238,3 +238,32 @@ fn the_same_labels_give_the_same_weights_and_the_file_scores_a_run_exactly() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&a).unwrap(), text);
 }
+
+#[test]
+fn labels_that_no_weighting_ranks_better_keep_the_default_weights_and_say_so() {
+    let run = run_org();
+    let power = nominations(run);
+    // Every seventh scored person who is not a power user: labels that carry no definition.
+    let arbitrary: Vec<String> = scored(run.out.path())
+        .into_iter()
+        .map(|p| p.0)
+        .filter(|id| !power.contains(id))
+        .step_by(7)
+        .collect();
+    assert!(arbitrary.len() >= 30, "{}", arbitrary.len());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("weights.toml");
+    let o = calibrate(&format!("user_id\n{}\n", arbitrary.join("\n")), &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("Kept: the default weights"), "{said}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let config = adept::config::Config::from_toml(&text).unwrap();
+    let defaults = adept::config::Config::default().scoring;
+    for s in Signal::ALL {
+        assert_eq!(config.scoring.weights.get(s), defaults.weights.get(s), "{s}");
+    }
+    assert!(config.scoring.feature_weights.is_empty(), "{text}");
+    let source = config.scoring.weights.source.unwrap_or_default();
+    assert!(source.ends_with("defaults kept"), "{source}");
+}

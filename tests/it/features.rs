@@ -176,6 +176,28 @@ fn help_features_count_people_departments_and_forum_answers() {
 }
 
 #[test]
+fn a_person_listed_twice_counts_once_with_the_first_row() {
+    let events = HEADER.to_string() + &event("h", 1, "x", "menu", 1);
+    // h twice, in two departments: joins on people must not double h's help.
+    let people = "user_id,department\nh,Sales\na,Finance\nh,Legal\n".to_string();
+    let help = "helper_id,helped_id,timestamp\nh,a,2026-10-01T09:00:00Z\n".to_string();
+    let dir = tempdir().unwrap();
+    for (name, text) in [("events", &events), ("people", &people), ("help", &help)] {
+        write(dir.path(), &format!("{name}.csv"), text);
+    }
+    let ingested = ingest_dir(dir.path()).unwrap();
+    let people_counts = ingested.summary.table(adept::contract::TableKind::People).unwrap().totals;
+    assert_eq!((people_counts.accepted, people_counts.duplicates), (2, 1));
+    let t = features_of(
+        &[("events", events), ("people", people), ("help", help)],
+        FeatureParams::default(),
+    );
+    assert_eq!(get(&t, "h", Feature::HelpsGiven), 1.0);
+    assert_eq!(get(&t, "h", Feature::CrossDepartmentHelps), 1.0);
+    assert_eq!(t.user("h").unwrap().department.as_deref(), Some("Sales"));
+}
+
+#[test]
 fn training_takes_every_result_the_latest_score_and_improvement_per_course() {
     let events = HEADER.to_string() + &event("a", 1, "x", "menu", 1);
     let training = "user_id,course,taken_at,score,max_score,phase\n\

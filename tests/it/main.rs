@@ -10,6 +10,7 @@ mod ingest;
 mod nightly;
 mod notebooks;
 mod outputs;
+mod recipes;
 mod rollup;
 mod scenarios;
 mod scheduling;

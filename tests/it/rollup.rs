@@ -1,11 +1,16 @@
 //! The rollup path: scores from raw events equal scores from the rollup, whether `adept rollup`
-//! or DuckDB running `sql/rollup.sql` produced it.
+//! produced it or `sql/rollup.sql` run by DuckDB, Apache Spark (local mode) or Apache DataFusion.
 //!
-//! The DuckDB half needs Python with `tests/requirements.txt` installed (`.ci/run` does it); set
-//! `ADEPT_SKIP_DUCKDB=1` to skip it on a machine without them.
+//! The SQL engines run through `sql/run_rollup.py` and need Python with `tests/requirements.txt`
+//! installed (`scripts/test.sh` does it, into `.venv/`, first on the `PATH`); Spark also needs
+//! Java 17 or newer. `ADEPT_SKIP_SQL_ENGINES=1` skips all three engines (the old name
+//! `ADEPT_SKIP_DUCKDB=1` does the same), `ADEPT_SKIP_SPARK=1` only Spark; a skipped engine is
+//! reported on stderr even when cargo captures test output.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
 
 use polars::prelude::*;
 use tempfile::tempdir;
@@ -25,7 +30,9 @@ fn run_scores(input: &Path) -> Vec<(String, Vec<u8>)> {
     )
 }
 
-/// A copy of `from` with its events replaced by `events`.
+/// A copy of `from` with its events replaced by `events`: a Parquet file (becomes
+/// `events.parquet`) or a directory of Parquet files as an engine writes them (becomes `events/`,
+/// bookkeeping files such as `_SUCCESS` and `.crc` included, as adept finds them there).
 fn with_events(from: &Path, events: &Path) -> tempfile::TempDir {
     let dir = tempdir().unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -35,12 +42,21 @@ fn with_events(from: &Path, events: &Path) -> tempfile::TempDir {
             std::fs::copy(&path, dir.path().join(&name)).unwrap();
         }
     }
-    std::fs::copy(events, dir.path().join("events.parquet")).unwrap();
+    if events.is_dir() {
+        let target = dir.path().join("events");
+        std::fs::create_dir(&target).unwrap();
+        for entry in std::fs::read_dir(events).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, target.join(path.file_name().unwrap())).unwrap();
+        }
+    } else {
+        std::fs::copy(events, dir.path().join("events.parquet")).unwrap();
+    }
     dir
 }
 
-#[test]
-fn scores_from_raw_events_equal_scores_from_the_rollup() {
+/// A generated organisation (raw events) and adept's scores from it.
+fn raw_and_reference() -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
     let raw = tempdir().unwrap();
     let params = adept::generate::GenerateParams {
         users: 200,
@@ -51,8 +67,22 @@ fn scores_from_raw_events_equal_scores_from_the_rollup() {
     };
     adept::generate::generate(&params, raw.path()).unwrap();
     let reference = run_scores(raw.path());
+    (raw, reference)
+}
 
-    // adept rollup.
+fn assert_same_scores(reference: &[(String, Vec<u8>)], got: &[(String, Vec<u8>)], producer: &str) {
+    assert_eq!(reference.len(), got.len());
+    for ((name, expected), (_, got)) in reference.iter().zip(got) {
+        assert!(
+            expected == got,
+            "{name} differs between raw events and {producer}'s rollup"
+        );
+    }
+}
+
+#[test]
+fn scores_from_raw_events_equal_scores_from_the_rollup() {
+    let (raw, reference) = raw_and_reference();
     let rolled = tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_adept"))
         .args(["rollup", "--as-of", "2026-10-31", "--input"])
@@ -78,39 +108,94 @@ fn scores_from_raw_events_equal_scores_from_the_rollup() {
     );
     let from_adept =
         run_scores(with_events(raw.path(), &rolled.path().join("events.parquet")).path());
-    for ((name, expected), (_, got)) in reference.iter().zip(&from_adept) {
-        assert!(
-            expected == got,
-            "{name} differs between raw events and adept's rollup"
-        );
-    }
+    assert_same_scores(&reference, &from_adept, "adept");
+}
 
-    // DuckDB running sql/rollup.sql.
-    if std::env::var("ADEPT_SKIP_DUCKDB").as_deref() == Ok("1") {
-        return;
+/// Says on stderr, past cargo's output capture, that a part of the suite did not run and why.
+fn skip(what: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {what}: {why}");
+}
+
+fn set(var: &str) -> bool {
+    std::env::var(var).as_deref() == Ok("1")
+}
+
+/// Runs `sql/rollup.sql` on `engine` through `sql/run_rollup.py` (with `extra` arguments) and
+/// checks that adept scores its rollup exactly as it scores the raw events.
+fn sql_rollup_gives_the_same_scores(engine: &str, extra: &[&str]) {
+    let what = format!("sql/rollup.sql on {engine} (tests/it/rollup.rs)");
+    for var in ["ADEPT_SKIP_SQL_ENGINES", "ADEPT_SKIP_DUCKDB"] {
+        if set(var) {
+            return skip(&what, &format!("{var}=1"));
+        }
     }
-    let sql = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/rollup.sql");
-    let duck_out = tempdir().unwrap();
-    let target = duck_out.path().join("events.parquet");
-    let script = "import sys, duckdb\n\
-                  con = duckdb.connect()\n\
-                  con.execute(\"SET TimeZone = 'UTC'\")\n\
-                  con.execute(f\"CREATE VIEW events AS SELECT * FROM read_parquet('{sys.argv[1]}')\")\n\
-                  query = open(sys.argv[2]).read()\n\
-                  con.execute(f\"COPY ({query}) TO '{sys.argv[3]}' (FORMAT parquet)\")\n";
+    if engine == "spark" && set("ADEPT_SKIP_SPARK") {
+        return skip(&what, "ADEPT_SKIP_SPARK=1");
+    }
+    let (raw, reference) = raw_and_reference();
+    let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/run_rollup.py");
+    let out = tempdir().unwrap();
+    let rollup = out.path().join("rollup");
+    let started = Instant::now();
     let o = Command::new("python3")
-        .args(["-c", script])
+        .arg(&runner)
+        .arg(engine)
         .arg(raw.path().join("events.parquet"))
-        .arg(&sql)
-        .arg(&target)
+        .arg(&rollup)
+        .args(extra)
         .output()
-        .expect("python3 with duckdb is needed (pip install -r tests/requirements.txt), or set ADEPT_SKIP_DUCKDB=1");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let from_duckdb = run_scores(with_events(raw.path(), &target).path());
-    for ((name, expected), (_, got)) in reference.iter().zip(&from_duckdb) {
-        assert!(
-            expected == got,
-            "{name} differs between raw events and DuckDB's rollup"
-        );
-    }
+        .unwrap_or_else(|e| {
+            panic!(
+                "{what}: cannot start python3 ({e}); install tests/requirements.txt \
+                 (bash scripts/test.sh does it) or set ADEPT_SKIP_SQL_ENGINES=1"
+            )
+        });
+    assert!(
+        o.status.success(),
+        "{what} failed; is tests/requirements.txt installed in the python3 first on the PATH \
+         (bash scripts/test.sh does it){}? Set ADEPT_SKIP_SQL_ENGINES=1 to skip.\n{}",
+        if engine == "spark" {
+            ", and Java 17+ (ADEPT_SKIP_SPARK=1 skips Spark)"
+        } else {
+            ""
+        },
+        String::from_utf8_lossy(&o.stderr)
+    );
+    eprintln!(
+        "{engine}: rollup in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let got = run_scores(with_events(raw.path(), &rollup).path());
+    assert_same_scores(&reference, &got, engine);
+}
+
+#[test]
+fn scores_from_duckdb_running_the_rollup_sql_are_the_same() {
+    sql_rollup_gives_the_same_scores("duckdb", &[]);
+}
+
+#[test]
+fn scores_from_datafusion_running_the_rollup_sql_are_the_same() {
+    sql_rollup_gives_the_same_scores("datafusion", &[]);
+}
+
+#[test]
+fn scores_from_spark_running_the_rollup_sql_are_the_same() {
+    // Local mode, kept small: two threads, two shuffle partitions, no web UI, and a JVM tuned to
+    // start fast rather than to run long (C1 compiler only, serial GC).
+    sql_rollup_gives_the_same_scores(
+        "spark",
+        &[
+            "--spark-master",
+            "local[2]",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.ui.showConsoleProgress=false",
+            "--conf",
+            "spark.sql.shuffle.partitions=2",
+            "--conf",
+            "spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        ],
+    );
 }
