@@ -46,6 +46,8 @@ pub struct Config {
     #[serde(default)]
     pub clustering: ClusterParams,
     #[serde(default)]
+    pub segments: crate::analysis::SegmentParams,
+    #[serde(default)]
     pub privacy: PrivacySettings,
     #[serde(default)]
     pub output: OutputSettings,
@@ -157,6 +159,7 @@ impl Config {
         self.features.check()?;
         self.scoring.check()?;
         self.clustering.check()?;
+        self.segments.check()?;
         self.privacy.check()?;
         for (name, settings) in &self.tables {
             let table = TableKind::from_name(name).ok_or_else(|| {
@@ -240,6 +243,7 @@ mod tests {
         let defaults = Config::default();
         assert_eq!(config.ingest, defaults.ingest);
         assert_eq!(config.features, defaults.features);
+        assert_eq!(config.segments, defaults.segments);
         assert_eq!(config.scoring, defaults.scoring);
         assert_eq!(config.clustering, defaults.clustering);
         assert_eq!(config.privacy, defaults.privacy);

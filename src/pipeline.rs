@@ -79,6 +79,7 @@ pub struct Stages {
 pub fn feature_params(config: &Config) -> Result<FeatureParams> {
     let mut params = config.features.clone();
     params.timezone = Some(config.ingest.timezone_parsed()?);
+    params.history_weeks = config.segments.history_weeks();
     Ok(params)
 }
 
@@ -111,7 +112,12 @@ pub fn analyse(ingested: &Ingested, usage: EventUsage, config: &Config) -> Resul
     lap("score", &mut timings);
     let clustering = cluster::cluster(&scores, &features, &config.clustering)?;
     lap("cluster", &mut timings);
-    let analysis = analysis::analyse(&features, &scores, config.privacy.min_group_size);
+    let analysis = analysis::analyse(
+        &features,
+        &scores,
+        config.privacy.min_group_size,
+        &config.segments,
+    );
     lap("analysis", &mut timings);
     Ok(Stages {
         features,
@@ -152,10 +158,17 @@ fn snapshot(as_of: NaiveDate, stages: &Stages, published: &Published) -> RunSnap
         .filter(|(s, _)| s.status == UserStatus::Scored)
         .map(|(s, p)| (p.id.clone(), (s.score, s.tier)))
         .collect();
+    let segments = published
+        .people
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((p.id.clone(), stages.analysis.segments.current(i)?)))
+        .collect();
     RunSnapshot {
         as_of,
         people,
         headline: published.headline.figures,
+        segments,
     }
 }
 

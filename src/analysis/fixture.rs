@@ -56,6 +56,8 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
                 status: status(p),
                 values,
                 area_depth: p.areas.clone(),
+                weekly_uses: Vec::new(),
+                hire_week: None,
             }
         })
         .collect();
@@ -89,6 +91,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         has_help: true,
         has_feedback: false,
         catalog: None,
+        weeks: Default::default(),
     };
     (
         features,

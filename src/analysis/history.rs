@@ -1,5 +1,6 @@
 //! Movement across nightly runs: who became a candidate since the last run, who is no longer one,
-//! who is rising fastest, and how the headline figures move.
+//! who is rising fastest, who moved up or down a usage segment, and how the headline figures
+//! move.
 //!
 //! Runs are compared by the identifiers they published (pseudonyms unless raw ids are enabled),
 //! since that is all an earlier run kept.
@@ -9,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::adoption::AdoptionFigures;
+use super::segments::Segment;
 use crate::score::Tier;
 
 /// Earlier runs a run compares itself with (rising stars are measured over this span).
@@ -23,6 +25,9 @@ pub struct RunSnapshot {
     /// Published id -> (score, tier), for the people scored.
     pub people: BTreeMap<String, (f64, Tier)>,
     pub headline: AdoptionFigures,
+    /// Published id -> segment in the run's last week, for the people judged (empty for a run
+    /// from before segments).
+    pub segments: BTreeMap<String, Segment>,
 }
 
 impl RunSnapshot {
@@ -32,7 +37,7 @@ impl RunSnapshot {
 }
 
 /// How a person moved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Movement {
     /// A candidate now, not in the previous run.
     NewCandidate,
@@ -40,6 +45,10 @@ pub enum Movement {
     DroppedCandidate,
     /// Among the largest score gains since the oldest run compared.
     RisingStar,
+    /// In a more engaged usage segment than in the previous run.
+    SegmentUp,
+    /// In a less engaged usage segment than in the previous run.
+    SegmentDown,
 }
 
 impl Movement {
@@ -48,6 +57,8 @@ impl Movement {
             Movement::NewCandidate => "new_candidate",
             Movement::DroppedCandidate => "dropped_candidate",
             Movement::RisingStar => "rising_star",
+            Movement::SegmentUp => "segment_up",
+            Movement::SegmentDown => "segment_down",
         }
     }
 
@@ -56,6 +67,8 @@ impl Movement {
             Movement::NewCandidate,
             Movement::DroppedCandidate,
             Movement::RisingStar,
+            Movement::SegmentUp,
+            Movement::SegmentDown,
         ]
         .into_iter()
         .find(|m| m.name() == name)
@@ -71,6 +84,8 @@ pub struct Move {
     pub score: f64,
     /// Change since the run compared with, where the person was scored in both.
     pub change: Option<f64>,
+    /// For a segment move: the segment before and now.
+    pub segments: Option<(Segment, Segment)>,
 }
 
 /// History as of the current run.
@@ -78,7 +93,8 @@ pub struct Move {
 pub struct RunHistory {
     /// Headline figures per run, oldest first, the current run last.
     pub headline: Vec<(NaiveDate, AdoptionFigures)>,
-    /// New candidates by id, then dropped candidates by id, then rising stars, fastest first.
+    /// New candidates by id, then dropped candidates by id, then rising stars, fastest first,
+    /// then segment moves up and down by id.
     pub moves: Vec<Move>,
 }
 
@@ -96,6 +112,7 @@ pub fn history(earlier: &[RunSnapshot], current: &RunSnapshot) -> RunHistory {
         moves.extend(new_candidates(previous, current));
         moves.extend(dropped_candidates(previous, current));
         moves.extend(rising_stars(oldest, current));
+        moves.extend(segment_moves(previous, current));
     }
     RunHistory { headline, moves }
 }
@@ -110,6 +127,7 @@ fn new_candidates(previous: &RunSnapshot, current: &RunSnapshot) -> Vec<Move> {
             user_id: id.clone(),
             score: *score,
             change: previous.people.get(id).map(|b| score - b.0),
+            segments: None,
         })
         .collect()
 }
@@ -126,6 +144,7 @@ fn dropped_candidates(previous: &RunSnapshot, current: &RunSnapshot) -> Vec<Move
                 user_id: id.clone(),
                 score: now.unwrap_or(f64::NAN),
                 change: now.map(|n| n - before),
+                segments: None,
             }
         })
         .collect()
@@ -153,6 +172,32 @@ fn rising_stars(oldest: &RunSnapshot, current: &RunSnapshot) -> Vec<Move> {
             user_id: id.clone(),
             score,
             change: Some(gain),
+            segments: None,
         })
         .collect()
+}
+
+/// People judged in both runs whose segment changed: up first, then down, each by id.
+fn segment_moves(previous: &RunSnapshot, current: &RunSnapshot) -> Vec<Move> {
+    let mut moves: Vec<Move> = current
+        .segments
+        .iter()
+        .filter_map(|(id, now)| {
+            let before = *previous.segments.get(id)?;
+            let movement = match now.cmp(&before) {
+                std::cmp::Ordering::Greater => Movement::SegmentUp,
+                std::cmp::Ordering::Less => Movement::SegmentDown,
+                std::cmp::Ordering::Equal => return None,
+            };
+            Some(Move {
+                movement,
+                user_id: id.clone(),
+                score: current.people.get(id).map_or(f64::NAN, |p| p.0),
+                change: None,
+                segments: Some((before, *now)),
+            })
+        })
+        .collect();
+    moves.sort_by_key(|m| m.movement == Movement::SegmentDown);
+    moves
 }

@@ -1,7 +1,7 @@
 //! The analysis stage: every decision about people and groups that follows from the scores, made
 //! here and nowhere else: the candidate shortlist, who knows each feature area best, adoption
-//! figures (with small departments pooled), the proposed power-user group and its presenters,
-//! and movement across nightly runs.
+//! figures (with small departments pooled), usage segments and lifecycle per week, the proposed
+//! power-user group and its presenters, and movement across nightly runs.
 //!
 //! Not for: scoring (see `score`), withholding or pseudonymising (see `privacy`), or writing and
 //! rendering (see `outputs`, `report`): those only apply, write and draw what is decided here.
@@ -11,6 +11,7 @@ mod candidates;
 mod experts;
 mod group;
 mod history;
+mod segments;
 
 pub use adoption::{
     AdoptionFigures, AdoptionRow, DepartmentAdoption, DepartmentGroup, Headline, NO_DEPARTMENT,
@@ -22,6 +23,10 @@ pub use group::{
     GROUP_SIZE, PRESENTERS_PER_AREA, Presenter, ProposedGroup, balanced_group, presenters,
 };
 pub use history::{HISTORY_RUNS, Move, Movement, RISING_STARS, RunHistory, RunSnapshot, history};
+pub use segments::{
+    Lifecycle, PersonWeek, Segment, SegmentParams, Segments, TrendRow, lifecycle_at, segment_at,
+    segments, trend,
+};
 
 use crate::features::FeatureTable;
 use crate::score::ScoreTable;
@@ -38,10 +43,19 @@ pub struct Analysis {
     pub headline: Headline,
     pub departments: Vec<DepartmentAdoption>,
     pub group: ProposedGroup,
+    /// Everyone's usage segment and lifecycle per week.
+    pub segments: Segments,
+    /// Segment counts per week, overall and per department (pooled as `departments`).
+    pub segment_trend: Vec<TrendRow>,
 }
 
 /// Analyses a scored run. `min_group_size` decides which departments are pooled.
-pub fn analyse(features: &FeatureTable, scores: &ScoreTable, min_group_size: usize) -> Analysis {
+pub fn analyse(
+    features: &FeatureTable,
+    scores: &ScoreTable,
+    min_group_size: usize,
+    segment_params: &SegmentParams,
+) -> Analysis {
     let candidates = candidates(scores);
     let area_experts = area_experts(features, scores, EXPERTS_PER_AREA);
     let members = balanced_group(
@@ -53,9 +67,20 @@ pub fn analyse(features: &FeatureTable, scores: &ScoreTable, min_group_size: usi
         members,
         presenters: presenters(&area_experts, features, PRESENTERS_PER_AREA),
     };
+    let departments = by_department(features, scores, min_group_size);
+    let shown: Vec<String> = departments
+        .iter()
+        .filter_map(|d| match &d.group {
+            DepartmentGroup::Department(name) => Some(name.clone()),
+            DepartmentGroup::Pooled(_) => None,
+        })
+        .collect();
+    let segments = segments(features, segment_params);
     Analysis {
         headline: headline(features, scores),
-        departments: by_department(features, scores, min_group_size),
+        segment_trend: trend(features, &segments, &shown),
+        segments,
+        departments,
         candidates,
         area_experts,
         group,

@@ -156,6 +156,7 @@ fn snapshot(day: u32, people: &[(&str, f64, crate::score::Tier)]) -> RunSnapshot
             .map(|(id, score, tier)| (id.to_string(), (*score, *tier)))
             .collect(),
         headline: figures(&[]),
+        segments: Default::default(),
     }
 }
 

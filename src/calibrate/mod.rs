@@ -310,7 +310,12 @@ fn choose(results: &[CvResult], candidates: &[Weighting]) -> (usize, Choice) {
 /// Whether `a` beats `b` in ROC AUC by more than the spread over folds of their difference
 /// (compared fold by fold, on the same folds).
 fn beats_by_more_than_spread(a: &CvResult, b: &CvResult) -> bool {
-    let diff: Vec<f64> = a.per_fold.iter().zip(&b.per_fold).map(|(x, y)| x - y).collect();
+    let diff: Vec<f64> = a
+        .per_fold
+        .iter()
+        .zip(&b.per_fold)
+        .map(|(x, y)| x - y)
+        .collect();
     let n = diff.len() as f64;
     let mean = diff.iter().sum::<f64>() / n;
     let sd = (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();

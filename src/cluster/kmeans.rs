@@ -116,7 +116,12 @@ fn choose_and_fit(data: &Array2<f64>, params: &ClusterParams) -> Result<Fitted> 
     let n = data.nrows();
     if n == 0 {
         // Nobody scored: no persona to describe.
-        return Ok((0, f64::NAN, Array1::zeros(0), Array2::zeros((0, data.ncols()))));
+        return Ok((
+            0,
+            f64::NAN,
+            Array1::zeros(0),
+            Array2::zeros((0, data.ncols())),
+        ));
     }
     if n <= params.k_min {
         let centroid = data

@@ -14,11 +14,19 @@ pub struct Window {
     pub first_day: i32,
     pub last_day: i32,
     pub tz: chrono_tz::Tz,
+    /// First day whose uses are kept per day for the weekly usage segments, which look further
+    /// back than the window (at most `first_day`).
+    pub history_first_day: i32,
 }
 
 impl Window {
     pub fn days(&self) -> i32 {
         self.last_day - self.first_day + 1
+    }
+
+    /// Weeks of history kept per day: complete weeks ending with the window's last day.
+    pub fn history_weeks(&self) -> usize {
+        ((self.last_day - self.history_first_day + 1) / 7).max(0) as usize
     }
 
     /// First day of the second half of the window.
@@ -54,7 +62,7 @@ pub struct UsageAggregator {
     codes: EventCodes,
     /// (user, triple) -> (uses, uses in the window's second half).
     usage: PlHashMap<u64, (i64, i64)>,
-    /// (user, local day) -> uses.
+    /// (user, local day) -> uses, from the history's first day on.
     days: PlHashMap<u64, i64>,
 }
 
@@ -63,7 +71,8 @@ pub struct UsageAggregator {
 pub struct EventUsage {
     /// user_id, app ("" when missing), feature, trigger, uses, late_uses.
     pub usage: DataFrame,
-    /// user_id, day (local day number), uses.
+    /// user_id, day (local day number), uses: from `Window::history_first_day` on, so it
+    /// reaches back before the window (the features take the window's days from it).
     pub days: DataFrame,
 }
 
@@ -134,9 +143,14 @@ impl UsageAggregator {
 
 impl RowSink for UsageAggregator {
     fn push(&mut self, events: DataFrame) -> Result<()> {
+        let day = local_day("timestamp", &self.window.tz);
         let rows = events
             .lazy()
-            .filter(in_window("timestamp", &self.window))
+            .filter(
+                day.clone()
+                    .gt_eq(lit(self.window.history_first_day))
+                    .and(day.lt_eq(lit(self.window.last_day))),
+            )
             .with_column(local_day("timestamp", &self.window.tz).alias("day"))
             .select([
                 col("user_id"),
@@ -147,13 +161,15 @@ impl RowSink for UsageAggregator {
                 col("count"),
             ])
             .collect()?;
-        let middle = self.window.middle_day();
+        let (first, middle) = (self.window.first_day, self.window.middle_day());
         let (usage, days) = (&mut self.usage, &mut self.days);
         self.codes.code_rows(&rows, |user, triple, day, count| {
-            let entry = usage.entry(pair(user, triple)).or_default();
-            entry.0 += count;
-            if day >= middle {
-                entry.1 += count;
+            if day >= first {
+                let entry = usage.entry(pair(user, triple)).or_default();
+                entry.0 += count;
+                if day >= middle {
+                    entry.1 += count;
+                }
             }
             *days.entry(pair(user, day as u32)).or_default() += count;
         })

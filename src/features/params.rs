@@ -27,6 +27,10 @@ pub struct FeatureParams {
     /// Time zone that decides which day a use falls on (the config's ingest time zone).
     #[serde(skip)]
     pub timezone: Option<Tz>,
+    /// Complete weeks of use, ending with the as-of date, kept per person for the usage
+    /// segments (the `[segments]` section decides it; see `analysis::SegmentParams`).
+    #[serde(skip)]
+    pub history_weeks: u32,
 }
 
 impl Default for FeatureParams {
@@ -38,6 +42,7 @@ impl Default for FeatureParams {
             rare_share: 0.05,
             recency_half_life_days: 30.0,
             timezone: None,
+            history_weeks: 23,
         }
     }
 }

@@ -9,18 +9,27 @@ use super::definitions::{Feature, UserStatus};
 use super::org::Org;
 use super::params::FeatureParams;
 use super::signals;
-use super::table::{FeatureTable, UserFeatures};
+use super::table::{FeatureTable, UserFeatures, Weeks};
 use crate::contract::TableKind;
 use crate::error::Result;
 use crate::ingest::Ingested;
 
+/// The most weeks of history kept for the usage segments: ten years.
+const MAX_HISTORY_WEEKS: u32 = 522;
+
 fn window_for(as_of: NaiveDate, params: &FeatureParams) -> Window {
     let first = as_of - Duration::days(i64::from(params.window_days) - 1);
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let (first_day, last_day) = (
+        (first - epoch).num_days() as i32,
+        (as_of - epoch).num_days() as i32,
+    );
+    let history = last_day - 7 * params.history_weeks.min(MAX_HISTORY_WEEKS) as i32 + 1;
     Window {
-        first_day: (first - epoch).num_days() as i32,
-        last_day: (as_of - epoch).num_days() as i32,
+        first_day,
+        last_day,
         tz: params.tz(),
+        history_first_day: history.min(first_day),
     }
 }
 
@@ -47,6 +56,12 @@ pub fn compute_features(
         .enumerate()
         .map(|(i, user)| user_features(&org, user, org.ranks[i]))
         .collect();
+    // The export's first week: nobody used the software before it, or the export starts there.
+    let first_with_data = users
+        .iter()
+        .filter_map(|u| u.weekly_uses.iter().position(|n| *n > 0.0))
+        .min()
+        .unwrap_or(0);
     Ok(FeatureTable {
         users,
         areas: org.areas,
@@ -54,6 +69,10 @@ pub fn compute_features(
         has_help: ingested.table(TableKind::Help).is_some(),
         has_feedback: ingested.table(TableKind::Feedback).is_some(),
         catalog: org.catalog_coverage.clone(),
+        weeks: Weeks {
+            starts: week_starts(&org.window),
+            first_with_data,
+        },
     })
 }
 
@@ -61,7 +80,9 @@ pub fn compute_features(
 fn user_features(org: &Org, user: &str, rank: f64) -> UserFeatures {
     let person = org.people.get(user).cloned().unwrap_or_default();
     let uses = org.uses.get(user).map_or(&[][..], Vec::as_slice);
-    let days = org.days.get(user).map_or(&[][..], Vec::as_slice);
+    let history = org.days.get(user).map_or(&[][..], Vec::as_slice);
+    // Days are in order: the window's are the last ones.
+    let days = &history[history.partition_point(|(d, _)| *d < org.window.first_day)..];
     let mut values = vec![f64::NAN; Feature::COUNT];
     let area_depth = signals::depth(org, uses, &mut values);
     signals::shortcuts(org, uses, &mut values);
@@ -82,5 +103,34 @@ fn user_features(org: &Org, user: &str, rank: f64) -> UserFeatures {
         },
         values,
         area_depth,
+        weekly_uses: weekly_uses(&org.window, history),
+        hire_week: person.hire_day.and_then(|h| week_of(&org.window, h)),
     }
+}
+
+/// Uses per complete week of the history, oldest first; the last week ends on the as-of date.
+fn weekly_uses(window: &Window, days: &[(i32, f64)]) -> Vec<f64> {
+    let weeks = window.history_weeks();
+    let mut uses = vec![0.0; weeks];
+    for (day, n) in days {
+        if let Some(week) = week_of(window, *day) {
+            uses[week] += n;
+        }
+    }
+    uses
+}
+
+/// The index of the history week holding `day` (None before the first week or after the last).
+fn week_of(window: &Window, day: i32) -> Option<usize> {
+    let back = usize::try_from(window.last_day - day).ok()? / 7;
+    window.history_weeks().checked_sub(back + 1)
+}
+
+/// The first day of each history week, oldest first.
+fn week_starts(window: &Window) -> Vec<NaiveDate> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let weeks = window.history_weeks() as i32;
+    (0..weeks)
+        .map(|i| epoch + Duration::days(i64::from(window.last_day - 7 * (weeks - i) + 1)))
+        .collect()
 }

@@ -19,6 +19,10 @@ pub struct UserFeatures {
     pub values: Vec<f64>,
     /// (area index into `FeatureTable::areas`, features known in that area), by area index.
     pub area_depth: Vec<(u32, u32)>,
+    /// Uses per week of `FeatureTable::weeks`, oldest first (for the usage segments).
+    pub weekly_uses: Vec<f64>,
+    /// The week of `FeatureTable::weeks` the person was hired in, when inside them.
+    pub hire_week: Option<usize>,
 }
 
 impl UserFeatures {
@@ -39,6 +43,18 @@ pub struct FeatureTable {
     pub has_feedback: bool,
     /// How much of the use the catalog knows (None without a catalog).
     pub catalog: Option<super::catalog::CatalogCoverage>,
+    /// The weeks each person's `weekly_uses` cover.
+    pub weeks: Weeks,
+}
+
+/// The complete weeks of use kept for the usage segments, ending with the as-of date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Weeks {
+    /// First day of each week, oldest first.
+    pub starts: Vec<chrono::NaiveDate>,
+    /// The first week in which anyone used the software: earlier weeks are before the export
+    /// began (or before anyone used it), so nobody is judged on them.
+    pub first_with_data: usize,
 }
 
 impl FeatureTable {

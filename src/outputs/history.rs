@@ -23,8 +23,9 @@ fn headline_values(f: &AdoptionFigures) -> [(&'static str, f64); 5] {
     ]
 }
 
-/// Columns: `kind` (`headline`, `new_candidate`, `dropped_candidate`, `rising_star`), `as_of`,
-/// `figure`, `user_id`, `value`, `change`.
+/// Columns: `kind` (`headline`, `new_candidate`, `dropped_candidate`, `rising_star`,
+/// `segment_up`, `segment_down`), `as_of`, `figure` (a headline figure's name, or a segment
+/// move as `before -> now`), `user_id`, `value`, `change`.
 fn history_frame(history: &RunHistory, as_of: NaiveDate) -> Result<DataFrame> {
     let (mut kind, mut date, mut figure, mut user, mut value, mut change) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
@@ -32,7 +33,7 @@ fn history_frame(history: &RunHistory, as_of: NaiveDate) -> Result<DataFrame> {
         for (name, v) in headline_values(figures) {
             kind.push("headline");
             date.push(*run);
-            figure.push(Some(name));
+            figure.push(Some(name.to_string()));
             user.push(None);
             value.push(v);
             change.push(None);
@@ -41,7 +42,10 @@ fn history_frame(history: &RunHistory, as_of: NaiveDate) -> Result<DataFrame> {
     for m in &history.moves {
         kind.push(m.movement.name());
         date.push(as_of);
-        figure.push(None);
+        figure.push(
+            m.segments
+                .map(|(before, now)| format!("{} -> {}", before.name(), now.name())),
+        );
         user.push(Some(m.user_id.as_str()));
         value.push(m.score);
         change.push(m.change);

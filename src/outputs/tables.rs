@@ -1,12 +1,12 @@
 //! The run's Parquet tables, built from the analysis and the privacy pass and written as they
-//! are: features, scores, candidates, personas, area experts, adoption, the proposed group and
-//! the rejects ledger.
+//! are: features, scores, candidates, personas, area experts, adoption, the proposed group,
+//! usage segments and their trend, and the rejects ledger.
 
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::analysis::{Analysis, DepartmentGroup};
+use crate::analysis::{Analysis, DepartmentGroup, Lifecycle, Segment, TrendRow};
 use crate::atomic;
 use crate::error::Result;
 use crate::features::FeatureTable;
@@ -20,6 +20,8 @@ pub const CLUSTERS_FILE: &str = "clusters.parquet";
 pub const AREA_EXPERTS_FILE: &str = "area_experts.parquet";
 pub const ADOPTION_FILE: &str = "adoption.parquet";
 pub const GROUP_FILE: &str = "power_user_group.parquet";
+pub const SEGMENTS_FILE: &str = "segments.parquet";
+pub const SEGMENT_TREND_FILE: &str = "segment_trend.parquet";
 pub const REJECTS_FILE: &str = "rejects.parquet";
 pub const REPORT_FILE: &str = "report.html";
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -102,6 +104,10 @@ fn candidates_frame(
         text_column("department", (0..n).map(|i| p(i).department.as_deref())),
         text_column("role", (0..n).map(|i| p(i).role.as_deref())),
         text_column("persona", (0..n).map(|i| p(i).persona.as_deref())),
+        text_column(
+            "segment",
+            (0..n).map(|i| analysis.segments.current(rows[i].person).map(Segment::name)),
+        ),
         Column::new(
             "score".into(),
             (0..n).map(|i| s(i).score).collect::<Vec<_>>(),
@@ -259,6 +265,98 @@ pub fn write_rejects(out: &Path, ledger: &mut DataFrame) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// `segments.parquet`: one row per person and trend week: uses, the weeks judged on, segment
+/// and lifecycle (null where not judged).
+fn segments_frame(
+    analysis: &Analysis,
+    published: &Published,
+    show_names: bool,
+) -> Result<DataFrame> {
+    let seg = &analysis.segments;
+    let rows: Vec<(usize, usize)> = (0..seg.people.len())
+        .flat_map(|person| (0..seg.weeks.len()).map(move |week| (person, week)))
+        .collect();
+    let p = |r: &(usize, usize)| &published.people[r.0];
+    let w = |r: &(usize, usize)| seg.people[r.0][r.1];
+    let mut columns = vec![text_column(
+        "user_id",
+        rows.iter().map(|r| Some(p(r).id.as_str())),
+    )];
+    if show_names {
+        columns.push(text_column(
+            "display_name",
+            rows.iter().map(|r| p(r).name.as_deref()),
+        ));
+    }
+    columns.extend([
+        text_column(
+            "department",
+            rows.iter().map(|r| p(r).department.as_deref()),
+        ),
+        Column::new(
+            "week_start".into(),
+            rows.iter().map(|r| seg.weeks[r.1]).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "uses".into(),
+            rows.iter().map(|r| w(r).uses).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "weeks_judged".into(),
+            rows.iter().map(|r| w(r).weeks_judged).collect::<Vec<_>>(),
+        ),
+        text_column(
+            "segment",
+            rows.iter().map(|r| w(r).segment.map(Segment::name)),
+        ),
+        text_column(
+            "lifecycle",
+            rows.iter().map(|r| w(r).lifecycle.map(Lifecycle::name)),
+        ),
+    ]);
+    Ok(DataFrame::new(rows.len(), columns)?)
+}
+
+/// `segment_trend.parquet`: people per segment per week, for the organisation, each department
+/// shown and the pool of small ones (groups with fewer people judged than the minimum withheld).
+fn segment_trend_frame(analysis: &Analysis, published: &Published) -> Result<DataFrame> {
+    let rows = &published.segment_trend;
+    let scope = |r: &TrendRow| match &r.group {
+        None => "organisation",
+        Some(DepartmentGroup::Department(_)) => "department",
+        Some(DepartmentGroup::Pooled(_)) => "pooled",
+    };
+    let weeks = &analysis.segments.weeks;
+    let labels: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.group.as_ref().map(DepartmentGroup::label))
+        .collect();
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "week_start".into(),
+                rows.iter().map(|r| weeks[r.week]).collect::<Vec<_>>(),
+            ),
+            text_column("scope", rows.iter().map(|r| Some(scope(r)))),
+            text_column("department", labels.iter().map(Option::as_deref)),
+            text_column("segment", rows.iter().map(|r| Some(r.segment.name()))),
+            Column::new(
+                "people".into(),
+                rows.iter().map(|r| r.people).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "share".into(),
+                rows.iter().map(|r| r.share).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "judged".into(),
+                rows.iter().map(|r| r.judged).collect::<Vec<_>>(),
+            ),
+        ],
+    )?)
+}
+
 /// Writes features, scores, candidates, personas, area experts, adoption and the proposed group.
 pub fn write_tables(
     out: &Path,
@@ -283,6 +381,14 @@ pub fn write_tables(
         ),
         (ADOPTION_FILE, adoption_frame(published)?),
         (GROUP_FILE, group_frame(analysis, published)?),
+        (
+            SEGMENTS_FILE,
+            segments_frame(analysis, published, show_names)?,
+        ),
+        (
+            SEGMENT_TREND_FILE,
+            segment_trend_frame(analysis, published)?,
+        ),
     ] {
         let path = out.join(name);
         atomic::write_parquet(&mut frame, &path)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::pseudonym::Pseudonymizer;
 use super::settings::PrivacySettings;
-use crate::analysis::{Analysis, DepartmentAdoption, Headline};
+use crate::analysis::{Analysis, DepartmentAdoption, Headline, TrendRow};
 use crate::cluster::Clustering;
 use crate::features::{FeatureTable, UserStatus};
 
@@ -49,6 +49,9 @@ pub struct Published {
     /// Departments (and the pool of small ones) of at least the minimum size.
     pub departments: Vec<DepartmentAdoption>,
     pub headline: Headline,
+    /// Segment counts per week, for groups (the organisation, a department, the pool) with at
+    /// least the minimum number of people judged that week.
+    pub segment_trend: Vec<TrendRow>,
 }
 
 /// Scored people per group, and which groups are large enough to show.
@@ -147,6 +150,12 @@ pub fn publish(
             .cloned()
             .collect(),
         headline: headline(analysis.headline, settings),
+        segment_trend: analysis
+            .segment_trend
+            .iter()
+            .filter(|r| settings.shows_group_of(r.judged))
+            .cloned()
+            .collect(),
     }
 }
 
@@ -200,7 +209,7 @@ mod tests {
             personas: vec![persona(0, "casual", 6), persona(1, "helpers", 3)],
             assignments: (0..9).map(|i| Some(u32::from(i >= 6))).collect(),
         };
-        let analysis = analyse(&f, &s, 5);
+        let analysis = analyse(&f, &s, 5, &Default::default());
         let settings = PrivacySettings::default();
         let out = publish(
             &f,

@@ -113,6 +113,144 @@ fn bars_chart(title: &str, labels: &[String], values: &[f64], max: f64, unit: &s
     finish(svg)
 }
 
+/// Stacked columns, one per x label (left to right), each stacking `series` (shares 0..1) from
+/// the bottom in series order.
+pub fn stacked_columns(title: &str, x_labels: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (660, 300)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let n = x_labels.len().max(1);
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(48)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..1f64);
+        let Ok(mut chart) = chart else {
+            return String::new();
+        };
+        let label_of = |x: &SegmentValue<usize>| match x {
+            SegmentValue::CenterOf(i) => x_labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&label_of)
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .label_style(("sans-serif", 15))
+            .draw();
+        let mut bottom = vec![0.0; n];
+        for (s, (_, values)) in series.iter().enumerate() {
+            let color = PALETTE[s % PALETTE.len()];
+            let bars: Vec<Rectangle<(SegmentValue<usize>, f64)>> = (0..n)
+                .map(|i| {
+                    let v = values
+                        .get(i)
+                        .copied()
+                        .filter(|v| v.is_finite())
+                        .unwrap_or(0.0);
+                    let (y0, y1) = (bottom[i], (bottom[i] + v).min(1.0));
+                    bottom[i] = y1;
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), y0),
+                            (SegmentValue::Exact(i + 1), y1),
+                        ],
+                        color.filled(),
+                    );
+                    bar.set_margin(0, 0, 3, 3);
+                    bar
+                })
+                .collect();
+            let _ = chart.draw_series(bars);
+        }
+        let _ = root.present();
+    }
+    finish(svg)
+}
+
+/// Stacked horizontal bars, one per label (top to bottom), each stacking `series` (shares 0..1)
+/// from the left in series order; past `MAX_BARS` labels they go on in further charts.
+pub fn stacked_rows(title: &str, labels: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let mut out = String::new();
+    for (chunk, rows) in labels.chunks(MAX_BARS.max(1)).enumerate() {
+        let from = chunk * MAX_BARS;
+        let part: Vec<(String, Vec<f64>)> = series
+            .iter()
+            .map(|(name, v)| (name.clone(), v[from..from + rows.len()].to_vec()))
+            .collect();
+        let title = if chunk == 0 {
+            title.to_string()
+        } else {
+            format!("{title} (continued)")
+        };
+        out.push_str(&stacked_rows_chart(&title, rows, &part));
+    }
+    out
+}
+
+fn stacked_rows_chart(title: &str, labels: &[String], series: &[(String, Vec<f64>)]) -> String {
+    let height = 64 + 30 * labels.len().max(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let n = labels.len().max(1);
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(8)
+            .margin_right(20)
+            .x_label_area_size(26)
+            .y_label_area_size(190)
+            .build_cartesian_2d(0f64..1f64, (0..n - 1).into_segmented());
+        let Ok(mut chart) = chart else {
+            return String::new();
+        };
+        let label_of = |y: &SegmentValue<usize>| match y {
+            SegmentValue::CenterOf(y) => (n - 1)
+                .checked_sub(*y)
+                .and_then(|i| labels.get(i))
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let _ = chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&label_of)
+            .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+            .label_style(("sans-serif", 15))
+            .draw();
+        let row = |i: usize| n.saturating_sub(1 + i);
+        let mut left = vec![0.0; n];
+        for (s, (_, values)) in series.iter().enumerate() {
+            let color = PALETTE[s % PALETTE.len()];
+            let bars: Vec<Rectangle<(f64, SegmentValue<usize>)>> = (0..labels.len())
+                .map(|i| {
+                    let v = values
+                        .get(i)
+                        .copied()
+                        .filter(|v| v.is_finite())
+                        .unwrap_or(0.0);
+                    let (x0, x1) = (left[i], (left[i] + v).min(1.0));
+                    left[i] = x1;
+                    let (y0, y1) = (SegmentValue::Exact(row(i)), SegmentValue::Exact(row(i) + 1));
+                    let mut bar = Rectangle::new([(x0, y0), (x1, y1)], color.filled());
+                    bar.set_margin(4, 4, 0, 0);
+                    bar
+                })
+                .collect();
+            let _ = chart.draw_series(bars);
+        }
+        let _ = root.present();
+    }
+    finish(svg)
+}
+
 /// Grouped bars: for each category on the x axis, one bar per series (values 0..1).
 pub fn grouped(title: &str, categories: &[String], series: &[(String, Vec<f64>)]) -> String {
     let mut svg = String::new();

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::analysis::Movement;
+use crate::analysis::{Movement, Segment};
 use crate::error::Result;
 use crate::frames::OutputTable;
 use crate::ingest::IngestSummary;
 use crate::outputs::{
     ADOPTION_FILE, CANDIDATES_FILE, CLUSTERS_FILE, GROUP_FILE, HISTORY_FILE, Manifest,
+    SEGMENT_TREND_FILE,
 };
 
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct Candidate {
     pub department: Option<String>,
     pub role: Option<String>,
     pub persona: Option<String>,
+    /// Usage segment in the last week (None where not judged, or in a run before segments).
+    pub segment: Option<String>,
     pub score: f64,
     pub explanation: String,
 }
@@ -59,6 +62,8 @@ pub struct ReportData {
     pub min_group_size: usize,
     /// Movement across runs, when the run had earlier runs to compare with.
     pub history: Option<History>,
+    /// Usage segments per week (None for a run from before segments).
+    pub segments: Option<SegmentTrend>,
 }
 
 /// From `history.parquet`.
@@ -70,6 +75,21 @@ pub struct History {
     pub headline: BTreeMap<String, Vec<f64>>,
     /// (movement, user, score, change)
     pub people: Vec<(Movement, String, f64, Option<f64>)>,
+    /// People per segment move since the previous run ("before -> now").
+    pub segment_moves: BTreeMap<(Movement, String), u64>,
+}
+
+/// From `segment_trend.parquet`: shares per segment, in `Segment::ALL` order.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentTrend {
+    /// First day of each week, oldest first.
+    pub weeks: Vec<String>,
+    /// The organisation's share per segment, per week.
+    pub organisation: Vec<Vec<f64>>,
+    /// People judged in the organisation, per week.
+    pub judged: Vec<u64>,
+    /// The last week per department group shown: (name, people judged, share per segment).
+    pub departments: Vec<(String, u64, Vec<f64>)>,
 }
 
 fn or_nan(v: Option<f64>) -> f64 {
@@ -80,6 +100,11 @@ fn load_candidates(out: &Path) -> Result<Vec<Candidate>> {
     let c = OutputTable::read(out, CANDIDATES_FILE)?;
     let names = if c.has("display_name") {
         c.strings("display_name")?
+    } else {
+        vec![None; c.height()]
+    };
+    let segments = if c.has("segment") {
+        c.strings("segment")?
     } else {
         vec![None; c.height()]
     };
@@ -100,6 +125,7 @@ fn load_candidates(out: &Path) -> Result<Vec<Candidate>> {
             department: departments[i].clone(),
             role: roles[i].clone(),
             persona: personas[i].clone(),
+            segment: segments[i].clone(),
             score: or_nan(scores[i]),
             explanation: explanations[i].clone().unwrap_or_default(),
         })
@@ -237,6 +263,11 @@ fn load_history(out: &Path) -> Result<Option<History>> {
         let kind = kinds[i].as_deref().unwrap_or("null");
         let movement = Movement::from_name(kind)
             .ok_or_else(|| h.error("kind", format!("unexpected value `{kind}`")))?;
+        if matches!(movement, Movement::SegmentUp | Movement::SegmentDown) {
+            let change = figures[i].clone().unwrap_or_default();
+            *history.segment_moves.entry((movement, change)).or_default() += 1;
+            continue;
+        }
         history.people.push((
             movement,
             users[i].clone().unwrap_or_default(),
@@ -245,6 +276,54 @@ fn load_history(out: &Path) -> Result<Option<History>> {
         ));
     }
     Ok(Some(history))
+}
+
+fn load_segments(out: &Path) -> Result<Option<SegmentTrend>> {
+    if !out.join(SEGMENT_TREND_FILE).exists() {
+        return Ok(None);
+    }
+    let t = OutputTable::read(out, SEGMENT_TREND_FILE)?;
+    let (weeks, scopes, departments, segments) = (
+        t.strings("week_start")?,
+        t.strings("scope")?,
+        t.strings("department")?,
+        t.strings("segment")?,
+    );
+    let (shares, judged) = (t.floats("share")?, t.floats("judged")?);
+    let mut trend = SegmentTrend::default();
+    let mut all: Vec<String> = weeks.iter().flatten().cloned().collect();
+    all.sort();
+    all.dedup();
+    let last = all.last().cloned();
+    trend.organisation = vec![vec![f64::NAN; all.len()]; Segment::ALL.len()];
+    trend.judged = vec![0; all.len()];
+    for i in 0..t.height() {
+        let name = segments[i].as_deref().unwrap_or("null");
+        let segment = Segment::from_name(name)
+            .ok_or_else(|| t.error("segment", format!("unexpected value `{name}`")))?;
+        let s = Segment::ALL.iter().position(|x| *x == segment).unwrap_or(0);
+        let Some(w) = all.iter().position(|x| Some(x) == weeks[i].as_ref()) else {
+            continue;
+        };
+        let share = or_nan(shares[i]);
+        if scopes[i].as_deref() == Some("organisation") {
+            trend.organisation[s][w] = share;
+            trend.judged[w] = judged[i].unwrap_or(0.0) as u64;
+        } else if weeks[i] == last {
+            let department = departments[i].clone().unwrap_or_default();
+            if trend.departments.last().is_none_or(|d| d.0 != department) {
+                let n = judged[i].unwrap_or(0.0) as u64;
+                trend
+                    .departments
+                    .push((department, n, vec![0.0; Segment::ALL.len()]));
+            }
+            if let Some(d) = trend.departments.last_mut() {
+                d.2[s] = share;
+            }
+        }
+    }
+    trend.weeks = all;
+    Ok(Some(trend))
 }
 
 impl ReportData {
@@ -266,6 +345,7 @@ impl ReportData {
             presenters,
             min_group_size: manifest.config.privacy.min_group_size,
             history: load_history(out)?,
+            segments: load_segments(out)?,
             manifest,
         })
     }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::charts;
 use super::data::{Candidate, History, ReportData};
 use super::escape::{html, json_in_script};
-use crate::analysis::Movement;
+use crate::analysis::{Movement, Segment};
 use crate::features::Signal;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
@@ -20,7 +20,7 @@ h1{font-size:1.7rem;margin:.2rem 0}h2{font-size:1.25rem;border-bottom:2px solid 
 th{background:#f7fafc;cursor:pointer;user-select:none}td.num,th.num{text-align:right}input[type=search]{padding:.35rem .5rem;width:18rem;margin:.4rem 0}
 svg{max-width:100%;height:auto;display:block;margin:.5rem 0}.legend span{display:inline-block;margin-right:1rem}.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}
 nav a{margin-right:1rem}footer{margin-top:2rem;font-size:.85rem}.warning{border-left:4px solid #c05621;padding:.3rem .6rem;background:#fffaf0}
-#shortlist-table{table-layout:fixed}#shortlist-table th{width:12%}#shortlist-table th:first-child,#shortlist-table th:nth-child(6){width:6%}#shortlist-table th:nth-child(2){width:18%}#shortlist-table th:nth-child(4){width:11%}#shortlist-table th:nth-child(5){width:10%}#shortlist-table th:last-child{width:37%}#shortlist-table td{overflow-wrap:break-word}
+#shortlist-table{table-layout:fixed}#shortlist-table th{width:11%}#shortlist-table th:first-child,#shortlist-table th:nth-child(7){width:6%}#shortlist-table th:nth-child(2){width:17%}#shortlist-table th:nth-child(4),#shortlist-table th:nth-child(6){width:9%}#shortlist-table th:nth-child(5){width:9%}#shortlist-table th:last-child{width:32%}#shortlist-table td{overflow-wrap:break-word}
 @page{size:A4;margin:12mm}
 @media print{nav,input[type=search]{display:none}th{cursor:auto}body{max-width:none;padding:0;font-size:11pt}h2{break-after:avoid}svg,tr,.figure,li{break-inside:avoid}table{font-size:9pt}}
 "#;
@@ -100,6 +100,7 @@ pub fn render(data: &ReportData) -> String {
     shortlist(&mut page, data);
     personas(&mut page, data);
     adoption(&mut page, data);
+    segments(&mut page, data);
     group(&mut page, data);
     if let Some(history) = &data.history {
         trends(&mut page, data, history);
@@ -142,7 +143,12 @@ fn head(page: &mut String, data: &ReportData) {
     let _ = write!(
         page,
         "<nav><a href=\"#summary\">Summary</a><a href=\"#shortlist\">Shortlist</a><a href=\"#personas\">Personas</a>\
-         <a href=\"#adoption\">Adoption</a><a href=\"#group\">Proposed group</a>{}<a href=\"#quality\">Data quality</a></nav>",
+         <a href=\"#adoption\">Adoption</a>{}<a href=\"#group\">Proposed group</a>{}<a href=\"#quality\">Data quality</a></nav>",
+        if data.segments.is_some() {
+            "<a href=\"#segments\">Segments</a>"
+        } else {
+            ""
+        },
         if data.history.is_some() {
             "<a href=\"#trends\">Trends</a>"
         } else {
@@ -229,18 +235,19 @@ fn shortlist(page: &mut String, data: &ReportData) {
         "<section id=\"shortlist\"><h2>Candidate shortlist</h2>\
          <input type=\"search\" id=\"shortlist-filter\" placeholder=\"Filter by department, persona, reason...\" aria-label=\"Filter the shortlist\">\
          <table id=\"shortlist-table\"><thead><tr><th class=\"num\">Rank</th><th>Person</th><th>Department</th>\
-         <th>Role</th><th>Persona</th><th class=\"num\">Score</th><th>Why</th></tr></thead><tbody>",
+         <th>Role</th><th>Persona</th><th>Segment</th><th class=\"num\">Score</th><th>Why</th></tr></thead><tbody>",
     );
     for c in &data.candidates {
         let _ = write!(
             page,
-            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"num\" data-value=\"{:.3}\">{:.1}</td><td>{}</td></tr>",
             c.rank,
             person(c),
             label(&c.department),
             label(&c.role),
             label(&c.persona),
+            label(&c.segment),
             c.score,
             c.score,
             html(&c.explanation)
@@ -367,6 +374,105 @@ fn adoption(page: &mut String, data: &ReportData) {
          a pool smaller than that is not shown.</p></section>",
         data.min_group_size
     );
+}
+
+/// Usage segments: the organisation's shares per week, the last week by department, and who
+/// moved since the last run (counts only).
+fn segments(page: &mut String, data: &ReportData) {
+    let Some(t) = &data.segments else { return };
+    let p = &data.manifest.config.segments;
+    let _ = write!(
+        page,
+        "<section id=\"segments\"><h2>Usage segments</h2><p>Each week, everyone is placed in \
+         one segment by their use over the {w} weeks up to it, following Microsoft Viva \
+         Insights' usage segments: <b>power</b>, at least {power} uses a week on average and \
+         active in {habit} of the {w} weeks; <b>habitual</b>, active in {habit} of {w}; \
+         <b>novice</b>, at least {novice} use a week on average; <b>low</b>, some use; \
+         <b>non-user</b>, none. Use thresholds scale with a part-timer's FTE; a recent hire is \
+         judged on the weeks since joining, once there are {min} of them.</p>",
+        w = p.weeks,
+        power = p.power_actions,
+        habit = p.habit_weeks,
+        novice = p.novice_actions,
+        min = p.min_weeks,
+    );
+    let names: Vec<String> = Segment::ALL.iter().map(|s| s.name().to_string()).collect();
+    let judged = t.judged.iter().any(|n| *n > 0);
+    if judged {
+        let weeks: Vec<String> = t
+            .weeks
+            .iter()
+            .map(|w| w.get(5..).unwrap_or(w).to_string())
+            .collect();
+        let series: Vec<(String, Vec<f64>)> = names
+            .iter()
+            .cloned()
+            .zip(t.organisation.iter().cloned())
+            .collect();
+        page.push_str(&charts::stacked_columns(
+            "Share of people per segment, by week starting",
+            &weeks,
+            &series,
+        ));
+        page.push_str(&legend(&series));
+    } else {
+        page.push_str(
+            "<p class=\"muted\">Too few people could be judged to show the organisation's shares.</p>",
+        );
+    }
+    if !t.departments.is_empty() {
+        let labels: Vec<String> = t
+            .departments
+            .iter()
+            .map(|d| format!("{} ({})", d.0, d.1))
+            .collect();
+        let series: Vec<(String, Vec<f64>)> = names
+            .iter()
+            .enumerate()
+            .map(|(s, name)| (name.clone(), t.departments.iter().map(|d| d.2[s]).collect()))
+            .collect();
+        let last = t.weeks.last().cloned().unwrap_or_default();
+        page.push_str(&charts::stacked_rows(
+            &format!("By department, week starting {last} (people judged)"),
+            &labels,
+            &series,
+        ));
+        page.push_str(&legend(&series));
+        let _ = write!(
+            page,
+            "<p class=\"muted\">Departments with fewer than {} people scored are pooled, as above; a group with fewer people judged is not shown.</p>",
+            data.min_group_size
+        );
+    }
+    if let Some(h) = &data.history {
+        segment_moves(page, h);
+    }
+    page.push_str("</section>");
+}
+
+/// How many people moved up or down a segment since the previous run.
+fn segment_moves(page: &mut String, history: &History) {
+    page.push_str("<h3>Changed segment since the last run</h3>");
+    if history.segment_moves.is_empty() {
+        page.push_str("<p class=\"muted\">Nobody, or the last run had no segments.</p>");
+        return;
+    }
+    page.push_str(
+        "<table><thead><tr><th>Direction</th><th>From -> to</th><th class=\"num\">People</th></tr></thead><tbody>",
+    );
+    for ((movement, change), n) in &history.segment_moves {
+        let direction = if *movement == Movement::SegmentUp {
+            "up"
+        } else {
+            "down"
+        };
+        let _ = write!(
+            page,
+            "<tr><td>{direction}</td><td>{}</td><td class=\"num\">{n}</td></tr>",
+            html(change)
+        );
+    }
+    page.push_str("</tbody></table>");
 }
 
 fn group(page: &mut String, data: &ReportData) {

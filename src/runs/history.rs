@@ -7,11 +7,12 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::layout::RunLayout;
+use crate::analysis::Segment;
 use crate::analysis::{AdoptionRow, HISTORY_RUNS, RunSnapshot, figures};
 use crate::error::Result;
 use crate::features::UserStatus;
 use crate::frames::OutputTable;
-use crate::outputs::{FEATURES_FILE, SCORES_FILE};
+use crate::outputs::{FEATURES_FILE, SCORES_FILE, SEGMENTS_FILE};
 use crate::score::Tier;
 
 fn parse<T>(
@@ -77,7 +78,36 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
         as_of,
         people,
         headline: figures(&rows),
+        segments: last_segments(dir)?,
     })
+}
+
+/// Each person's segment in the last week of a run's `segments.parquet` (none for a run from
+/// before segments).
+fn last_segments(dir: &Path) -> Result<BTreeMap<String, Segment>> {
+    if !dir.join(SEGMENTS_FILE).exists() {
+        return Ok(BTreeMap::new());
+    }
+    let table = OutputTable::read(dir, SEGMENTS_FILE)?;
+    let (ids, weeks, segments) = (
+        table.strings("user_id")?,
+        table.strings("week_start")?,
+        table.strings("segment")?,
+    );
+    let Some(last) = weeks.iter().flatten().max().cloned() else {
+        return Ok(BTreeMap::new());
+    };
+    let mut by_id = BTreeMap::new();
+    for i in 0..table.height() {
+        if weeks[i].as_ref() != Some(&last) {
+            continue;
+        }
+        if let (Some(id), Some(name)) = (&ids[i], segments[i].as_deref()) {
+            let segment = parse(&table, "segment", Some(name), Segment::from_name)?;
+            by_id.insert(id.clone(), segment);
+        }
+    }
+    Ok(by_id)
 }
 
 /// Snapshots of the last [`HISTORY_RUNS`] complete runs under `layout` before `as_of`, oldest

@@ -252,6 +252,8 @@ mod tests {
             status: UserStatus::Scored,
             values,
             area_depth: Vec::new(),
+            weekly_uses: Vec::new(),
+            hire_week: None,
         }
     }
 

@@ -276,6 +276,8 @@ fn the_report_renders_offline_without_console_errors_and_payloads_stay_inert() {
         "a payload ran: <body{body_tag}>"
     );
     assert!(v.dom.contains("Candidate shortlist") && v.dom.contains("Adoption by department"));
+    // The segment charts name the departments too.
+    assert!(v.dom.contains("By department, week starting"), "no segments by department");
     assert!(
         v.page_requests.is_empty(),
         "the page made requests: {:?}",
@@ -376,7 +378,9 @@ fn the_report_prints_to_a4_with_legible_charts_none_cut_by_a_page_break() {
     let html = std::fs::read_to_string(&report).unwrap();
     let charts = charts(&html);
     assert!(
-        charts.iter().any(|(_, t)| t.iter().any(|(_, s)| s.contains("(continued)"))),
+        charts
+            .iter()
+            .any(|(_, t)| t.iter().any(|(_, s)| s.contains("(continued)"))),
         "30 departments should continue the department charts in a second chart"
     );
     for (tag, texts) in &charts {
@@ -392,7 +396,12 @@ fn the_report_prints_to_a4_with_legible_charts_none_cut_by_a_page_break() {
 
     let pdf = out.join("report.pdf");
     let o = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+        ])
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(format!("file://{}", report.display()))
         .output()

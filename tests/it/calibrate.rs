@@ -261,7 +261,11 @@ fn labels_that_no_weighting_ranks_better_keep_the_default_weights_and_say_so() {
     let config = adept::config::Config::from_toml(&text).unwrap();
     let defaults = adept::config::Config::default().scoring;
     for s in Signal::ALL {
-        assert_eq!(config.scoring.weights.get(s), defaults.weights.get(s), "{s}");
+        assert_eq!(
+            config.scoring.weights.get(s),
+            defaults.weights.get(s),
+            "{s}"
+        );
     }
     assert!(config.scoring.feature_weights.is_empty(), "{text}");
     let source = config.scoring.weights.source.unwrap_or_default();

@@ -186,7 +186,11 @@ fn a_person_listed_twice_counts_once_with_the_first_row() {
         write(dir.path(), &format!("{name}.csv"), text);
     }
     let ingested = ingest_dir(dir.path()).unwrap();
-    let people_counts = ingested.summary.table(adept::contract::TableKind::People).unwrap().totals;
+    let people_counts = ingested
+        .summary
+        .table(adept::contract::TableKind::People)
+        .unwrap()
+        .totals;
     assert_eq!((people_counts.accepted, people_counts.duplicates), (2, 1));
     let t = features_of(
         &[("events", events), ("people", people), ("help", help)],

@@ -15,4 +15,5 @@ mod rollup;
 mod scenarios;
 mod scheduling;
 mod scoring;
+mod segments;
 mod streaming;

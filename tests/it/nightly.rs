@@ -65,7 +65,7 @@ fn latest(root: &Path) -> String {
         .to_string()
 }
 
-const PARQUET: [&str; 9] = [
+const PARQUET: [&str; 11] = [
     "features.parquet",
     "scores.parquet",
     "candidates.parquet",
@@ -75,6 +75,8 @@ const PARQUET: [&str; 9] = [
     "power_user_group.parquet",
     "rejects.parquet",
     "history.parquet",
+    "segments.parquet",
+    "segment_trend.parquet",
 ];
 
 #[test]

@@ -110,6 +110,8 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
         "clusters.parquet",
         "adoption.parquet",
         "power_user_group.parquet",
+        "segments.parquet",
+        "segment_trend.parquet",
         "rejects.parquet",
         "report.html",
         "manifest.json",
@@ -357,6 +359,8 @@ fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_eve
             ("candidates.parquet", "department"),
             ("candidates.parquet", "role"),
             ("adoption.parquet", "department"),
+            ("segments.parquet", "department"),
+            ("segment_trend.parquet", "department"),
         ] {
             assert!(
                 !cells(o, file, column).contains(&name.to_string()),
