@@ -1,37 +1,67 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: for each size, generate the events as Parquet, time `adept run` per stage
-# with peak resident memory (/usr/bin/time -v), and in the same run the I/O floor (a bare polars
-# scan + group-by of the same file by user and feature, benches/floor.rs).
+# End-to-end benchmark: for each size, generate the events as Parquet, then time, side by side and
+# alternating (ROUNDS rounds, medians printed), with peak resident memory (/usr/bin/time -v):
+#   - the I/O floor: a bare polars scan + group-by of the events by user and feature (benches/floor.rs);
+#   - the peer: the Python polars + scikit-learn script an analyst would write instead (benches/peer.py);
+#   - `adept run` (its stages from the last round).
 #
 #   bash benches/e2e.sh [USERS...]        default: 600 6000 (about 1M and 10M events over 90 days);
 #                                         add 60000 for about 100M (needs ~15 GB for the floor,
 #                                         which reads the whole file into memory, and 2.3 GB disk)
 #
-# Environment: PROFILE (cargo profile, default dev: dependencies optimised, see Cargo.toml),
-# WORK (scratch directory, default a new temporary one). Prints one line per size.
+# Environment: PROFILE (cargo profile, default release; figures in docs/performance.md come from
+# release), ROUNDS (default 3), PEER_PYTHON (a Python with benches/requirements.txt installed,
+# default python3; the peer is skipped, and said so, when it lacks them), WORK (scratch directory,
+# default a new temporary one). Prints one line per size and tool, then the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile=${PROFILE:-dev}
+profile=${PROFILE:-release}
+rounds=${ROUNDS:-3}
+python=${PEER_PYTHON:-python3}
 work=${WORK:-$(mktemp -d)}
 cargo build -q --profile "$profile" --bin adept
-cargo bench -q --profile "$profile" --bench floor --no-run 2>/dev/null || true
+floor=$(cargo bench -q --profile "$profile" --bench floor --no-run --message-format json 2>/dev/null \
+    | python3 -c "import json,sys; print([m['executable'] for m in map(json.loads, sys.stdin) if m.get('executable')][-1])")
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 bin="${CARGO_TARGET_DIR:-target}/$dir/adept"
 export ADEPT_PSEUDONYM_KEY=${ADEPT_PSEUDONYM_KEY:-benchmark-key}
+peer=1
+"$python" -c "import polars, sklearn" 2>/dev/null || { peer=0; echo "peer skipped: $python lacks polars and scikit-learn (pip install -r benches/requirements.txt)"; }
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(600 6000)
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; profile $profile; $(date -u +%F)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; profile $profile; $rounds rounds; $(date -u +%F)"
+
+# timed NAME LOG COMMAND...: runs COMMAND under /usr/bin/time -v, appends "seconds peak_mib" to LOG.
+timed() {
+    local log=$1; shift
+    /usr/bin/time -v "$@" > "$log.out" 2> "$log.time"
+    local wall peak
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log.time" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+    peak=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$log.time")
+    echo "$wall $peak" >> "$log"
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
 for users in "${sizes[@]}"; do
-    data="$work/org-$users"; out="$work/out-$users"
-    rm -rf "$data" "$out"
+    data="$work/org-$users"
+    rm -rf "$data" "$work"/*-"$users".log
     gen=$("$bin" generate --users "$users" --days 90 --seed 7 --format parquet --out "$data")
     events=$(echo "$gen" | sed -E 's/.* ([0-9]+) events.*/\1/')
-    floor=$(cargo bench -q --profile "$profile" --bench floor -- "$data/events.parquet" | sed -E 's/floor_seconds=([0-9.]+).*/\1/')
-    /usr/bin/time -v "$bin" run --input "$data" --out "$out" --as-of 2026-10-31 --log-format json \
-        > "$work/run-$users.json" 2> "$work/time-$users.txt"
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time-$users.txt")
-    peak_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time-$users.txt")
-    stages=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{s}={t:.2f}s' for s,t in d['timings']))" "$work/run-$users.json")
-    total=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"{sum(t for _,t in d['timings']):.2f}\")" "$work/run-$users.json")
-    rate=$(python3 -c "print(f'{$events / $total:,.0f}')")
-    echo "users=$users events=$events floor=${floor}s adept=${total}s (wall $wall) events/s=$rate peak=$((peak_kb / 1024))MiB $stages"
+    for round in $(seq "$rounds"); do
+        timed "$work/floor-$users.log" "$floor" "$data/events.parquet"
+        [ "$peer" = 1 ] && timed "$work/peer-$users.log" "$python" benches/peer.py "$data" "$work/peer-out-$users" 2026-10-31
+        rm -rf "$work/out-$users"
+        timed "$work/adept-$users.log" "$bin" run --input "$data" --out "$work/out-$users" --as-of 2026-10-31 --log-format json
+    done
+    stages=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{s}={t:.2f}s' for s,t in d['timings']))" "$work/adept-$users.log.out")
+    declare -A wall peak
+    for tool in floor peer adept; do
+        [ -f "$work/$tool-$users.log" ] || continue
+        wall[$tool]=$(cut -d' ' -f1 "$work/$tool-$users.log" | median)
+        peak[$tool]=$(cut -d' ' -f2 "$work/$tool-$users.log" | median)
+        echo "users=$users events=$events $tool: wall ${wall[$tool]}s (median of $rounds), peak ${peak[$tool]} MiB"
+    done
+    echo "users=$users adept stages (last round): $stages"
+    ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+    echo "users=$users adept / floor = $(ratio "${wall[adept]}" "${wall[floor]}")x$([ "$peer" = 1 ] && echo "; adept / peer = $(ratio "${wall[adept]}" "${wall[peer]}")x")"
+    unset wall peak
 done

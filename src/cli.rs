@@ -165,8 +165,12 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "DIR")]
     pub scores: PathBuf,
     /// CSV with `user_id` and `is_power_user` (e.g. the generator's truth.csv, or nominations).
-    #[arg(long, value_name = "FILE")]
-    pub truth: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "recommendations")]
+    pub truth: Option<PathBuf>,
+    /// Instead: the recommender's offline check in that run (features people found in the
+    /// window's second half, hidden and recommended from the rest, against the most popular).
+    #[arg(long)]
+    pub recommendations: bool,
     /// Cut-off for precision, recall and NDCG. Default: the number of labelled power users.
     #[arg(long)]
     pub k: Option<usize>,
@@ -501,6 +505,33 @@ fn signal_notes(weights: &[crate::score::SignalWeight]) -> String {
         .collect()
 }
 
+/// Prints the recommender's offline check a run recorded in its manifest.
+fn recommendation_check(run: &std::path::Path, format: ReportFormat) -> Result<()> {
+    let manifest = outputs::read_manifest(run)?;
+    let Some(c) = manifest.recommendation_check else {
+        return Err(Error::Input(format!(
+            "`{}` has no recommendation check: it was written by an adept before recommendations; run it again",
+            run.display()
+        )));
+    };
+    match format {
+        ReportFormat::Text => say(&format!(
+            "{} people had at least 3 features before the window's second half and found 1 or more in it.\n\
+             Those found later were hidden, and recommended from the rest:\n\
+             hit rate@{k} (a hidden feature among the first {k}): {:.3}\n\
+             the {k} most widely known features they did not know yet: {:.3}\n",
+            c.people,
+            c.hit_rate,
+            c.popular_hit_rate,
+            k = c.k
+        )),
+        ReportFormat::Json => say(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&c).map_err(|e| Error::Internal(e.to_string()))?
+        )),
+    }
+}
+
 fn calibrate_cmd(args: CalibrateArgs) -> Result<()> {
     let CalibrateArgs {
         from,
@@ -543,9 +574,14 @@ fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
     let EvaluateArgs {
         scores,
         truth,
+        recommendations,
         k,
         format,
     } = args;
+    let truth = match (truth, recommendations) {
+        (Some(truth), false) => truth,
+        _ => return recommendation_check(&scores, format),
+    };
     let ids = run_pseudonymizer(&scores)?;
     let evaluation = evaluate::evaluate(&scores, &truth, k, &ids)?;
     match format {

@@ -199,6 +199,7 @@ fn manifest(
         signal_weights: stages.scores.weights.clone(),
         weights_source: config.scoring.weights.provenance(),
         catalog_coverage: stages.features.catalog.clone(),
+        recommendation_check: Some(stages.analysis.recommendation_check),
         timings: Vec::new(),
         outputs: Vec::new(),
     })
@@ -240,7 +241,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         &stages.scores,
         &stages.analysis,
         &published,
-        config.privacy.show_names,
+        &config.privacy,
     )?);
     if let Some(layout) = &options.history {
         let earlier = earlier_snapshots(layout, options.as_of)?;

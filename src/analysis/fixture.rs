@@ -58,6 +58,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
                 area_depth: p.areas.clone(),
                 weekly_uses: Vec::new(),
                 hire_week: None,
+                known: Vec::new(),
             }
         })
         .collect();
@@ -92,6 +93,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         has_feedback: false,
         catalog: None,
         weeks: Default::default(),
+        features: Vec::new(),
     };
     (
         features,

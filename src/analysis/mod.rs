@@ -11,6 +11,7 @@ mod candidates;
 mod experts;
 mod group;
 mod history;
+mod recommend;
 mod segments;
 
 pub use adoption::{
@@ -23,6 +24,10 @@ pub use group::{
     GROUP_SIZE, PRESENTERS_PER_AREA, Presenter, ProposedGroup, balanced_group, presenters,
 };
 pub use history::{HISTORY_RUNS, Move, Movement, RISING_STARS, RunHistory, RunSnapshot, history};
+pub use recommend::{
+    RECOMMENDATIONS, Recommendation, RecommendationCheck, check as check_recommendations,
+    recommendations,
+};
 pub use segments::{
     Lifecycle, PersonWeek, Segment, SegmentParams, Segments, TrendRow, lifecycle_at, segment_at,
     segments, trend,
@@ -47,6 +52,10 @@ pub struct Analysis {
     pub segments: Segments,
     /// Segment counts per week, overall and per department (pooled as `departments`).
     pub segment_trend: Vec<TrendRow>,
+    /// Next features to learn, per person, best first.
+    pub recommendations: Vec<Recommendation>,
+    /// How the recommender did on features people found in the window's second half.
+    pub recommendation_check: RecommendationCheck,
 }
 
 /// Analyses a scored run. `min_group_size` decides which departments are pooled.
@@ -79,6 +88,8 @@ pub fn analyse(
     Analysis {
         headline: headline(features, scores),
         segment_trend: trend(features, &segments, &shown),
+        recommendations: recommendations(features),
+        recommendation_check: check_recommendations(features, RECOMMENDATIONS),
         segments,
         departments,
         candidates,

@@ -20,6 +20,10 @@ use crate::ingest::Ingested;
 /// What the organisation knows about one feature.
 #[derive(Debug, Clone)]
 pub(super) struct FeatureInfo {
+    /// The feature's name (with its app, `app/feature`, when the events name one).
+    pub name: String,
+    /// The catalog's level, where it gives one.
+    pub level: Option<String>,
     pub area: usize,
     pub advanced: bool,
     pub shortcut_capable: bool,
@@ -262,6 +266,12 @@ fn feature_infos(
             let users = usage.users_of_feature[id];
             let share = users as f64 / active_users;
             FeatureInfo {
+                name: if app.is_empty() {
+                    feature.clone()
+                } else {
+                    format!("{app}/{feature}")
+                },
+                level: level.clone(),
                 area,
                 advanced: match level.as_deref() {
                     Some(level) => level == "advanced",

@@ -9,7 +9,7 @@ use super::definitions::{Feature, UserStatus};
 use super::org::Org;
 use super::params::FeatureParams;
 use super::signals;
-use super::table::{FeatureTable, UserFeatures, Weeks};
+use super::table::{FeatureEntry, FeatureTable, UserFeatures, Weeks};
 use crate::contract::TableKind;
 use crate::error::Result;
 use crate::ingest::Ingested;
@@ -62,7 +62,17 @@ pub fn compute_features(
         .filter_map(|u| u.weekly_uses.iter().position(|n| *n > 0.0))
         .min()
         .unwrap_or(0);
+    let features = org
+        .infos
+        .iter()
+        .map(|i| FeatureEntry {
+            name: i.name.clone(),
+            area: i.area,
+            level: i.level.clone(),
+        })
+        .collect();
     Ok(FeatureTable {
+        features,
         users,
         areas: org.areas,
         has_training: ingested.table(TableKind::Training).is_some(),
@@ -104,6 +114,7 @@ fn user_features(org: &Org, user: &str, rank: f64) -> UserFeatures {
         values,
         area_depth,
         weekly_uses: weekly_uses(&org.window, history),
+        known: signals::known(org, uses),
         hire_week: person.hire_day.and_then(|h| week_of(&org.window, h)),
     }
 }

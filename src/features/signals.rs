@@ -21,6 +21,22 @@ impl Observed {
     }
 }
 
+/// The features a user knows (used at least `min_uses` times), by id, and whether each was
+/// first used in the window's second half (every use of it falls there).
+pub(super) fn known(org: &Org, uses: &[Use]) -> Vec<(u32, bool)> {
+    let mut per_feature: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+    for u in uses {
+        let entry = per_feature.entry(u.feature).or_default();
+        entry.0 += u.uses;
+        entry.1 += u.late_uses;
+    }
+    per_feature
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= org.params.min_uses as f64)
+        .map(|(f, (n, late))| (f as u32, late >= n))
+        .collect()
+}
+
 /// Depth: the features known (used at least `min_uses` times), how rare and advanced they are,
 /// the share of areas they span and how evenly use spreads; also total uses. Returns the
 /// features known per area, by area id.

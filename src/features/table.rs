@@ -23,6 +23,9 @@ pub struct UserFeatures {
     pub weekly_uses: Vec<f64>,
     /// The week of `FeatureTable::weeks` the person was hired in, when inside them.
     pub hire_week: Option<usize>,
+    /// The features the person knows (index into `FeatureTable::features`), in index order, and
+    /// whether each was first used in the window's second half.
+    pub known: Vec<(u32, bool)>,
 }
 
 impl UserFeatures {
@@ -45,6 +48,19 @@ pub struct FeatureTable {
     pub catalog: Option<super::catalog::CatalogCoverage>,
     /// The weeks each person's `weekly_uses` cover.
     pub weeks: Weeks,
+    /// Every feature used in the window, by index.
+    pub features: Vec<FeatureEntry>,
+}
+
+/// One feature used in the window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeatureEntry {
+    /// `feature`, or `app/feature` when the events name an app.
+    pub name: String,
+    /// Index into `FeatureTable::areas`.
+    pub area: usize,
+    /// The catalog's level (`basic`, `intermediate`, `advanced`), where it gives one.
+    pub level: Option<String>,
 }
 
 /// The complete weeks of use kept for the usage segments, ending with the as-of date.

@@ -58,6 +58,9 @@ pub struct Manifest {
     /// catalog).
     #[serde(default)]
     pub catalog_coverage: Option<crate::features::CatalogCoverage>,
+    /// The recommender's offline check (features found in the window's second half, hidden).
+    #[serde(default)]
+    pub recommendation_check: Option<crate::analysis::RecommendationCheck>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
     pub outputs: Vec<String>,

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::analysis::{Analysis, DepartmentGroup, Lifecycle, Segment, TrendRow};
+use crate::analysis::{Analysis, DepartmentGroup, Lifecycle, Recommendation, Segment, TrendRow};
 use crate::atomic;
 use crate::error::Result;
 use crate::features::FeatureTable;
-use crate::privacy::Published;
+use crate::privacy::{PrivacySettings, Published};
 use crate::score::ScoreTable;
 
 pub const FEATURES_FILE: &str = "features.parquet";
@@ -20,6 +20,7 @@ pub const CLUSTERS_FILE: &str = "clusters.parquet";
 pub const AREA_EXPERTS_FILE: &str = "area_experts.parquet";
 pub const ADOPTION_FILE: &str = "adoption.parquet";
 pub const GROUP_FILE: &str = "power_user_group.parquet";
+pub const RECOMMENDATIONS_FILE: &str = "recommendations.parquet";
 pub const SEGMENTS_FILE: &str = "segments.parquet";
 pub const SEGMENT_TREND_FILE: &str = "segment_trend.parquet";
 pub const REJECTS_FILE: &str = "rejects.parquet";
@@ -357,6 +358,51 @@ fn segment_trend_frame(analysis: &Analysis, published: &Published) -> Result<Dat
     )?)
 }
 
+/// `recommendations.parquet`: per person, the next features to learn, best first, with why.
+fn recommendations_frame(
+    features: &FeatureTable,
+    analysis: &Analysis,
+    published: &Published,
+    settings: &PrivacySettings,
+) -> Result<DataFrame> {
+    let rows = &analysis.recommendations;
+    let p = |r: &Recommendation| &published.people[r.person];
+    let f = |r: &Recommendation| &features.features[r.feature as usize];
+    let whys: Vec<String> = rows
+        .iter()
+        .map(|r| r.why(features, settings.min_group_size))
+        .collect();
+    let mut columns = vec![text_column(
+        "user_id",
+        rows.iter().map(|r| Some(p(r).id.as_str())),
+    )];
+    if settings.show_names {
+        columns.push(text_column(
+            "display_name",
+            rows.iter().map(|r| p(r).name.as_deref()),
+        ));
+    }
+    columns.extend([
+        Column::new(
+            "rank".into(),
+            rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
+        ),
+        text_column("feature", rows.iter().map(|r| Some(f(r).name.as_str()))),
+        text_column(
+            "area",
+            rows.iter()
+                .map(|r| features.areas.get(f(r).area).map(String::as_str)),
+        ),
+        text_column("level", rows.iter().map(|r| f(r).level.as_deref())),
+        Column::new(
+            "score".into(),
+            rows.iter().map(|r| r.score).collect::<Vec<_>>(),
+        ),
+        text_column("why", whys.iter().map(|w| Some(w.as_str()))),
+    ]);
+    Ok(DataFrame::new(rows.len(), columns)?)
+}
+
 /// Writes features, scores, candidates, personas, area experts, adoption and the proposed group.
 pub fn write_tables(
     out: &Path,
@@ -364,8 +410,9 @@ pub fn write_tables(
     scores: &ScoreTable,
     analysis: &Analysis,
     published: &Published,
-    show_names: bool,
+    settings: &PrivacySettings,
 ) -> Result<Vec<PathBuf>> {
+    let show_names = settings.show_names;
     let mut written = Vec::new();
     for (name, mut frame) in [
         (FEATURES_FILE, features_frame(features, published)?),
@@ -388,6 +435,10 @@ pub fn write_tables(
         (
             SEGMENT_TREND_FILE,
             segment_trend_frame(analysis, published)?,
+        ),
+        (
+            RECOMMENDATIONS_FILE,
+            recommendations_frame(features, analysis, published, settings)?,
         ),
     ] {
         let path = out.join(name);

@@ -254,6 +254,7 @@ mod tests {
             area_depth: Vec::new(),
             weekly_uses: Vec::new(),
             hire_week: None,
+            known: Vec::new(),
         }
     }
 

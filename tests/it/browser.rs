@@ -277,7 +277,10 @@ fn the_report_renders_offline_without_console_errors_and_payloads_stay_inert() {
     );
     assert!(v.dom.contains("Candidate shortlist") && v.dom.contains("Adoption by department"));
     // The segment charts name the departments too.
-    assert!(v.dom.contains("By department, week starting"), "no segments by department");
+    assert!(
+        v.dom.contains("By department, week starting"),
+        "no segments by department"
+    );
     assert!(
         v.page_requests.is_empty(),
         "the page made requests: {:?}",

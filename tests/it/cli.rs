@@ -234,3 +234,29 @@ fn run_outputs_are_byte_identical_whatever_the_thread_count() {
             > 0.0
     );
 }
+
+#[test]
+fn evaluate_recommendations_prints_the_runs_offline_check_against_popular_features() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let root = run_adept(&sample, "");
+    let out = root.path().join("run");
+    let dir = out.to_str().unwrap();
+    let o = adept(&["evaluate", "--scores", dir, "--recommendations"], &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let said = text(&o.stdout);
+    assert!(
+        said.contains("hit rate@5") && said.contains("most widely known"),
+        "{said}"
+    );
+    let recs = read_parquet(&out.join("recommendations.parquet"));
+    let ranks = recs.column("rank").unwrap().u32().unwrap();
+    assert!(ranks.iter().all(|r| (1..=5).contains(&r.unwrap())));
+    assert!(
+        strings(&recs, "why")
+            .iter()
+            .all(|w| w.contains("which you use"))
+    );
+    // Without `--truth` or `--recommendations` there is nothing to evaluate.
+    let o = adept(&["evaluate", "--scores", dir], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}

@@ -65,7 +65,7 @@ fn latest(root: &Path) -> String {
         .to_string()
 }
 
-const PARQUET: [&str; 11] = [
+const PARQUET: [&str; 12] = [
     "features.parquet",
     "scores.parquet",
     "candidates.parquet",
@@ -77,6 +77,7 @@ const PARQUET: [&str; 11] = [
     "history.parquet",
     "segments.parquet",
     "segment_trend.parquet",
+    "recommendations.parquet",
 ];
 
 #[test]

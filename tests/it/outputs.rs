@@ -112,6 +112,7 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
         "power_user_group.parquet",
         "segments.parquet",
         "segment_trend.parquet",
+        "recommendations.parquet",
         "rejects.parquet",
         "report.html",
         "manifest.json",
