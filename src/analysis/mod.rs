@@ -8,6 +8,7 @@
 
 mod adoption;
 mod candidates;
+mod develop;
 mod experts;
 mod group;
 mod history;
@@ -19,6 +20,7 @@ pub use adoption::{
     by_department, figures, headline, median,
 };
 pub use candidates::{Candidate, candidates};
+pub use develop::{AreaGap, PLAN_AREAS, development_plans, plan_text};
 pub use experts::{AreaExpert, area_experts};
 pub use group::{
     GROUP_SIZE, PRESENTERS_PER_AREA, Presenter, ProposedGroup, balanced_group, presenters,
@@ -52,6 +54,8 @@ pub struct Analysis {
     pub segments: Segments,
     /// Segment counts per week, overall and per department (pooled as `departments`).
     pub segment_trend: Vec<TrendRow>,
+    /// For each candidate and emerging person, the feature areas they lag their peers most in.
+    pub development: Vec<(usize, Vec<AreaGap>)>,
     /// Next features to learn, per person, best first.
     pub recommendations: Vec<Recommendation>,
     /// How the recommender did on features people found in the window's second half.
@@ -88,6 +92,7 @@ pub fn analyse(
     Analysis {
         headline: headline(features, scores),
         segment_trend: trend(features, &segments, &shown),
+        development: development_plans(features, scores, min_group_size),
         recommendations: recommendations(features),
         recommendation_check: check_recommendations(features, RECOMMENDATIONS),
         segments,

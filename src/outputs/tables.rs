@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::analysis::{Analysis, DepartmentGroup, Lifecycle, Recommendation, Segment, TrendRow};
+use crate::analysis::{
+    Analysis, DepartmentGroup, Lifecycle, Recommendation, Segment, TrendRow, plan_text,
+};
 use crate::atomic;
 use crate::error::Result;
 use crate::features::FeatureTable;
@@ -56,8 +58,18 @@ fn features_frame(features: &FeatureTable, published: &Published) -> Result<Data
 }
 
 /// `scores.parquet`: the score table with published ids, each person's persona and cluster.
-fn scores_frame(scores: &ScoreTable, published: &Published) -> Result<DataFrame> {
+fn scores_frame(
+    features: &FeatureTable,
+    scores: &ScoreTable,
+    analysis: &Analysis,
+    published: &Published,
+) -> Result<DataFrame> {
     let mut frame = scores.to_frame()?;
+    let mut plans: Vec<Option<String>> = vec![None; scores.users.len()];
+    for (person, gaps) in &analysis.development {
+        plans[*person] = plan_text(features, gaps);
+    }
+    frame.with_column(text_column("develop", plans.iter().map(Option::as_deref)))?;
     let people = &published.people;
     frame.replace(
         "user_id",
@@ -79,12 +91,20 @@ fn scores_frame(scores: &ScoreTable, published: &Published) -> Result<DataFrame>
 
 /// `candidates.parquet`: the shortlist, best first, with what a person reading it needs.
 fn candidates_frame(
+    features: &FeatureTable,
     scores: &ScoreTable,
     analysis: &Analysis,
     published: &Published,
     show_names: bool,
 ) -> Result<DataFrame> {
     let rows = &analysis.candidates;
+    let plans: Vec<Option<String>> = rows
+        .iter()
+        .map(|c| {
+            let gaps = analysis.development.iter().find(|d| d.0 == c.person)?;
+            plan_text(features, &gaps.1)
+        })
+        .collect();
     let p = |i: usize| &published.people[rows[i].person];
     let s = |i: usize| &scores.users[rows[i].person];
     let n = rows.len();
@@ -117,6 +137,7 @@ fn candidates_frame(
             "explanation",
             (0..n).map(|i| Some(s(i).explanation.as_str())),
         ),
+        text_column("develop", plans.iter().map(Option::as_deref)),
     ]);
     Ok(DataFrame::new(n, columns)?)
 }
@@ -416,10 +437,13 @@ pub fn write_tables(
     let mut written = Vec::new();
     for (name, mut frame) in [
         (FEATURES_FILE, features_frame(features, published)?),
-        (SCORES_FILE, scores_frame(scores, published)?),
+        (
+            SCORES_FILE,
+            scores_frame(features, scores, analysis, published)?,
+        ),
         (
             CANDIDATES_FILE,
-            candidates_frame(scores, analysis, published, show_names)?,
+            candidates_frame(features, scores, analysis, published, show_names)?,
         ),
         (CLUSTERS_FILE, clusters_frame(published)?),
         (

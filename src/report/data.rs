@@ -25,6 +25,8 @@ pub struct Candidate {
     pub segment: Option<String>,
     pub score: f64,
     pub explanation: String,
+    /// The feature areas they lag their peers most in (None in a run from before plans).
+    pub develop: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,11 +105,14 @@ fn load_candidates(out: &Path) -> Result<Vec<Candidate>> {
     } else {
         vec![None; c.height()]
     };
-    let segments = if c.has("segment") {
-        c.strings("segment")?
-    } else {
-        vec![None; c.height()]
+    let optional = |name: &str| {
+        if c.has(name) {
+            c.strings(name)
+        } else {
+            Ok(vec![None; c.height()])
+        }
     };
+    let (segments, develop) = (optional("segment")?, optional("develop")?);
     let (ranks, users, departments, roles, personas, scores, explanations) = (
         c.floats("rank")?,
         c.strings("user_id")?,
@@ -128,6 +133,7 @@ fn load_candidates(out: &Path) -> Result<Vec<Candidate>> {
             segment: segments[i].clone(),
             score: or_nan(scores[i]),
             explanation: explanations[i].clone().unwrap_or_default(),
+            develop: develop[i].clone(),
         })
         .collect())
 }

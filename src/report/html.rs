@@ -250,10 +250,22 @@ fn shortlist(page: &mut String, data: &ReportData) {
             label(&c.segment),
             c.score,
             c.score,
-            html(&c.explanation)
+            why(c)
         );
     }
     page.push_str("</tbody></table></section>");
+}
+
+/// The reasons for a candidate, and the areas they could grow in next.
+fn why(c: &Candidate) -> String {
+    match &c.develop {
+        Some(plan) => format!(
+            "{}<br><span class=\"muted\">To grow: {}</span>",
+            html(&c.explanation),
+            html(plan)
+        ),
+        None => html(&c.explanation),
+    }
 }
 
 /// A group's name, or "-" where it is unknown or withheld.

@@ -412,10 +412,11 @@ fn the_report_prints_to_a4_with_legible_charts_none_cut_by_a_page_break() {
     assert!(pdf.exists(), "{}", String::from_utf8_lossy(&o.stderr));
     let pages = pdf_pages(&pdf);
     let rows = html.matches("<tr><td class=\"num\">").count();
-    // The summary, the shortlist (at least 5 candidates a page), one page per other section.
+    let sections = html.matches("<section").count();
+    // The shortlist at least 4 candidates a page, each other section at most 2 pages.
     assert!(
-        (3..=8 + rows / 5).contains(&pages.len()),
-        "{} pages for {rows} shortlist rows",
+        (3..=1 + rows / 4 + 2 * (sections - 1)).contains(&pages.len()),
+        "{} pages for {rows} shortlist rows and {sections} sections",
         pages.len()
     );
     // A chart is whole when one page holds every text it draws.
