@@ -6,7 +6,7 @@ all measured on the other 70%.
 usage: python benches/calibration.py SEED USERS   (needs `cargo build` first, and polars for Python)
 """
 import subprocess, random, csv, os, sys, json, shutil
-B = os.path.expanduser("~/.cache/adept/target/debug/adept")
+B = os.environ.get("ADEPT_BIN", os.path.expanduser("~/.cache/adept/target/debug/adept"))
 SEED, USERS = int(sys.argv[1]), int(sys.argv[2])
 root = f"/tmp/proto{SEED}"
 os.makedirs(root, exist_ok=True)

@@ -94,6 +94,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         catalog: None,
         weeks: Default::default(),
         features: Vec::new(),
+        help_topics: Vec::new(),
     };
     (
         features,

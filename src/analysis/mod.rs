@@ -12,6 +12,7 @@ mod develop;
 mod experts;
 mod group;
 mod history;
+mod programme;
 mod recommend;
 mod segments;
 
@@ -26,6 +27,7 @@ pub use group::{
     GROUP_SIZE, PRESENTERS_PER_AREA, Presenter, ProposedGroup, balanced_group, presenters,
 };
 pub use history::{HISTORY_RUNS, Move, Movement, RISING_STARS, RunHistory, RunSnapshot, history};
+pub use programme::{Programme, Session, programme};
 pub use recommend::{
     RECOMMENDATIONS, Recommendation, RecommendationCheck, check as check_recommendations,
     recommendations,
@@ -60,6 +62,8 @@ pub struct Analysis {
     pub recommendations: Vec<Recommendation>,
     /// How the recommender did on features people found in the window's second half.
     pub recommendation_check: RecommendationCheck,
+    /// The user-group programme: sessions by need, presenters, audiences, pain points.
+    pub programme: Programme,
 }
 
 /// Analyses a scored run. `min_group_size` decides which departments are pooled.
@@ -89,11 +93,13 @@ pub fn analyse(
         })
         .collect();
     let segments = segments(features, segment_params);
+    let recommendations = recommendations(features);
     Analysis {
         headline: headline(features, scores),
         segment_trend: trend(features, &segments, &shown),
         development: development_plans(features, scores, min_group_size),
-        recommendations: recommendations(features),
+        programme: programme(features, &area_experts, &recommendations),
+        recommendations,
         recommendation_check: check_recommendations(features, RECOMMENDATIONS),
         segments,
         departments,

@@ -228,6 +228,30 @@ pub fn help_in_window(
         .collect()?)
 }
 
+/// Help in the window by topic: topic, requests, unresolved (`resolved` false). Rows without a
+/// topic are left out; without a `topic` column, nothing.
+pub fn help_topics(help: &DataFrame, window: &Window) -> Result<DataFrame> {
+    if help.column("topic").is_err() {
+        return Ok(DataFrame::empty());
+    }
+    let unresolved = if help.column("resolved").is_ok() {
+        col("resolved").eq(lit(false)).cast(DataType::UInt64).sum()
+    } else {
+        lit(0u64)
+    };
+    Ok(help
+        .clone()
+        .lazy()
+        .filter(in_window("timestamp", window).and(col("topic").is_not_null()))
+        .group_by([col("topic")])
+        .agg([
+            len().cast(DataType::UInt64).alias("requests"),
+            unresolved.alias("unresolved"),
+        ])
+        .sort(["topic"], SortMultipleOptions::default())
+        .collect()?)
+}
+
 /// Per user: mean score over every assessment (percent), latest score, mean improvement from baseline to follow-up (or final)
 /// over courses with both, and courses completed. All training up to the as-of date counts:
 /// training usually precedes the usage window.

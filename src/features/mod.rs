@@ -21,4 +21,4 @@ pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
 pub use per_user::{compute_features, usage_aggregator};
-pub use table::{FeatureEntry, FeatureTable, UserFeatures, Weeks};
+pub use table::{FeatureEntry, FeatureTable, HelpTopic, UserFeatures, Weeks};

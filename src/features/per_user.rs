@@ -9,7 +9,7 @@ use super::definitions::{Feature, UserStatus};
 use super::org::Org;
 use super::params::FeatureParams;
 use super::signals;
-use super::table::{FeatureEntry, FeatureTable, UserFeatures, Weeks};
+use super::table::{FeatureEntry, FeatureTable, HelpTopic, UserFeatures, Weeks};
 use crate::contract::TableKind;
 use crate::error::Result;
 use crate::ingest::Ingested;
@@ -73,6 +73,7 @@ pub fn compute_features(
         .collect();
     Ok(FeatureTable {
         features,
+        help_topics: help_topics(ingested, &org.window)?,
         users,
         areas: org.areas,
         has_training: ingested.table(TableKind::Training).is_some(),
@@ -117,6 +118,29 @@ fn user_features(org: &Org, user: &str, rank: f64) -> UserFeatures {
         known: signals::known(org, uses),
         hire_week: person.hire_day.and_then(|h| week_of(&org.window, h)),
     }
+}
+
+/// Help requests in the window per topic.
+fn help_topics(ingested: &Ingested, window: &Window) -> Result<Vec<HelpTopic>> {
+    let Some(help) = ingested.table(TableKind::Help) else {
+        return Ok(Vec::new());
+    };
+    let rows = super::aggregate::help_topics(help, window)?;
+    if rows.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let topics = rows.column("topic")?.str()?.clone();
+    let requests = rows.column("requests")?.u64()?.clone();
+    let unresolved = rows.column("unresolved")?.u64()?.clone();
+    Ok((0..rows.height())
+        .filter_map(|i| {
+            Some(HelpTopic {
+                topic: topics.get(i)?.to_string(),
+                requests: requests.get(i).unwrap_or(0),
+                unresolved: unresolved.get(i).unwrap_or(0),
+            })
+        })
+        .collect())
 }
 
 /// Uses per complete week of the history, oldest first; the last week ends on the as-of date.

@@ -50,6 +50,17 @@ pub struct FeatureTable {
     pub weeks: Weeks,
     /// Every feature used in the window, by index.
     pub features: Vec<FeatureEntry>,
+    /// Help requests in the window by topic, by topic name.
+    pub help_topics: Vec<HelpTopic>,
+}
+
+/// Help requests in the window on one topic.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HelpTopic {
+    pub topic: String,
+    pub requests: u64,
+    /// Requests marked not resolved.
+    pub unresolved: u64,
 }
 
 /// One feature used in the window.

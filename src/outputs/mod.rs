@@ -10,6 +10,6 @@ pub use history::{HISTORY_FILE, write_history};
 pub use manifest::{InputFile, Manifest, read_manifest, sha256_file, sha256_hex, write_manifest};
 pub use tables::{
     ADOPTION_FILE, AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE, GROUP_FILE,
-    MANIFEST_FILE, RECOMMENDATIONS_FILE, REJECTS_FILE, REPORT_FILE, SCORES_FILE,
+    MANIFEST_FILE, PROGRAMME_FILE, RECOMMENDATIONS_FILE, REJECTS_FILE, REPORT_FILE, SCORES_FILE,
     SEGMENT_TREND_FILE, SEGMENTS_FILE, clusters_frame, write_rejects, write_tables,
 };

@@ -2,12 +2,13 @@
 //! are: features, scores, candidates, personas, area experts, adoption, the proposed group,
 //! usage segments and their trend, and the rejects ledger.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
 use crate::analysis::{
-    Analysis, DepartmentGroup, Lifecycle, Recommendation, Segment, TrendRow, plan_text,
+    Analysis, DepartmentGroup, Lifecycle, Recommendation, Segment, Session, TrendRow, plan_text,
 };
 use crate::atomic;
 use crate::error::Result;
@@ -23,6 +24,7 @@ pub const AREA_EXPERTS_FILE: &str = "area_experts.parquet";
 pub const ADOPTION_FILE: &str = "adoption.parquet";
 pub const GROUP_FILE: &str = "power_user_group.parquet";
 pub const RECOMMENDATIONS_FILE: &str = "recommendations.parquet";
+pub const PROGRAMME_FILE: &str = "programme.parquet";
 pub const SEGMENTS_FILE: &str = "segments.parquet";
 pub const SEGMENT_TREND_FILE: &str = "segment_trend.parquet";
 pub const REJECTS_FILE: &str = "rejects.parquet";
@@ -424,6 +426,124 @@ fn recommendations_frame(
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
+/// One row of `programme.parquet`.
+#[derive(Default)]
+struct ProgrammeRow {
+    kind: &'static str,
+    session: Option<u32>,
+    area: Option<String>,
+    user_id: Option<String>,
+    name: Option<String>,
+    department: Option<String>,
+    people: Option<u64>,
+    requests: Option<u64>,
+    unresolved: Option<u64>,
+    topic: Option<String>,
+}
+
+/// The rows of one session: itself, its presenters, its audience per department (a department
+/// with fewer of them than the minimum group size left out), its help topic.
+fn session_rows(
+    i: usize,
+    session: &Session,
+    features: &FeatureTable,
+    published: &Published,
+    settings: &PrivacySettings,
+) -> Vec<ProgrammeRow> {
+    let area = || Some(features.areas[session.area].clone());
+    let number = Some(i as u32 + 1);
+    let mut rows = vec![ProgrammeRow {
+        kind: "session",
+        session: number,
+        area: area(),
+        people: Some(session.audience.len() as u64),
+        requests: Some(session.help_requests),
+        unresolved: Some(session.unresolved_help),
+        ..Default::default()
+    }];
+    for p in &session.presenters {
+        let person = &published.people[*p];
+        rows.push(ProgrammeRow {
+            kind: "presenter",
+            session: number,
+            area: area(),
+            user_id: Some(person.id.clone()),
+            name: person.name.clone(),
+            department: person.department.clone(),
+            ..Default::default()
+        });
+    }
+    let mut by_department: BTreeMap<Option<String>, u64> = BTreeMap::new();
+    for p in &session.audience {
+        *by_department
+            .entry(published.people[*p].department.clone())
+            .or_default() += 1;
+    }
+    for (department, people) in by_department {
+        if department.is_some() && settings.shows_group_of(people) {
+            rows.push(ProgrammeRow {
+                kind: "audience",
+                session: number,
+                area: area(),
+                department,
+                people: Some(people),
+                ..Default::default()
+            });
+        }
+    }
+    rows
+}
+
+/// `programme.parquet`: the user-group programme, session by session (see `session_rows`),
+/// then the help topics that name no feature area (`kind = pain_point`).
+fn programme_frame(
+    features: &FeatureTable,
+    analysis: &Analysis,
+    published: &Published,
+    settings: &PrivacySettings,
+) -> Result<DataFrame> {
+    let programme = &analysis.programme;
+    let mut rows: Vec<ProgrammeRow> = programme
+        .sessions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| session_rows(i, s, features, published, settings))
+        .collect();
+    rows.extend(programme.other_topics.iter().map(|t| ProgrammeRow {
+        kind: "pain_point",
+        topic: Some(t.topic.clone()),
+        requests: Some(t.requests),
+        unresolved: Some(t.unresolved),
+        ..Default::default()
+    }));
+    let text = |name: &str, f: &dyn Fn(&ProgrammeRow) -> Option<&str>| {
+        text_column(name, rows.iter().map(f))
+    };
+    let count = |name: &str, f: &dyn Fn(&ProgrammeRow) -> Option<u64>| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let mut columns = vec![
+        text("kind", &|r| Some(r.kind)),
+        Column::new(
+            "session".into(),
+            rows.iter().map(|r| r.session).collect::<Vec<_>>(),
+        ),
+        text("area", &|r| r.area.as_deref()),
+        text("user_id", &|r| r.user_id.as_deref()),
+    ];
+    if settings.show_names {
+        columns.push(text("display_name", &|r| r.name.as_deref()));
+    }
+    columns.extend([
+        text("department", &|r| r.department.as_deref()),
+        count("people", &|r| r.people),
+        count("help_requests", &|r| r.requests),
+        count("unresolved_help", &|r| r.unresolved),
+        text("topic", &|r| r.topic.as_deref()),
+    ]);
+    Ok(DataFrame::new(rows.len(), columns)?)
+}
+
 /// Writes features, scores, candidates, personas, area experts, adoption and the proposed group.
 pub fn write_tables(
     out: &Path,
@@ -463,6 +583,10 @@ pub fn write_tables(
         (
             RECOMMENDATIONS_FILE,
             recommendations_frame(features, analysis, published, settings)?,
+        ),
+        (
+            PROGRAMME_FILE,
+            programme_frame(features, analysis, published, settings)?,
         ),
     ] {
         let path = out.join(name);

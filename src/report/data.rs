@@ -10,7 +10,7 @@ use crate::frames::OutputTable;
 use crate::ingest::IngestSummary;
 use crate::outputs::{
     ADOPTION_FILE, CANDIDATES_FILE, CLUSTERS_FILE, GROUP_FILE, HISTORY_FILE, Manifest,
-    SEGMENT_TREND_FILE,
+    PROGRAMME_FILE, SEGMENT_TREND_FILE,
 };
 
 #[derive(Debug, Clone)]
@@ -66,6 +66,8 @@ pub struct ReportData {
     pub history: Option<History>,
     /// Usage segments per week (None for a run from before segments).
     pub segments: Option<SegmentTrend>,
+    /// The user-group programme (None for a run from before it).
+    pub programme: Option<ProgrammeData>,
 }
 
 /// From `history.parquet`.
@@ -79,6 +81,27 @@ pub struct History {
     pub people: Vec<(Movement, String, f64, Option<f64>)>,
     /// People per segment move since the previous run ("before -> now").
     pub segment_moves: BTreeMap<(Movement, String), u64>,
+}
+
+/// One session of the programme, from `programme.parquet`.
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammeSession {
+    pub area: String,
+    pub audience: u64,
+    pub help_requests: u64,
+    pub unresolved_help: u64,
+    /// Presenters as shown (pseudonym or name).
+    pub presenters: Vec<String>,
+    /// (department, people) of the audience, departments shown only.
+    pub departments: Vec<(String, u64)>,
+}
+
+/// From `programme.parquet`: sessions in order, and help topics that name no area
+/// (topic, requests, unresolved).
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammeData {
+    pub sessions: Vec<ProgrammeSession>,
+    pub other_topics: Vec<(String, u64, u64)>,
 }
 
 /// From `segment_trend.parquet`: shares per segment, in `Segment::ALL` order.
@@ -284,6 +307,62 @@ fn load_history(out: &Path) -> Result<Option<History>> {
     Ok(Some(history))
 }
 
+fn load_programme(out: &Path) -> Result<Option<ProgrammeData>> {
+    if !out.join(PROGRAMME_FILE).exists() {
+        return Ok(None);
+    }
+    let t = OutputTable::read(out, PROGRAMME_FILE)?;
+    let (kinds, areas, users, departments, topics) = (
+        t.strings("kind")?,
+        t.strings("area")?,
+        t.strings("user_id")?,
+        t.strings("department")?,
+        t.strings("topic")?,
+    );
+    let names = if t.has("display_name") {
+        t.strings("display_name")?
+    } else {
+        vec![None; t.height()]
+    };
+    let (people, requests, unresolved) = (
+        t.floats("people")?,
+        t.floats("help_requests")?,
+        t.floats("unresolved_help")?,
+    );
+    let n = |v: &Option<f64>| v.unwrap_or(0.0) as u64;
+    let mut data = ProgrammeData::default();
+    for i in 0..t.height() {
+        let session = data.sessions.last_mut();
+        match (kinds[i].as_deref(), session) {
+            (Some("session"), _) => data.sessions.push(ProgrammeSession {
+                area: areas[i].clone().unwrap_or_default(),
+                audience: n(&people[i]),
+                help_requests: n(&requests[i]),
+                unresolved_help: n(&unresolved[i]),
+                ..Default::default()
+            }),
+            (Some("presenter"), Some(s)) => s
+                .presenters
+                .push(names[i].clone().or(users[i].clone()).unwrap_or_default()),
+            (Some("audience"), Some(s)) => s
+                .departments
+                .push((departments[i].clone().unwrap_or_default(), n(&people[i]))),
+            (Some("pain_point"), _) => data.other_topics.push((
+                topics[i].clone().unwrap_or_default(),
+                n(&requests[i]),
+                n(&unresolved[i]),
+            )),
+            (kind, _) => {
+                return Err(t.error(
+                    "kind",
+                    format!("unexpected value `{}`", kind.unwrap_or("null")),
+                ));
+            }
+        }
+    }
+    Ok(Some(data))
+}
+
 fn load_segments(out: &Path) -> Result<Option<SegmentTrend>> {
     if !out.join(SEGMENT_TREND_FILE).exists() {
         return Ok(None);
@@ -352,6 +431,7 @@ impl ReportData {
             min_group_size: manifest.config.privacy.min_group_size,
             history: load_history(out)?,
             segments: load_segments(out)?,
+            programme: load_programme(out)?,
             manifest,
         })
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::charts;
-use super::data::{Candidate, History, ReportData};
+use super::data::{Candidate, History, ProgrammeData, ReportData};
 use super::escape::{html, json_in_script};
 use crate::analysis::{Movement, Segment};
 use crate::features::Signal;
@@ -102,6 +102,7 @@ pub fn render(data: &ReportData) -> String {
     adoption(&mut page, data);
     segments(&mut page, data);
     group(&mut page, data);
+    programme(&mut page, data);
     if let Some(history) = &data.history {
         trends(&mut page, data, history);
     }
@@ -482,6 +483,76 @@ fn segment_moves(page: &mut String, history: &History) {
             page,
             "<tr><td>{direction}</td><td>{}</td><td class=\"num\">{n}</td></tr>",
             html(change)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// The user-group programme: sessions by need, presenters, audiences, pain points.
+fn programme(page: &mut String, data: &ReportData) {
+    let Some(p) = &data.programme else { return };
+    page.push_str(
+        "<section id=\"programme\"><h2>User-group programme</h2><p>One session per feature area, \
+         most needed first: the people who would learn from it (one of its features is among \
+         their next features to learn) plus the unresolved help requests on it. Presenters are \
+         candidates who know the area best, from different departments where they can be; \
+         nobody presents twice before everyone able to has presented once.</p>",
+    );
+    if p.sessions.is_empty() {
+        page.push_str("<p class=\"muted\">No session: nobody has a feature to learn next.</p>");
+    } else {
+        sessions_table(page, p);
+    }
+    if !p.other_topics.is_empty() {
+        page.push_str(
+            "<h3>Help topics that name no feature area</h3><table><thead><tr><th>Topic</th>\
+             <th class=\"num\">Requests</th><th class=\"num\">Not resolved</th></tr></thead><tbody>",
+        );
+        for (topic, requests, unresolved) in &p.other_topics {
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td class=\"num\">{requests}</td><td class=\"num\">{unresolved}</td></tr>",
+                html(topic)
+            );
+        }
+        page.push_str("</tbody></table>");
+    }
+    page.push_str("</section>");
+}
+
+fn sessions_table(page: &mut String, p: &ProgrammeData) {
+    page.push_str(
+        "<table><thead><tr><th class=\"num\">#</th><th>Area</th><th class=\"num\">Audience</th>\
+         <th class=\"num\">Help not resolved (of)</th><th>Presenters</th><th>Largest audiences</th>\
+         </tr></thead><tbody>",
+    );
+    for (i, s) in p.sessions.iter().enumerate() {
+        let presenters = if s.presenters.is_empty() {
+            "no candidate yet: the implementation team".to_string()
+        } else {
+            s.presenters
+                .iter()
+                .map(|x| html(x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut departments = s.departments.clone();
+        departments.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let largest: Vec<String> = departments
+            .iter()
+            .take(3)
+            .map(|(d, n)| format!("{} ({n})", html(d)))
+            .collect();
+        let _ = write!(
+            page,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{} ({})</td><td>{}</td><td>{}</td></tr>",
+            i + 1,
+            html(&s.area),
+            s.audience,
+            s.unresolved_help,
+            s.help_requests,
+            presenters,
+            largest.join(", ")
         );
     }
     page.push_str("</tbody></table>");

@@ -65,7 +65,7 @@ fn latest(root: &Path) -> String {
         .to_string()
 }
 
-const PARQUET: [&str; 12] = [
+const PARQUET: [&str; 13] = [
     "features.parquet",
     "scores.parquet",
     "candidates.parquet",
@@ -78,6 +78,7 @@ const PARQUET: [&str; 12] = [
     "segments.parquet",
     "segment_trend.parquet",
     "recommendations.parquet",
+    "programme.parquet",
 ];
 
 #[test]

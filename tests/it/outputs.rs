@@ -113,6 +113,7 @@ fn the_manifest_accounts_for_every_input_row_and_file() {
         "segments.parquet",
         "segment_trend.parquet",
         "recommendations.parquet",
+        "programme.parquet",
         "rejects.parquet",
         "report.html",
         "manifest.json",
@@ -362,6 +363,7 @@ fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_eve
             ("adoption.parquet", "department"),
             ("segments.parquet", "department"),
             ("segment_trend.parquet", "department"),
+            ("programme.parquet", "department"),
         ] {
             assert!(
                 !cells(o, file, column).contains(&name.to_string()),
