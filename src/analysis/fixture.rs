@@ -95,6 +95,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         weeks: Default::default(),
         features: Vec::new(),
         help_topics: Vec::new(),
+        feedback_questions: None,
     };
     (
         features,

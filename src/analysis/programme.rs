@@ -205,6 +205,9 @@ mod tests {
         let order: Vec<(usize, u64)> = plan.sessions.iter().map(|s| (s.area, s.need())).collect();
         // macros: 1 learner + 3 unresolved; charts: 2 learners; pivots: 1 unresolved.
         assert_eq!(order, [(1, 4), (0, 2), (2, 1)]);
+        // The audience: whoever has one of the area's features among their recommendations.
+        assert_eq!(plan.sessions[1].audience, [3, 4]);
+        assert_eq!(plan.sessions[0].audience, [4]);
         let presenters: Vec<&[usize]> = plan.sessions.iter().map(|s| &s.presenters[..]).collect();
         // macros: a, then c (another department than a) before b; charts: b has not presented
         // yet, then a or c (once each): c, from another department than b; pivots: only a can.

@@ -319,6 +319,17 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
 }
 
 /// Per user: feedback items and ideas in the window.
+/// Feedback items of kind `question` in the window.
+pub fn feedback_questions(feedback: &DataFrame, window: &Window) -> Result<u64> {
+    let n = feedback
+        .clone()
+        .lazy()
+        .filter(in_window("timestamp", window).and(col("kind").eq(lit("question"))))
+        .select([len().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    Ok(n.column("n")?.u64()?.get(0).unwrap_or(0))
+}
+
 pub fn feedback(feedback: &DataFrame, window: &Window) -> Result<DataFrame> {
     Ok(feedback
         .clone()

@@ -74,6 +74,10 @@ pub fn compute_features(
     Ok(FeatureTable {
         features,
         help_topics: help_topics(ingested, &org.window)?,
+        feedback_questions: ingested
+            .table(TableKind::Feedback)
+            .map(|f| super::aggregate::feedback_questions(f, &org.window))
+            .transpose()?,
         users,
         areas: org.areas,
         has_training: ingested.table(TableKind::Training).is_some(),

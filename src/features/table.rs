@@ -52,6 +52,8 @@ pub struct FeatureTable {
     pub features: Vec<FeatureEntry>,
     /// Help requests in the window by topic, by topic name.
     pub help_topics: Vec<HelpTopic>,
+    /// Feedback items of kind `question` in the window (None without a feedback table).
+    pub feedback_questions: Option<u64>,
 }
 
 /// Help requests in the window on one topic.

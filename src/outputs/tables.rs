@@ -426,6 +426,9 @@ fn recommendations_frame(
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
+/// The pain point of questions filed as feedback, which have no topic.
+pub const FEEDBACK_QUESTIONS: &str = "(questions filed as feedback, without a topic)";
+
 /// One row of `programme.parquet`.
 #[derive(Default)]
 struct ProgrammeRow {
@@ -495,7 +498,8 @@ fn session_rows(
 }
 
 /// `programme.parquet`: the user-group programme, session by session (see `session_rows`),
-/// then the help topics that name no feature area (`kind = pain_point`).
+/// then the help topics that name no feature area and the questions filed as feedback
+/// (`kind = pain_point`).
 fn programme_frame(
     features: &FeatureTable,
     analysis: &Analysis,
@@ -516,6 +520,15 @@ fn programme_frame(
         unresolved: Some(t.unresolved),
         ..Default::default()
     }));
+    // Questions filed as feedback: the feedback table has no topic, so they go to no session.
+    if let Some(questions) = features.feedback_questions.filter(|n| *n > 0) {
+        rows.push(ProgrammeRow {
+            kind: "pain_point",
+            topic: Some(FEEDBACK_QUESTIONS.to_string()),
+            requests: Some(questions),
+            ..Default::default()
+        });
+    }
     let text = |name: &str, f: &dyn Fn(&ProgrammeRow) -> Option<&str>| {
         text_column(name, rows.iter().map(f))
     };

@@ -96,12 +96,12 @@ pub struct ProgrammeSession {
     pub departments: Vec<(String, u64)>,
 }
 
-/// From `programme.parquet`: sessions in order, and help topics that name no area
-/// (topic, requests, unresolved).
+/// From `programme.parquet`: sessions in order, and the other pain points (topic, requests,
+/// unresolved where known).
 #[derive(Debug, Clone, Default)]
 pub struct ProgrammeData {
     pub sessions: Vec<ProgrammeSession>,
-    pub other_topics: Vec<(String, u64, u64)>,
+    pub other_topics: Vec<(String, u64, Option<u64>)>,
 }
 
 /// From `segment_trend.parquet`: shares per segment, in `Segment::ALL` order.
@@ -350,7 +350,7 @@ fn load_programme(out: &Path) -> Result<Option<ProgrammeData>> {
             (Some("pain_point"), _) => data.other_topics.push((
                 topics[i].clone().unwrap_or_default(),
                 n(&requests[i]),
-                n(&unresolved[i]),
+                unresolved[i].map(|u| u as u64),
             )),
             (kind, _) => {
                 return Err(t.error(

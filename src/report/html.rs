@@ -505,14 +505,16 @@ fn programme(page: &mut String, data: &ReportData) {
     }
     if !p.other_topics.is_empty() {
         page.push_str(
-            "<h3>Help topics that name no feature area</h3><table><thead><tr><th>Topic</th>\
+            "<h3>Other pain points</h3><p>Help topics that name no feature area, and questions \
+             filed as feedback (which have no topic), for the group's agenda.</p><table><thead><tr><th>Topic</th>\
              <th class=\"num\">Requests</th><th class=\"num\">Not resolved</th></tr></thead><tbody>",
         );
         for (topic, requests, unresolved) in &p.other_topics {
             let _ = write!(
                 page,
-                "<tr><td>{}</td><td class=\"num\">{requests}</td><td class=\"num\">{unresolved}</td></tr>",
-                html(topic)
+                "<tr><td>{}</td><td class=\"num\">{requests}</td><td class=\"num\">{}</td></tr>",
+                html(topic),
+                unresolved.map_or("-".to_string(), |u| u.to_string())
             );
         }
         page.push_str("</tbody></table>");

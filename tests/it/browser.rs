@@ -281,6 +281,9 @@ fn the_report_renders_offline_without_console_errors_and_payloads_stay_inert() {
         v.dom.contains("By department, week starting"),
         "no segments by department"
     );
+    // The programme shows areas and help topics from the input (the payloads).
+    assert!(v.dom.contains("User-group programme"), "no programme");
+    assert!(v.dom.contains("Other pain points"), "no pain points");
     assert!(
         v.page_requests.is_empty(),
         "the page made requests: {:?}",
