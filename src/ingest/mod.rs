@@ -17,8 +17,9 @@ mod text;
 mod validate;
 
 pub use discover::{Compression, SourceFile, format_from_name};
-pub use ledger::{LEDGER_COLUMNS, RejectReason};
+pub use ledger::{LEDGER_COLUMNS, LineReject, RejectReason};
 pub use load::{IngestOptions, Ingested, KeepLedger, ingest, keep_nothing};
 pub use parse::{TimestampRules, local_to_millis, parse_bool, parse_timestamp};
 pub use sink::{CollectRows, DiscardRows, RowSink};
 pub use summary::{FileSummary, IngestSummary, RowCounts, TableSummary};
+pub use text::{TextRead, read_text_bytes};

@@ -7,6 +7,7 @@
 //! which is why text goes through the `csv` crate and `serde_json` here; Parquet goes straight to
 //! polars (see `parquet.rs`).
 
+use std::collections::VecDeque;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -16,7 +17,8 @@ use polars::prelude::*;
 use super::discover::{Compression, SourceFile};
 use super::ledger::{LineReject, RejectReason, clip_raw};
 use super::mapping::ColumnMapping;
-use crate::config::SourceFormat;
+use crate::config::{SourceFormat, TableSettings};
+use crate::contract::TableKind;
 use crate::error::{Error, Result};
 
 /// One chunk of a text file: a frame of `__line` plus one string column per mapped canonical
@@ -44,7 +46,7 @@ enum TextFormat {
 }
 
 struct DelimitedState {
-    csv: csv::Reader<Box<dyn Read + Send>>,
+    csv: csv::Reader<LineStarts<Box<dyn Read + Send>>>,
     header: Vec<String>,
     resolved: Vec<(&'static str, usize)>,
     record: csv::ByteRecord,
@@ -72,15 +74,22 @@ impl TextChunks {
             .map_err(|e| Error::unreadable(path, e))?
             .len();
         if size == 0 {
-            return Err(Error::Input(format!(
-                "`{}` is empty (0 bytes): a {} file needs at least a header line; remove the file or fill it",
-                path.display(),
-                format_name(file.format)
-            )));
+            return Err(empty_file(file));
         }
         let raw = fs::File::open(path).map_err(|e| Error::unreadable(path, e))?;
+        TextChunks::from_reader(file, Box::new(raw), mapping, chunk_rows)
+    }
+
+    /// [`TextChunks::open`] after the file is open: `raw` is its (possibly compressed) bytes.
+    fn from_reader(
+        file: &SourceFile,
+        raw: Box<dyn Read + Send>,
+        mapping: &ColumnMapping,
+        chunk_rows: usize,
+    ) -> Result<Self> {
+        let path = &file.path;
         let reader: Box<dyn Read + Send> = match file.compression {
-            Compression::None => Box::new(raw),
+            Compression::None => raw,
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw))),
             Compression::Zstd => Box::new(
                 zstd::stream::read::Decoder::new(raw).map_err(|e| Error::unreadable(path, e))?,
@@ -142,6 +151,41 @@ impl Iterator for TextChunks {
             }
         }
     }
+}
+
+/// Reads a CSV, TSV or JSON Lines file held in memory with the chunk reader that
+/// [`ingest`](super::ingest) uses for text files on disk: the same header checks, the same
+/// chunks of at most `chunk_rows` rows (string columns plus `__line`) and the same line
+/// rejects. `file` describes the bytes as [`discover`](super::discover) would describe a file
+/// (format, compression, delimiter); its path only names it in messages.
+///
+/// An entry point for the fuzz targets in `fuzz/` and for tests, which need the reader without
+/// a file on disk; ingest itself does not use it.
+pub fn read_text_bytes(
+    file: &SourceFile,
+    bytes: Vec<u8>,
+    table: TableKind,
+    settings: &TableSettings,
+    chunk_rows: usize,
+) -> Result<impl Iterator<Item = Result<TextRead>> + Send + use<>> {
+    if bytes.is_empty() {
+        return Err(empty_file(file));
+    }
+    let mapping = ColumnMapping::new(table, settings);
+    TextChunks::from_reader(
+        file,
+        Box::new(std::io::Cursor::new(bytes)),
+        &mapping,
+        chunk_rows,
+    )
+}
+
+fn empty_file(file: &SourceFile) -> Error {
+    Error::Input(format!(
+        "`{}` is empty (0 bytes): a {} file needs at least a header line; remove the file or fill it",
+        file.path.display(),
+        format_name(file.format)
+    ))
 }
 
 fn format_name(format: SourceFormat) -> &'static str {
@@ -210,6 +254,90 @@ impl ColumnsBuilder {
     }
 }
 
+/// The bytes the csv reader reads, noting where lines end, so that a record gets the line its
+/// first byte is on. The csv crate's own record lines count `\n` only and are taken before the
+/// rest of the previous line end is skipped: a record after a `\r\n` (BurntSushi/rust-csv#395)
+/// or a blank line (#208) got the line before its own, and after a bare `\r` (old Mac exports)
+/// the line of the record before.
+struct LineStarts<R> {
+    inner: R,
+    /// Bytes read so far.
+    read: u64,
+    /// Line ends read so far: `\n`, `\r\n` or a bare `\r`, as an editor counts them.
+    ends: u64,
+    /// Whether the last byte read was `\r` (a `\n` next ends the same line).
+    after_cr: bool,
+    /// Runs of `\r`/`\n` bytes not yet passed by [`LineStarts::line_at`]: (first byte, byte
+    /// after the run, line ends up to the end of the run).
+    runs: VecDeque<(u64, u64, u64)>,
+    /// Line ends up to the end of the last run passed.
+    passed: u64,
+}
+
+impl<R> LineStarts<R> {
+    fn new(inner: R) -> Self {
+        LineStarts {
+            inner,
+            read: 0,
+            ends: 0,
+            after_cr: false,
+            runs: VecDeque::new(),
+            passed: 0,
+        }
+    }
+
+    /// The 1-based line of the first byte that is not a line end at or after `byte`, a record's
+    /// position as the csv crate gives it. Each call must ask for a byte no earlier than the
+    /// last, and after the record has been read (so the line ends before it have been too).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        while let Some(&(_, end, ends)) = self.runs.front() {
+            if end > byte {
+                break;
+            }
+            self.passed = ends;
+            self.runs.pop_front();
+        }
+        match self.runs.front() {
+            // `byte` is in a run of line ends: the record starts after it.
+            Some(&(start, _, ends)) if start <= byte => ends + 1,
+            _ => self.passed + 1,
+        }
+    }
+}
+
+impl<R: Read> Read for LineStarts<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
+        let mut from = 0;
+        while let Some(k) = bytes[from..].iter().position(|&b| b == b'\n' || b == b'\r') {
+            let at = from + k;
+            let after_cr = if at == 0 {
+                self.after_cr
+            } else {
+                bytes[at - 1] == b'\r'
+            };
+            if !(bytes[at] == b'\n' && after_cr) {
+                self.ends += 1;
+            }
+            let offset = self.read + at as u64;
+            match self.runs.back_mut() {
+                Some(run) if run.1 == offset => {
+                    run.1 += 1;
+                    run.2 = self.ends;
+                }
+                _ => self.runs.push_back((offset, offset + 1, self.ends)),
+            }
+            from = at + 1;
+        }
+        if let Some(&last) = bytes.last() {
+            self.after_cr = last == b'\r';
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 impl DelimitedState {
     fn open(
         file: &SourceFile,
@@ -221,7 +349,7 @@ impl DelimitedState {
             .delimiter(file.delimiter)
             .flexible(true)
             .has_headers(true)
-            .from_reader(reader);
+            .from_reader(LineStarts::new(reader));
         let header = csv
             .byte_headers()
             .map_err(|e| stream_error(path, file, 0, e))?
@@ -259,7 +387,10 @@ impl DelimitedState {
                 Ok(true) => {}
                 Err(e) => return Err(stream_error(path, file, self.last_line, e)),
             }
-            let line = record.position().map_or(self.last_line + 1, |p| p.line());
+            let line = match record.position() {
+                Some(p) => self.csv.get_mut().line_at(p.byte()),
+                None => self.last_line + 1,
+            };
             self.last_line = line;
             if record.len() != self.header.len() {
                 let fields: Vec<String> = record
@@ -441,5 +572,97 @@ pub fn list_found(names: &[String]) -> String {
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn csv_file() -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("events.csv"),
+            format: SourceFormat::Csv,
+            compression: Compression::None,
+            delimiter: b',',
+        }
+    }
+
+    /// Hands out one byte per read: every run of line ends is split between reads.
+    struct OneByte(std::io::Cursor<Vec<u8>>);
+
+    impl Read for OneByte {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let end = buf.len().min(1);
+            self.0.read(&mut buf[..end])
+        }
+    }
+
+    /// The lines of the rows and of the line rejects of an events CSV, read whole and one byte
+    /// at a time (which must agree).
+    fn lines_of(text: &str, chunk_rows: usize) -> (Vec<u64>, Vec<u64>) {
+        let settings = TableSettings::default();
+        let whole = read_text_bytes(
+            &csv_file(),
+            text.as_bytes().to_vec(),
+            TableKind::Events,
+            &settings,
+            chunk_rows,
+        )
+        .unwrap();
+        let mapping = ColumnMapping::new(TableKind::Events, &settings);
+        let bytes = OneByte(std::io::Cursor::new(text.as_bytes().to_vec()));
+        let by_byte = TextChunks::from_reader(&csv_file(), Box::new(bytes), &mapping, chunk_rows);
+        let collect = |chunks: &mut dyn Iterator<Item = Result<TextRead>>| {
+            let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+            for chunk in chunks {
+                let chunk = chunk.unwrap();
+                let lines = chunk.frame.column(LINE_COLUMN).unwrap().u64().unwrap();
+                rows.extend(lines.into_no_null_iter());
+                rejects.extend(chunk.rejects.iter().map(|r| r.line));
+            }
+            (rows, rejects)
+        };
+        let lines = collect(&mut whole.into_iter());
+        assert_eq!(collect(&mut by_byte.unwrap()), lines, "{text:?}");
+        lines
+    }
+
+    // Found while writing fuzz/csv_chunks' checks (every row and line reject has a line of its
+    // own): the csv crate's line numbers were one short after a `\r\n` or a blank line, and
+    // after a bare `\r` every row had line 1, so the ledger showed one row's raw value for
+    // another's.
+    #[test]
+    fn every_record_gets_the_line_it_starts_on_whatever_ends_the_lines() {
+        let rows = ["user_id,timestamp,feature", "u1,t,a", "u2,t", "u3,t,c", ""];
+        for end in ["\n", "\r\n", "\r"] {
+            assert_eq!(
+                lines_of(&rows.join(end), 1),
+                (vec![2, 4], vec![3]),
+                "{end:?}"
+            );
+        }
+        // Blank lines, mixed line ends, a quoted field over two lines, no final line end.
+        let text =
+            "user_id,timestamp,feature\r\n\r\nu1,t,a\n\n\r\r\nu2,t,b\ru3,t,\"c\r\nc\"\r\nu4,t,d";
+        assert_eq!(lines_of(text, 64), (vec![3, 7, 8, 10], vec![]));
+    }
+
+    #[test]
+    fn bytes_in_memory_read_as_a_file_would() {
+        let text = "user_id,timestamp,feature\nu1,t,a\nu2,t\n";
+        assert_eq!(lines_of(text, usize::MAX), (vec![2], vec![3]));
+        let err = read_text_bytes(
+            &csv_file(),
+            Vec::new(),
+            TableKind::Events,
+            &TableSettings::default(),
+            1,
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("`events.csv` is empty"), "{err}");
     }
 }

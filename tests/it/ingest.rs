@@ -512,6 +512,55 @@ fn malformed_files_give_a_clear_error_never_a_panic() {
     }
 }
 
+/// Windows (`\r\n`) and old Mac (bare `\r`) line ends, and blank lines: each row keeps its own
+/// line in the ledger, with its own raw value. (The csv crate's lines were one short after a
+/// `\r\n` or a blank line, and all 1 with bare `\r`: rejected rows showed another row's value.)
+#[test]
+fn every_kind_of_line_end_keeps_each_rows_line_and_raw_value() {
+    for end in ["\r\n", "\r", "\n"] {
+        let dir = tempdir().unwrap();
+        write(
+            dir.path(),
+            "events.csv",
+            [
+                "user_id,timestamp,feature",
+                "u1,2026-10-30T08:00:00Z,ok",
+                "u1,last tuesday,x",
+                "u1,2026-10-30T08:00:00Z",
+                "",
+                "u1,yesterday,y",
+                "",
+            ]
+            .join(end),
+        );
+        let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+        let mut events = ledger_rows(&ingested, "events");
+        events.sort_by_key(|r| r.2);
+        let expected: Vec<_> = [
+            ("unparseable_timestamp", "timestamp", 3),
+            ("malformed_line", "", 4),
+            ("unparseable_timestamp", "timestamp", 6),
+        ]
+        .iter()
+        .map(|(r, c, l)| (r.to_string(), c.to_string(), *l))
+        .collect();
+        assert_eq!(events, expected, "{end:?}");
+        let lines: Vec<u64> = ingested
+            .rejects
+            .column("line")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        let raw = strings(&ingested.rejects, "raw_value");
+        let raw_of = |line: u64| raw[lines.iter().position(|&l| l == line).unwrap()].clone();
+        assert_eq!(raw_of(3), "last tuesday", "{end:?}");
+        assert_eq!(raw_of(6), "yesterday", "{end:?}");
+        assert_eq!(ingested.table(TableKind::Events).unwrap().height(), 1);
+    }
+}
+
 #[test]
 fn a_header_only_file_is_an_empty_table() {
     let dir = tempdir().unwrap();
