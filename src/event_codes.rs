@@ -3,6 +3,8 @@
 //! given in order of first appearance and never leave the aggregators: their outputs are turned
 //! back into text and sorted by it.
 
+use std::ops::RangeInclusive;
+
 use polars::prelude::*;
 
 use crate::error::Result;
@@ -24,7 +26,8 @@ impl Default for EventCodes {
 
 impl EventCodes {
     /// The numbers of a row's person and triple (a missing app is "", like an empty one).
-    pub fn code(
+    #[cfg(test)]
+    fn code(
         &mut self,
         user: &str,
         app: Option<&str>,
@@ -41,32 +44,65 @@ impl EventCodes {
         )
     }
 
-    /// Numbers every row of `rows` (columns user_id, app, feature, trigger, day, count) and hands
-    /// (user, triple, day, count) to `each`. Rows without a user, day or count are skipped
-    /// (ingest accepts none).
+    /// Numbers every row of `rows` (columns user_id, app, feature, trigger, day, count) whose
+    /// day is in `days` and hands (user, triple, day, count) to `each`. Rows without a user, day
+    /// or count are skipped (ingest accepts none).
     pub fn code_rows(
         &mut self,
         rows: &DataFrame,
+        days: RangeInclusive<i32>,
         mut each: impl FnMut(u32, u32, i32, i64),
     ) -> Result<()> {
-        let users = rows.column("user_id")?.str()?;
-        let apps = rows.column("app")?.str()?;
-        let features = rows.column("feature")?.str()?;
-        let triggers = rows.column("trigger")?.str()?;
-        let days = rows.column("day")?.i32()?;
+        if rows.height() == 0 {
+            return Ok(());
+        }
+        // One array per column, so that each column's views are read from one array.
+        let mut rows = rows.clone();
+        rows.rechunk_mut();
+        let text = |name: &str| -> Result<StringChunked> { Ok(rows.column(name)?.str()?.clone()) };
+        let (users, apps, features, triggers) = (
+            text("user_id")?,
+            text("app")?,
+            text("feature")?,
+            text("trigger")?,
+        );
+        let day_of = rows.column("day")?.i32()?;
         let counts = rows.column("count")?.i64()?;
-        for (((((user, app), feature), trigger), day), count) in users
-            .iter()
-            .zip(apps.iter())
-            .zip(features.iter())
-            .zip(triggers.iter())
-            .zip(days.iter())
-            .zip(counts.iter())
-        {
-            if let (Some(user), Some(day), Some(count)) = (user, day, count) {
-                let (user, triple) = self.code(user, app, feature, trigger);
-                each(user, triple, day, count);
+        let mut seen = SeenViews::default();
+        let parts = views(&users)
+            .zip(views(&apps))
+            .zip(views(&features))
+            .zip(views(&triggers))
+            .zip(day_of.iter().zip(counts.iter()));
+        for ((((user, app), feature), trigger), (day, count)) in parts {
+            let (Some(user), Some(day), Some(count)) = (user, day, count) else {
+                continue;
+            };
+            if !days.contains(&day) {
+                continue;
             }
+            let user = match seen.users.get(&user.0) {
+                Some(&code) => code,
+                None => {
+                    let code = self.users.code(user.1);
+                    seen.users.insert(user.0, code);
+                    code
+                }
+            };
+            let key = [app.map(|v| v.0), feature.map(|v| v.0), trigger.map(|v| v.0)];
+            let triple = match seen.triples.get(&key) {
+                Some(&code) => code,
+                None => {
+                    let code = self.triples.code(
+                        app.map_or("", |v| v.1),
+                        feature.map_or("", |v| v.1),
+                        trigger.map(|v| v.1),
+                    );
+                    seen.triples.insert(key, code);
+                    code
+                }
+            };
+            each(user, triple, day, count);
         }
         Ok(())
     }
@@ -80,6 +116,27 @@ impl EventCodes {
     pub fn triple(&self, code: u32) -> &UsageKey {
         &self.triples.values[code as usize]
     }
+}
+
+/// Numbers already given in one batch, by the 16-byte view polars keeps of each string: within
+/// one array, equal views are equal strings (a short string is held in its view, a longer one is
+/// found by buffer and offset), and an export's repeated values mostly share a view, so most rows
+/// are numbered without hashing or comparing their text. Valid for one batch's arrays only.
+#[derive(Default)]
+struct SeenViews {
+    users: PlHashMap<u128, u32>,
+    triples: PlHashMap<[Option<u128>; 3], u32>,
+}
+
+/// Each value of a single-array text column with its view (None where missing).
+fn views(column: &StringChunked) -> impl Iterator<Item = Option<(u128, &str)>> {
+    column.downcast_iter().flat_map(|array| {
+        let views: &[_] = array.views();
+        views
+            .iter()
+            .zip(array.iter())
+            .map(|(view, text)| text.map(|t| (view.as_u128(), t)))
+    })
 }
 
 /// Two numbers as one key.

@@ -101,9 +101,10 @@ impl RowSink for DailyRollup {
             ])
             .collect()?;
         let sums = &mut self.sums;
-        self.codes.code_rows(&rows, |user, triple, day, count| {
-            *sums.entry((pair(user, triple), day)).or_default() += count;
-        })
+        self.codes
+            .code_rows(&rows, i32::MIN..=i32::MAX, |user, triple, day, count| {
+                *sums.entry((pair(user, triple), day)).or_default() += count;
+            })
     }
 }
 

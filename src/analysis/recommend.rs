@@ -60,6 +60,9 @@ struct Similarity {
     users: Vec<f64>,
     /// People knowing both, row-major.
     both: Vec<f32>,
+    /// `idf(b) * cosine(a, b)` at `b * n + a`: what knowing b adds to a's score, computed once
+    /// rather than for every person.
+    part: Vec<f64>,
     people: f64,
 }
 
@@ -88,12 +91,18 @@ impl Similarity {
                 }
             }
         }
-        Similarity {
+        let mut sim = Similarity {
             slot,
             users: order.iter().map(|f| users_of[*f] as f64).collect(),
             both,
+            part: Vec::new(),
             people: sets.len().max(1) as f64,
-        }
+        };
+        let idf: Vec<f64> = (0..n).map(|b| sim.idf(b)).collect();
+        sim.part = (0..n * n)
+            .map(|i| idf[i / n] * sim.cosine(i % n, i / n))
+            .collect();
+        sim
     }
 
     fn n(&self) -> usize {
@@ -133,33 +142,33 @@ fn scored(
         .iter()
         .filter_map(|f| sim.slot[*f as usize].map(|s| (*f, s)))
         .collect();
+    // Every slot at once, one known feature after another: the same sums, in the same order,
+    // as one candidate at a time, over contiguous rows.
+    let n = sim.n();
+    let mut score = vec![0.0; n];
+    let mut best: Vec<Option<(f64, usize)>> = vec![None; n];
+    for (k, &(_, b)) in known_slots.iter().enumerate() {
+        let row = &sim.part[b * n..(b + 1) * n];
+        for ((score, best), &part) in score.iter_mut().zip(best.iter_mut()).zip(row) {
+            *score += part;
+            if part > 0.0 && best.is_none_or(|x| part > x.0) {
+                *best = Some((part, k));
+            }
+        }
+    }
     let mut out = Vec::new();
     for f in 0..n_features {
         let Some(a) = sim.slot[f] else { continue };
-        if is_known[f] {
+        if is_known[f] || !(score[a] > 0.0) {
             continue;
         }
-        let mut score = 0.0;
-        let mut best: Option<(u32, f64, usize)> = None;
-        for &(g, b) in &known_slots {
-            let part = sim.idf(b) * sim.cosine(a, b);
-            score += part;
-            if part > 0.0 && best.is_none_or(|x| part > x.1) {
-                best = Some((g, part, b));
-            }
-        }
-        if score > 0.0 {
-            let because = best.map(|(g, _, b)| {
-                // The person knows g and not f: the share is of the others who know g.
-                let others = (sim.users[b] - 1.0).max(1.0);
-                (
-                    g,
-                    f64::from(sim.both[a * sim.n() + b]) / others,
-                    others as u64,
-                )
-            });
-            out.push((f as u32, score * weight(f as u32), because));
-        }
+        let because = best[a].map(|(_, k)| {
+            let (g, b) = known_slots[k];
+            // The person knows g and not f: the share is of the others who know g.
+            let others = (sim.users[b] - 1.0).max(1.0);
+            (g, f64::from(sim.both[a * n + b]) / others, others as u64)
+        });
+        out.push((f as u32, score[a] * weight(f as u32), because));
     }
     out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     out

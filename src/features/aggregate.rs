@@ -1,11 +1,9 @@
-//! The heavy, associative part of the feature stage, as polars lazy queries: events, help,
-//! training and feedback reduced to small per-user (and per-user-feature) frames.
+//! The heavy, associative part of the feature stage, as polars lazy queries: help, training and
+//! feedback reduced to small per-user frames (events: see `usage`), and the window they share.
 
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::event_codes::{EventCodes, pair, unpair};
-use crate::ingest::RowSink;
 
 /// The window: local days (days since 1970-01-01 in `tz`), first and last included. Every table
 /// is filtered by the local day of its timestamps, so a day is the same day everywhere.
@@ -29,6 +27,11 @@ impl Window {
         ((self.last_day - self.history_first_day + 1) / 7).max(0) as usize
     }
 
+    /// Days from the history's first day to the window's last, both included.
+    pub fn history_days(&self) -> usize {
+        (self.last_day - self.history_first_day + 1).max(0) as usize
+    }
+
     /// First day of the second half of the window.
     pub fn middle_day(&self) -> i32 {
         self.first_day + self.days() / 2
@@ -42,138 +45,13 @@ fn in_window(column: &str, window: &Window) -> Expr {
         .and(day.lt_eq(lit(window.last_day)))
 }
 
-fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
+pub(super) fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
     col(column)
         .dt()
         .convert_time_zone(TimeZone::from_chrono(tz))
         .dt()
         .date()
         .cast(DataType::Int32)
-}
-
-/// The events reduced to what the features need, built batch by batch as ingest streams the
-/// accepted events through (it is the events table's [`RowSink`]).
-///
-/// People and (app, feature, trigger) triples are numbered as they are first seen, and each row
-/// is added to two maps keyed by numbers, so no text is compared or copied per row. The numbers
-/// never leave this type: [`UsageAggregator::finish`] turns them back into text and sorts by it.
-pub struct UsageAggregator {
-    window: Window,
-    codes: EventCodes,
-    /// (user, triple) -> (uses, uses in the window's second half).
-    usage: PlHashMap<u64, (i64, i64)>,
-    /// (user, local day) -> uses, from the history's first day on.
-    days: PlHashMap<u64, i64>,
-}
-
-/// What [`UsageAggregator`] produced: two small frames, sorted.
-#[derive(Debug, Clone)]
-pub struct EventUsage {
-    /// user_id, app ("" when missing), feature, trigger, uses, late_uses.
-    pub usage: DataFrame,
-    /// user_id, day (local day number), uses: from `Window::history_first_day` on, so it
-    /// reaches back before the window (the features take the window's days from it).
-    pub days: DataFrame,
-}
-
-impl UsageAggregator {
-    pub fn new(window: Window) -> UsageAggregator {
-        UsageAggregator {
-            window,
-            codes: EventCodes::default(),
-            usage: PlHashMap::default(),
-            days: PlHashMap::default(),
-        }
-    }
-
-    pub fn finish(self) -> Result<EventUsage> {
-        let users = self.codes.users();
-        let n = self.usage.len();
-        let (mut user, mut app, mut feature, mut trigger) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut uses, mut late) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for (&key, &(all, second_half)) in &self.usage {
-            let (u, t) = unpair(key);
-            let (a, f, tr) = self.codes.triple(t);
-            user.push(users[u as usize].as_str());
-            app.push(a.as_str());
-            feature.push(f.as_str());
-            trigger.push(tr.as_deref());
-            uses.push(all);
-            late.push(second_half);
-        }
-        let usage = df!(
-            "user_id" => user,
-            "app" => app,
-            "feature" => feature,
-            "trigger" => trigger,
-            "uses" => uses,
-            "late_uses" => late,
-        )?
-        .lazy()
-        .sort(
-            ["user_id", "app", "feature", "trigger"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()?;
-
-        let n = self.days.len();
-        let (mut user, mut day, mut uses) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for (&key, &all) in &self.days {
-            let (u, d) = unpair(key);
-            user.push(users[u as usize].as_str());
-            day.push(d as i32);
-            uses.push(all);
-        }
-        let days = df!("user_id" => user, "day" => day, "uses" => uses)?
-            .lazy()
-            .sort(["user_id", "day"], SortMultipleOptions::default())
-            .collect()?;
-        Ok(EventUsage { usage, days })
-    }
-}
-
-impl RowSink for UsageAggregator {
-    fn push(&mut self, events: DataFrame) -> Result<()> {
-        let day = local_day("timestamp", &self.window.tz);
-        let rows = events
-            .lazy()
-            .filter(
-                day.clone()
-                    .gt_eq(lit(self.window.history_first_day))
-                    .and(day.lt_eq(lit(self.window.last_day))),
-            )
-            .with_column(local_day("timestamp", &self.window.tz).alias("day"))
-            .select([
-                col("user_id"),
-                col("app"),
-                col("feature"),
-                col("trigger"),
-                col("day"),
-                col("count"),
-            ])
-            .collect()?;
-        let (first, middle) = (self.window.first_day, self.window.middle_day());
-        let (usage, days) = (&mut self.usage, &mut self.days);
-        self.codes.code_rows(&rows, |user, triple, day, count| {
-            if day >= first {
-                let entry = usage.entry(pair(user, triple)).or_default();
-                entry.0 += count;
-                if day >= middle {
-                    entry.1 += count;
-                }
-            }
-            *days.entry(pair(user, day as u32)).or_default() += count;
-        })
-    }
 }
 
 /// Help in the window with both people's departments: helper_id, helped_id, helper_department,

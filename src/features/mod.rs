@@ -14,11 +14,12 @@ mod per_user;
 mod records;
 mod signals;
 mod table;
+mod usage;
 
-pub use aggregate::{EventUsage, UsageAggregator};
 pub use catalog::{CatalogCoverage, LOW_COVERAGE};
 pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
 pub use per_user::{compute_features, usage_aggregator};
 pub use table::{FeatureEntry, FeatureTable, HelpTopic, UserFeatures, Weeks};
+pub use usage::{EventUsage, UsageAggregator};

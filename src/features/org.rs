@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
-use super::aggregate::{EventUsage, Window};
+use super::aggregate::Window;
 use super::catalog::{Catalog, CatalogCoverage, CatalogEntry, FeatureKey};
 use super::pagerank::expertise_rank;
 use super::params::FeatureParams;
 use super::records::{self, Help, Person, TrainingSummary};
+use super::usage::EventUsage;
 use crate::contract::TableKind;
 use crate::error::Result;
 use crate::frames::{float_column as floats, text_column as strs};
@@ -163,43 +164,81 @@ impl Usage {
     }
 
     fn of(usage: &DataFrame) -> Result<Usage> {
-        let users = strs(usage, "user_id")?;
-        let apps = strs(usage, "app")?;
-        let features = strs(usage, "feature")?;
-        let triggers = strs(usage, "trigger")?;
+        let (users, apps, features, triggers) = (
+            text(usage, "user_id")?,
+            text(usage, "app")?,
+            text(usage, "feature")?,
+            text(usage, "trigger")?,
+        );
+        let (users, apps, features, triggers) = (
+            borrowed(&users)?,
+            borrowed(&apps)?,
+            borrowed(&features)?,
+            borrowed(&triggers)?,
+        );
         let counts = floats(usage, "uses")?;
         let late = floats(usage, "late_uses")?;
         let ids = feature_ids(&apps, &features);
-        let mut users_of_feature: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); ids.len()];
+        let id_of: PlHashMap<(&str, &str), usize> = ids
+            .iter()
+            .map(|((app, feature), &id)| ((app.as_str(), feature.as_str()), id))
+            .collect();
         let mut shortcut_seen = vec![false; ids.len()];
-        let mut by_user: BTreeMap<String, Vec<Use>> = BTreeMap::new();
+        let mut by_user: PlHashMap<&str, Vec<Use>> = PlHashMap::default();
         for i in 0..usage.height() {
-            let (Some(user), Some(uses)) = (&users[i], counts[i]) else {
+            let (Some(user), Some(uses)) = (users[i], counts[i]) else {
                 continue;
             };
-            let feature = ids[&feature_key(&apps[i], &features[i])];
-            let shortcut = triggers[i].as_deref().map(|t| t == "shortcut");
-            if uses > 0.0 {
-                users_of_feature[feature].insert(user.as_str());
-            }
+            let feature = id_of[&(apps[i].unwrap_or(""), features[i].unwrap_or(""))];
+            let shortcut = triggers[i].map(|t| t == "shortcut");
             if shortcut == Some(true) && uses > 0.0 {
                 shortcut_seen[feature] = true;
             }
-            by_user.entry(user.clone()).or_default().push(Use {
+            by_user.entry(user).or_default().push(Use {
                 feature,
                 shortcut,
                 uses,
                 late_uses: late[i].unwrap_or(0.0),
             });
         }
-        let users_of_feature = users_of_feature.iter().map(BTreeSet::len).collect();
+        drop(id_of);
+        let by_user: BTreeMap<String, Vec<Use>> = by_user
+            .into_iter()
+            .map(|(user, rows)| (user.to_string(), rows))
+            .collect();
         Ok(Usage {
+            users_of_feature: users_of_feature(&by_user, ids.len()),
             ids,
             by_user,
-            users_of_feature,
             shortcut_seen,
         })
     }
+}
+
+/// Users with a use of each feature, by feature id.
+fn users_of_feature(by_user: &BTreeMap<String, Vec<Use>>, features: usize) -> Vec<usize> {
+    let mut users = vec![0; features];
+    // The last user counted for each feature, so that a user counts once per feature.
+    let mut counted = vec![usize::MAX; features];
+    for (person, rows) in by_user.values().enumerate() {
+        for u in rows.iter().filter(|u| u.uses > 0.0) {
+            if counted[u.feature] != person {
+                counted[u.feature] = person;
+                users[u.feature] += 1;
+            }
+        }
+    }
+    users
+}
+
+/// A text column, cast to text if needed.
+fn text(frame: &DataFrame, name: &str) -> Result<Column> {
+    Ok(frame.column(name)?.cast(&DataType::String)?)
+}
+
+/// The values of a text column, borrowed.
+fn borrowed(column: &Column) -> Result<Vec<Option<&str>>> {
+    Ok(column.str()?.iter().collect())
 }
 
 fn feature_key(app: &Option<String>, feature: &Option<String>) -> FeatureKey {
@@ -210,18 +249,17 @@ fn feature_key(app: &Option<String>, feature: &Option<String>) -> FeatureKey {
 }
 
 /// Numbers every (app, feature) of the usage rows, in key order.
-fn feature_ids(
-    apps: &[Option<String>],
-    features: &[Option<String>],
-) -> BTreeMap<FeatureKey, usize> {
-    let keys: BTreeSet<FeatureKey> = apps
+fn feature_ids(apps: &[Option<&str>], features: &[Option<&str>]) -> BTreeMap<FeatureKey, usize> {
+    let keys: PlHashSet<(&str, &str)> = apps
         .iter()
         .zip(features)
-        .map(|(app, feature)| feature_key(app, feature))
+        .map(|(app, feature)| (app.unwrap_or(""), feature.unwrap_or("")))
         .collect();
+    let mut keys: Vec<(&str, &str)> = keys.into_iter().collect();
+    keys.sort_unstable();
     keys.into_iter()
         .enumerate()
-        .map(|(id, key)| (key, id))
+        .map(|(id, (app, feature))| ((app.to_string(), feature.to_string()), id))
         .collect()
 }
 
@@ -300,17 +338,22 @@ fn app_area(app: &str) -> String {
 
 /// Each user's active days from the aggregated days frame: (local day, uses).
 fn days_by_user(days: &DataFrame) -> Result<BTreeMap<String, Vec<(i32, f64)>>> {
-    let users = strs(days, "user_id")?;
+    let users = text(days, "user_id")?;
+    let users = borrowed(&users)?;
     let day: Vec<Option<i32>> = days.column("day")?.i32()?.iter().collect();
     let uses = floats(days, "uses")?;
-    let mut by_user: BTreeMap<String, Vec<(i32, f64)>> = BTreeMap::new();
+    let mut grouped: PlHashMap<&str, Vec<(i32, f64)>> = PlHashMap::default();
     for i in 0..days.height() {
-        if let (Some(user), Some(day)) = (&users[i], day[i]) {
-            by_user
-                .entry(user.clone())
+        if let (Some(user), Some(day)) = (users[i], day[i]) {
+            grouped
+                .entry(user)
                 .or_default()
                 .push((day, uses[i].unwrap_or(0.0)));
         }
     }
+    let by_user = grouped
+        .into_iter()
+        .map(|(user, days)| (user.to_string(), days))
+        .collect();
     Ok(by_user)
 }

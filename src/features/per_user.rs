@@ -4,12 +4,13 @@
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
 
-use super::aggregate::{EventUsage, UsageAggregator, Window};
+use super::aggregate::Window;
 use super::definitions::{Feature, UserStatus};
 use super::org::Org;
 use super::params::FeatureParams;
 use super::signals;
 use super::table::{FeatureEntry, FeatureTable, HelpTopic, UserFeatures, Weeks};
+use super::usage::{EventUsage, UsageAggregator};
 use crate::contract::TableKind;
 use crate::error::Result;
 use crate::ingest::Ingested;

@@ -240,6 +240,9 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
 /// Whether each text value is one of `words`; missing values are not. An elementwise function
 /// rather than polars' `is_in`, which the streaming engine runs as a join that buffers its input.
 pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Column> {
+    if words.is_empty() {
+        return Ok(BooleanChunked::full(column.name().clone(), false, column.len()).into_column());
+    }
     let text = column.str()?;
     let out: BooleanChunked = text
         .iter()

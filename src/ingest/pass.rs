@@ -238,11 +238,18 @@ impl Classifier {
             // Only rows that would be accepted take part: a rejected copy does not hide a good one.
             let key = self.table.unique_key().unwrap_or("event_id");
             let ids = batch.column(key)?.str()?;
-            for (status, id) in status.iter_mut().zip(ids.iter()) {
-                if let (Status::Accepted, Some(id)) = (*status, id)
-                    && !seen.first_time(SeenIds::hash(id))
-                {
-                    *status = Status::Duplicate;
+            let (rows, hashes): (Vec<usize>, Vec<u128>) = status
+                .iter()
+                .zip(ids.iter())
+                .enumerate()
+                .filter_map(|(row, (status, id))| match (status, id) {
+                    (Status::Accepted, Some(id)) => Some((row, SeenIds::hash(id))),
+                    _ => None,
+                })
+                .unzip();
+            for (row, new) in rows.into_iter().zip(seen.first_times(&hashes)) {
+                if !new {
+                    status[row] = Status::Duplicate;
                 }
             }
         }

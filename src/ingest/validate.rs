@@ -118,19 +118,17 @@ fn cleaned_name(column: &str) -> String {
 fn normalised_word(text: Expr) -> Expr {
     text.map(
         |c| {
-            let mut seen: std::collections::HashMap<&str, String> =
-                std::collections::HashMap::new();
+            let mut seen: PlHashMap<&str, String> = PlHashMap::new();
             let ca = c.str()?;
-            let out: StringChunked = ca
-                .iter()
-                .map(|v| {
-                    v.map(|w| {
-                        seen.entry(w)
-                            .or_insert_with(|| parse::normalise_word(w))
-                            .clone()
-                    })
-                })
-                .collect();
+            for word in ca.iter().flatten() {
+                seen.entry(word)
+                    .or_insert_with(|| parse::normalise_word(word));
+            }
+            if seen.iter().all(|(word, normal)| word == normal) {
+                // The usual case: every word already in its normal form; no copy.
+                return Ok(c.clone());
+            }
+            let out: StringChunked = ca.iter().map(|v| v.map(|w| seen[w].as_str())).collect();
             Ok(out.with_name(c.name().clone()).into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
