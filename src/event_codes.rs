@@ -56,10 +56,7 @@ impl EventCodes {
         if rows.height() == 0 {
             return Ok(());
         }
-        // One array per column, so that each column's views are read from one array.
-        let mut rows = rows.clone();
-        rows.rechunk_mut();
-        let text = |name: &str| -> Result<StringChunked> { Ok(rows.column(name)?.str()?.clone()) };
+        let text = |name: &str| -> Result<&StringChunked> { Ok(rows.column(name)?.str()?) };
         let (users, apps, features, triggers) = (
             text("user_id")?,
             text("app")?,
@@ -118,25 +115,31 @@ impl EventCodes {
     }
 }
 
-/// Numbers already given in one batch, by the 16-byte view polars keeps of each string: within
-/// one array, equal views are equal strings (a short string is held in its view, a longer one is
-/// found by buffer and offset), and an export's repeated values mostly share a view, so most rows
-/// are numbered without hashing or comparing their text. Valid for one batch's arrays only.
+/// Numbers already given in one batch, by the 16-byte view polars keeps of each string and the
+/// array it is in: within one array, equal views are equal strings (a short string is held in its
+/// view, a longer one is found by buffer and offset), and an export's repeated values mostly
+/// share a view, so most rows are numbered without hashing or comparing their text.
 #[derive(Default)]
 struct SeenViews {
-    users: PlHashMap<u128, u32>,
-    triples: PlHashMap<[Option<u128>; 3], u32>,
+    users: PlHashMap<ViewKey, u32>,
+    triples: PlHashMap<[Option<ViewKey>; 3], u32>,
 }
 
-/// Each value of a single-array text column with its view (None where missing).
-fn views(column: &StringChunked) -> impl Iterator<Item = Option<(u128, &str)>> {
-    column.downcast_iter().flat_map(|array| {
-        let views: &[_] = array.views();
-        views
-            .iter()
-            .zip(array.iter())
-            .map(|(view, text)| text.map(|t| (view.as_u128(), t)))
-    })
+/// A string's array (its chunk in the column) and its view there.
+type ViewKey = (u32, u128);
+
+/// Each value of a text column with its key (None where missing).
+fn views(column: &StringChunked) -> impl Iterator<Item = Option<(ViewKey, &str)>> {
+    column
+        .downcast_iter()
+        .enumerate()
+        .flat_map(|(chunk, array)| {
+            let views: &[_] = array.views();
+            views
+                .iter()
+                .zip(array.iter())
+                .map(move |(view, text)| text.map(|t| ((chunk as u32, view.as_u128()), t)))
+        })
 }
 
 /// Two numbers as one key.

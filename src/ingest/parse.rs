@@ -224,9 +224,7 @@ pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
 /// without a copy, when nothing needs changing (the usual case for machine-written exports).
 pub fn clean_text(column: &Column) -> PolarsResult<Column> {
     let ca = column.str()?;
-    let needs_change = ca
-        .iter()
-        .any(|v| v.is_some_and(|s| s.is_empty() || s.trim().len() != s.len()));
+    let needs_change = ca.iter().any(|v| v.is_some_and(needs_cleaning));
     if !needs_change {
         return Ok(column.clone());
     }
@@ -235,6 +233,17 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
         .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
         .collect();
     Ok(out.with_name(column.name().clone()).into_column())
+}
+
+/// Whether text is empty or starts or ends with white space. Looks at the two end bytes first:
+/// an ASCII letter, digit or sign there settles it without decoding (the usual case).
+fn needs_cleaning(text: &str) -> bool {
+    let settled = |byte: u8| byte.is_ascii() && !(byte == b' ' || (b'\t'..=b'\r').contains(&byte));
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(&first), Some(&last)) if settled(first) && settled(last) => false,
+        (None, _) | (_, None) => true,
+        _ => text.trim().len() != text.len(),
+    }
 }
 
 /// Whether each text value is one of `words`; missing values are not. An elementwise function
@@ -327,6 +336,31 @@ mod tests {
             epoch_unit: EpochUnit::Milliseconds,
         };
         assert_eq!(parse_timestamp("1761898500", ms), Some(1_761_898_500));
+    }
+
+    #[test]
+    fn text_needs_cleaning_exactly_where_trimming_changes_it() {
+        for text in [
+            "",
+            " a",
+            "a ",
+            "\ta",
+            "a\n",
+            "a\r",
+            "\u{0B}a",
+            "a\u{0C}",
+            "\u{A0}a",
+            "a\u{3000}",
+            " ",
+            "\u{2003}",
+        ] {
+            assert!(needs_cleaning(text), "{text:?}");
+        }
+        for text in [
+            "a", "a b", "é", "aé", "éa", "日本", "a\u{A0}b", "-1", "x\u{0}",
+        ] {
+            assert!(!needs_cleaning(text), "{text:?}");
+        }
     }
 
     #[test]
