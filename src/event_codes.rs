@@ -66,10 +66,10 @@ impl EventCodes {
         let day_of = rows.column("day")?.i32()?;
         let counts = rows.column("count")?.i64()?;
         let mut seen = SeenViews::default();
-        let parts = views(&users)
-            .zip(views(&apps))
-            .zip(views(&features))
-            .zip(views(&triggers))
+        let parts = views(users)
+            .zip(views(apps))
+            .zip(views(features))
+            .zip(views(triggers))
             .zip(day_of.iter().zip(counts.iter()));
         for ((((user, app), feature), trigger), (day, count)) in parts {
             let (Some(user), Some(day), Some(count)) = (user, day, count) else {

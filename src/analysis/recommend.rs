@@ -157,9 +157,10 @@ fn scored(
         }
     }
     let mut out = Vec::new();
-    for f in 0..n_features {
-        let Some(a) = sim.slot[f] else { continue };
-        if is_known[f] || !(score[a] > 0.0) {
+    for (f, (slot, known)) in sim.slot.iter().zip(&is_known).enumerate() {
+        let Some(a) = *slot else { continue };
+        let positive = score[a] > 0.0;
+        if *known || !positive {
             continue;
         }
         let because = best[a].map(|(_, k)| {
