@@ -12,7 +12,8 @@
 # Environment: PROFILE (cargo profile, default release; figures in docs/performance.md come from
 # release), ROUNDS (default 3), PEER_PYTHON (a Python with benches/requirements.txt installed,
 # default python3; the peer is skipped, and said so, when it lacks them), WORK (scratch directory,
-# default a new temporary one). Prints one line per size and tool, then the ratios.
+# default a new temporary one), BEFORE (another adept binary, e.g. a build of an earlier commit,
+# timed in the same rounds as "before"). Prints one line per size and tool, then the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${PROFILE:-release}
@@ -30,14 +31,16 @@ peer=1
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(600 6000)
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; profile $profile; $rounds rounds; $(date -u +%F)"
 
-# timed NAME LOG COMMAND...: runs COMMAND under /usr/bin/time -v, appends "seconds peak_mib" to LOG.
+# timed LOG COMMAND...: runs COMMAND under /usr/bin/time -v, appends "seconds peak_mib cpu_seconds"
+# to LOG.
 timed() {
     local log=$1; shift
     /usr/bin/time -v "$@" > "$log.out" 2> "$log.time"
-    local wall peak
+    local wall peak cpu
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log.time" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
     peak=$(awk -F': ' '/Maximum resident set size/ {print int($2 / 1024)}' "$log.time")
-    echo "$wall $peak" >> "$log"
+    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$log.time")
+    echo "$wall $peak $cpu" >> "$log"
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
@@ -51,17 +54,22 @@ for users in "${sizes[@]}"; do
         [ "$peer" = 1 ] && timed "$work/peer-$users.log" "$python" benches/peer.py "$data" "$work/peer-out-$users" 2026-10-31
         rm -rf "$work/out-$users"
         timed "$work/adept-$users.log" "$bin" run --input "$data" --out "$work/out-$users" --as-of 2026-10-31 --log-format json
+        if [ -n "${BEFORE:-}" ]; then
+            rm -rf "$work/before-out-$users"
+            timed "$work/before-$users.log" "$BEFORE" run --input "$data" --out "$work/before-out-$users" --as-of 2026-10-31 --log-format json
+        fi
     done
     stages=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{s}={t:.2f}s' for s,t in d['timings']))" "$work/adept-$users.log.out")
     declare -A wall peak
-    for tool in floor peer adept; do
+    for tool in floor peer adept before; do
         [ -f "$work/$tool-$users.log" ] || continue
         wall[$tool]=$(cut -d' ' -f1 "$work/$tool-$users.log" | median)
         peak[$tool]=$(cut -d' ' -f2 "$work/$tool-$users.log" | median)
-        echo "users=$users events=$events $tool: wall ${wall[$tool]}s (median of $rounds), peak ${peak[$tool]} MiB"
+        cpu=$(cut -d' ' -f3 "$work/$tool-$users.log" | median)
+        echo "users=$users events=$events $tool: wall ${wall[$tool]}s (median of $rounds), peak ${peak[$tool]} MiB, cpu ${cpu}s"
     done
     echo "users=$users adept stages (last round): $stages"
     ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
-    echo "users=$users adept / floor = $(ratio "${wall[adept]}" "${wall[floor]}")x$([ "$peer" = 1 ] && echo "; adept / peer = $(ratio "${wall[adept]}" "${wall[peer]}")x")"
+    echo "users=$users adept / floor = $(ratio "${wall[adept]}" "${wall[floor]}")x$([ "$peer" = 1 ] && echo "; adept / peer = $(ratio "${wall[adept]}" "${wall[peer]}")x")$([ -n "${BEFORE:-}" ] && echo "; adept / before = $(ratio "${wall[adept]}" "${wall[before]}")x")"
     unset wall peak
 done
