@@ -78,27 +78,15 @@ impl EventCodes {
             if !days.contains(&day) {
                 continue;
             }
-            let user = match seen.users.get(&user.0) {
-                Some(&code) => code,
-                None => {
-                    let code = self.users.code(user.1);
-                    seen.users.insert(user.0, code);
-                    code
-                }
-            };
+            let user = seen.users.code(user.0, || self.users.code(user.1));
             let key = [app.map(|v| v.0), feature.map(|v| v.0), trigger.map(|v| v.0)];
-            let triple = match seen.triples.get(&key) {
-                Some(&code) => code,
-                None => {
-                    let code = self.triples.code(
-                        app.map_or("", |v| v.1),
-                        feature.map_or("", |v| v.1),
-                        trigger.map(|v| v.1),
-                    );
-                    seen.triples.insert(key, code);
-                    code
-                }
-            };
+            let triple = seen.triples.code(key, || {
+                self.triples.code(
+                    app.map_or("", |v| v.1),
+                    feature.map_or("", |v| v.1),
+                    trigger.map(|v| v.1),
+                )
+            });
             each(user, triple, day, count);
         }
         Ok(())
@@ -117,12 +105,67 @@ impl EventCodes {
 
 /// Numbers already given in one batch, by the 16-byte view polars keeps of each string and the
 /// array it is in: within one array, equal views are equal strings (a short string is held in its
-/// view, a longer one is found by buffer and offset), and an export's repeated values mostly
-/// share a view, so most rows are numbered without hashing or comparing their text.
+/// view, a longer one is found by buffer and offset). Where an export's repeated values share a
+/// view (dictionary-encoded Parquet), most rows are numbered without hashing or comparing text.
 #[derive(Default)]
 struct SeenViews {
-    users: PlHashMap<ViewKey, u32>,
-    triples: PlHashMap<[Option<ViewKey>; 3], u32>,
+    users: ViewCache<ViewKey>,
+    triples: ViewCache<[Option<ViewKey>; 3]>,
+}
+
+/// Misses after which a cache whose views do not repeat is given up.
+const TRIAL_MISSES: usize = 1024;
+
+/// Numbers by view, for as long as that pays: where equal values do not share a view (long
+/// strings read from CSV), every row would miss and grow the cache, so once most misses turn out
+/// to be values already cached under another view, the cache is dropped and text is looked up
+/// directly.
+struct ViewCache<K> {
+    codes: PlHashMap<K, u32>,
+    /// Whether each number is cached (under some view).
+    cached: Vec<bool>,
+    /// Misses whose value was already cached under another view.
+    wasted: usize,
+    on: bool,
+}
+
+impl<K> Default for ViewCache<K> {
+    fn default() -> ViewCache<K> {
+        ViewCache {
+            codes: PlHashMap::default(),
+            cached: Vec::new(),
+            wasted: 0,
+            on: true,
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> ViewCache<K> {
+    /// The number for `key`, from `by_text` when it is not cached.
+    fn code(&mut self, key: K, by_text: impl FnOnce() -> u32) -> u32 {
+        if !self.on {
+            return by_text();
+        }
+        if let Some(&code) = self.codes.get(&key) {
+            return code;
+        }
+        let code = by_text();
+        let at = code as usize;
+        if at >= self.cached.len() {
+            self.cached.resize(at + 1, false);
+        }
+        if self.cached[at] {
+            self.wasted += 1;
+            if self.wasted > TRIAL_MISSES && self.wasted * 2 > self.codes.len() {
+                self.on = false;
+                self.codes = PlHashMap::default();
+                return code;
+            }
+        }
+        self.cached[at] = true;
+        self.codes.insert(key, code);
+        code
+    }
 }
 
 /// A string's array (its chunk in the column) and its view there.
@@ -219,6 +262,31 @@ impl Codes<UsageKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_cache_that_never_hits_is_given_up_and_numbers_stay_right() {
+        // Every row a new view of one of three values, as long strings read from CSV are.
+        let values = ["a", "b", "c"];
+        let mut cache: ViewCache<u64> = ViewCache::default();
+        for row in 0..10_000u64 {
+            let value = (row % 3) as u32;
+            assert_eq!(
+                cache.code(row, || value),
+                value,
+                "{}",
+                values[value as usize]
+            );
+        }
+        assert!(!cache.on);
+        assert!(cache.codes.is_empty());
+        // Views that repeat keep it.
+        let mut cache: ViewCache<u64> = ViewCache::default();
+        for row in 0..10_000u64 {
+            assert_eq!(cache.code(row % 3, || (row % 3) as u32), (row % 3) as u32);
+        }
+        assert!(cache.on);
+        assert_eq!(cache.codes.len(), 3);
+    }
 
     #[test]
     fn equal_rows_share_numbers_and_different_triples_do_not() {
