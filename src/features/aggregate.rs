@@ -24,7 +24,7 @@ impl Window {
 
     /// Weeks of history kept per day: complete weeks ending with the window's last day.
     pub fn history_weeks(&self) -> usize {
-        ((self.last_day - self.history_first_day + 1) / 7).max(0) as usize
+        self.history_days() / 7
     }
 
     /// Days from the history's first day to the window's last, both included.
