@@ -83,6 +83,16 @@ pub fn ingest_dir(dir: &Path) -> adept::Result<Ingested> {
 }
 
 /// A text column as plain strings (null as "").
+/// A column of unsigned whole numbers without missing values (such as the ledger's `line`).
+pub fn whole_numbers(df: &DataFrame, column: &str) -> Vec<u64> {
+    df.column(column)
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
 pub fn strings(df: &DataFrame, column: &str) -> Vec<String> {
     let c = df.column(column).unwrap().cast(&DataType::String).unwrap();
     c.str()
@@ -98,13 +108,7 @@ pub fn ledger_rows(ingested: &Ingested, table: &str) -> Vec<(String, String, u64
     let tables = strings(l, "table");
     let reasons = strings(l, "reason");
     let columns = strings(l, "column");
-    let lines: Vec<u64> = l
-        .column("line")
-        .unwrap()
-        .u64()
-        .unwrap()
-        .into_no_null_iter()
-        .collect();
+    let lines = whole_numbers(l, "line");
     (0..l.height())
         .filter(|&i| tables[i] == table)
         .map(|i| (reasons[i].clone(), columns[i].clone(), lines[i]))

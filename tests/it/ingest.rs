@@ -545,14 +545,7 @@ fn every_kind_of_line_end_keeps_each_rows_line_and_raw_value() {
         .map(|(r, c, l)| (r.to_string(), c.to_string(), *l))
         .collect();
         assert_eq!(events, expected, "{end:?}");
-        let lines: Vec<u64> = ingested
-            .rejects
-            .column("line")
-            .unwrap()
-            .u64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let lines = whole_numbers(&ingested.rejects, "line");
         let raw = strings(&ingested.rejects, "raw_value");
         let raw_of = |line: u64| raw[lines.iter().position(|&l| l == line).unwrap()].clone();
         assert_eq!(raw_of(3), "last tuesday", "{end:?}");
