@@ -7,7 +7,7 @@ use std::ops::RangeInclusive;
 
 use polars::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The people and triples seen so far.
 pub struct EventCodes {
@@ -53,9 +53,9 @@ impl EventCodes {
         days: RangeInclusive<i32>,
         mut each: impl FnMut(u32, u32, i32, i64),
     ) -> Result<()> {
-        if rows.height() == 0 {
-            return Ok(());
-        }
+        let mut rows = rows.clone();
+        // The same chunk boundaries in every column, so that a row is one index in each array.
+        rows.align_chunks();
         let text = |name: &str| -> Result<&StringChunked> { Ok(rows.column(name)?.str()?) };
         let (users, apps, features, triggers) = (
             text("user_id")?,
@@ -63,31 +63,43 @@ impl EventCodes {
             text("feature")?,
             text("trigger")?,
         );
-        let day_of = rows.column("day")?.i32()?;
-        let counts = rows.column("count")?.i64()?;
+        let (day_of, counts) = (rows.column("day")?.i32()?, rows.column("count")?.i64()?);
         let mut seen = SeenViews::default();
-        let parts = views(users)
-            .zip(views(apps))
-            .zip(views(features))
-            .zip(views(triggers))
-            .zip(day_of.iter().zip(counts.iter()));
-        for ((((user, app), feature), trigger), (day, count)) in parts {
-            let (Some(user), Some(day), Some(count)) = (user, day, count) else {
-                continue;
+        for (chunk, user) in users.downcast_iter().enumerate() {
+            let (Some(app), Some(feature), Some(trigger), Some(day), Some(count)) = (
+                apps.downcast_get(chunk),
+                features.downcast_get(chunk),
+                triggers.downcast_get(chunk),
+                day_of.downcast_get(chunk),
+                counts.downcast_get(chunk),
+            ) else {
+                return Err(Error::Internal("event columns of unequal chunks".into()));
             };
-            if !days.contains(&day) {
-                continue;
+            let chunk = chunk as u32;
+            for row in 0..user.len() {
+                if !(valid(user, row) && valid(day, row) && valid(count, row)) {
+                    continue;
+                }
+                let on = day.value(row);
+                if !days.contains(&on) {
+                    continue;
+                }
+                let person = seen.users.code((chunk, user.views()[row].as_u128()), || {
+                    self.users.code(user.value(row))
+                });
+                let key = (
+                    chunk,
+                    [view(app, row), view(feature, row), view(trigger, row)],
+                );
+                let triple = seen.triples.code(key, || {
+                    self.triples.code(
+                        app.get(row).unwrap_or_default(),
+                        feature.get(row).unwrap_or_default(),
+                        trigger.get(row),
+                    )
+                });
+                each(person, triple, on, count.value(row));
             }
-            let user = seen.users.code(user.0, || self.users.code(user.1));
-            let key = [app.map(|v| v.0), feature.map(|v| v.0), trigger.map(|v| v.0)];
-            let triple = seen.triples.code(key, || {
-                self.triples.code(
-                    app.map_or("", |v| v.1),
-                    feature.map_or("", |v| v.1),
-                    trigger.map(|v| v.1),
-                )
-            });
-            each(user, triple, day, count);
         }
         Ok(())
     }
@@ -95,6 +107,11 @@ impl EventCodes {
     /// The person ids, by number.
     pub fn users(&self) -> &[String] {
         &self.users.values
+    }
+
+    /// How many (app, feature, trigger) triples have numbers.
+    pub fn triple_count(&self) -> usize {
+        self.triples.values.len()
     }
 
     /// The (app, feature, trigger) of a triple number.
@@ -110,20 +127,22 @@ impl EventCodes {
 #[derive(Default)]
 struct SeenViews {
     users: ViewCache<ViewKey>,
-    triples: ViewCache<[Option<ViewKey>; 3]>,
+    triples: ViewCache<(u32, [Option<u128>; 3])>,
 }
 
 /// Misses after which a cache whose views do not repeat is given up.
 const TRIAL_MISSES: usize = 1024;
 
 /// Numbers by view, for as long as that pays: where equal values do not share a view (long
-/// strings read from CSV), every row would miss and grow the cache, so once most misses turn out
-/// to be values already cached under another view, the cache is dropped and text is looked up
-/// directly.
+/// strings read from CSV), every row would miss and grow the cache, so once misses on values
+/// already cached under another view outnumber the hits, the cache is dropped and text is looked
+/// up directly. (A batch cut from several Parquet dictionaries holds each value under a few
+/// views: those misses are few against the hits, and the cache stays.)
 struct ViewCache<K> {
     codes: PlHashMap<K, u32>,
     /// Whether each number is cached (under some view).
     cached: Vec<bool>,
+    hits: usize,
     /// Misses whose value was already cached under another view.
     wasted: usize,
     on: bool,
@@ -134,6 +153,7 @@ impl<K> Default for ViewCache<K> {
         ViewCache {
             codes: PlHashMap::default(),
             cached: Vec::new(),
+            hits: 0,
             wasted: 0,
             on: true,
         }
@@ -147,6 +167,7 @@ impl<K: std::hash::Hash + Eq> ViewCache<K> {
             return by_text();
         }
         if let Some(&code) = self.codes.get(&key) {
+            self.hits += 1;
             return code;
         }
         let code = by_text();
@@ -156,7 +177,7 @@ impl<K: std::hash::Hash + Eq> ViewCache<K> {
         }
         if self.cached[at] {
             self.wasted += 1;
-            if self.wasted > TRIAL_MISSES && self.wasted * 2 > self.codes.len() {
+            if self.wasted > TRIAL_MISSES && self.wasted > self.hits {
                 self.on = false;
                 self.codes = PlHashMap::default();
                 return code;
@@ -171,18 +192,14 @@ impl<K: std::hash::Hash + Eq> ViewCache<K> {
 /// A string's array (its chunk in the column) and its view there.
 type ViewKey = (u32, u128);
 
-/// Each value of a text column with its key (None where missing).
-fn views(column: &StringChunked) -> impl Iterator<Item = Option<(ViewKey, &str)>> {
-    column
-        .downcast_iter()
-        .enumerate()
-        .flat_map(|(chunk, array)| {
-            let views: &[_] = array.views();
-            views
-                .iter()
-                .zip(array.iter())
-                .map(move |(view, text)| text.map(|t| ((chunk as u32, view.as_u128()), t)))
-        })
+/// The view of a row's value in `array` (None where missing).
+fn view(array: &<StringType as PolarsDataType>::Array, row: usize) -> Option<u128> {
+    valid(array, row).then(|| array.views()[row].as_u128())
+}
+
+/// Whether a row of `array` holds a value.
+fn valid<A: StaticArray>(array: &A, row: usize) -> bool {
+    array.is_valid(row)
 }
 
 /// Two numbers as one key.
@@ -264,7 +281,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_view_cache_that_never_hits_is_given_up_and_numbers_stay_right() {
+    fn a_view_cache_is_given_up_where_it_mostly_misses_and_numbers_stay_right() {
         // Every row a new view of one of three values, as long strings read from CSV are.
         let values = ["a", "b", "c"];
         let mut cache: ViewCache<u64> = ViewCache::default();
@@ -286,6 +303,16 @@ mod tests {
         }
         assert!(cache.on);
         assert_eq!(cache.codes.len(), 3);
+        // Each of 2,000 values under three views (a batch from three dictionaries), each view
+        // used many times: most lookups hit, and the cache is kept.
+        let mut cache: ViewCache<u64> = ViewCache::default();
+        for row in 0..60_000u64 {
+            let (value, dictionary) = (row % 2_000, row / 20_000);
+            let view = dictionary * 1_000_000 + value;
+            assert_eq!(cache.code(view, || value as u32), value as u32);
+        }
+        assert!(cache.on);
+        assert_eq!(cache.codes.len(), 6_000);
     }
 
     #[test]

@@ -84,8 +84,14 @@ impl UsageAggregator {
         }
     }
 
+    /// The two frames, sorted by text: people in order of their ids, and each person's triples
+    /// in order of (app, feature, trigger), a missing trigger last. Numbers are put in that order
+    /// once, so the rows come out sorted, with no text compared per row.
     pub fn finish(self) -> Result<EventUsage> {
         let users = self.codes.users();
+        let mut people: Vec<usize> = (0..users.len()).collect();
+        people.sort_unstable_by(|a, b| users[*a].cmp(&users[*b]));
+        let rank = self.triple_ranks();
         let n = self.usage.iter().map(|m| m.len()).sum();
         let (mut user, mut app, mut feature, mut trigger) = (
             Vec::with_capacity(n),
@@ -94,8 +100,16 @@ impl UsageAggregator {
             Vec::with_capacity(n),
         );
         let (mut uses, mut late) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for (u, triples) in self.usage.iter().enumerate() {
-            for (&t, &(all, second_half)) in triples {
+        let mut triples = Vec::new();
+        for &u in &people {
+            triples.clear();
+            triples.extend(
+                self.usage[u]
+                    .iter()
+                    .map(|(&t, &counts)| (rank[t as usize], t, counts)),
+            );
+            triples.sort_unstable_by_key(|(rank, _, _)| *rank);
+            for &(_, t, (all, second_half)) in &triples {
                 let (a, f, tr) = self.codes.triple(t);
                 user.push(users[u].as_str());
                 app.push(a.as_str());
@@ -112,28 +126,39 @@ impl UsageAggregator {
             "trigger" => trigger,
             "uses" => uses,
             "late_uses" => late,
-        )?
-        .lazy()
-        .sort(
-            ["user_id", "app", "feature", "trigger"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()?;
+        )?;
 
         let span = self.window.history_days().max(1);
         let (mut user, mut day, mut uses) = (Vec::new(), Vec::new(), Vec::new());
-        for (u, row) in self.days.chunks(span).enumerate() {
+        for &u in &people {
+            let row = self.days.get(u * span..(u + 1) * span).unwrap_or_default();
             for (d, &all) in row.iter().enumerate().filter(|(_, all)| **all != NO_USE) {
                 user.push(users[u].as_str());
                 day.push(self.window.history_first_day + d as i32);
                 uses.push(all);
             }
         }
-        let days = df!("user_id" => user, "day" => day, "uses" => uses)?
-            .lazy()
-            .sort(["user_id", "day"], SortMultipleOptions::default())
-            .collect()?;
+        let days = df!("user_id" => user, "day" => day, "uses" => uses)?;
         Ok(EventUsage { usage, days })
+    }
+
+    /// Each triple number's place in (app, feature, trigger) order, a missing trigger last.
+    fn triple_ranks(&self) -> Vec<usize> {
+        let count = self.codes.triple_count();
+        let mut order: Vec<u32> = (0..count as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            let ((a1, f1, t1), (a2, f2, t2)) = (self.codes.triple(*a), self.codes.triple(*b));
+            let trigger = match (t1, t2) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            };
+            a1.cmp(a2).then_with(|| f1.cmp(f2)).then(trigger)
+        });
+        let mut rank = vec![0; count];
+        for (place, t) in order.into_iter().enumerate() {
+            rank[t as usize] = place;
+        }
+        rank
     }
 }
 
