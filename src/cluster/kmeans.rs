@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::naming::persona_name;
 use super::params::ClusterParams;
+use super::silhouette::Distances;
 use crate::error::{Error, Result};
 use crate::features::{Feature, FeatureTable, Signal, UserStatus};
 use crate::score::{RobustStats, ScoreTable};
@@ -99,14 +100,6 @@ fn sample_rows(n: usize, size: usize) -> Vec<usize> {
     (0..size).map(|i| i * n / size).collect()
 }
 
-fn silhouette(data: &Array2<f64>, labels: &Array1<usize>, sample: &[usize]) -> Result<f64> {
-    let rows = data.select(ndarray::Axis(0), sample);
-    let targets: Array1<usize> = sample.iter().map(|&i| labels[i]).collect();
-    DatasetBase::new(rows, targets)
-        .silhouette_score()
-        .map_err(|e| Error::Internal(format!("silhouette failed: {e}")))
-}
-
 /// A fitted model: k, its silhouette (NaN when not measured), a label per profile row, centroids.
 type Fitted = (usize, f64, Array1<usize>, Array2<f64>);
 
@@ -136,13 +129,15 @@ fn choose_and_fit(data: &Array2<f64>, params: &ClusterParams) -> Result<Fitted> 
         return Ok((k, f64::NAN, labels, centroids));
     }
     let sample = sample_rows(n, params.silhouette_sample);
+    let distances = Distances::new(data.select(ndarray::Axis(0), &sample));
     // Each k is fitted with its own seeded generator, so fitting them in parallel gives the
     // same models as one after another; the choice is then made in k order.
     let fitted: Vec<Fitted> = (params.k_min..=params.k_max.min(n - 1))
         .into_par_iter()
         .map(|k| {
             let (labels, centroids) = fit(data, k, params)?;
-            let s = silhouette(data, &labels, &sample)?;
+            let sampled: Vec<usize> = sample.iter().map(|&i| labels[i]).collect();
+            let s = distances.mean_silhouette(&sampled);
             Ok((k, s, labels, centroids))
         })
         .collect::<Result<_>>()?;

@@ -6,6 +6,7 @@
 mod kmeans;
 mod naming;
 mod params;
+mod silhouette;
 
 pub use kmeans::{Clustering, Persona, cluster};
 pub use naming::persona_name;
