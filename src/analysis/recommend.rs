@@ -5,6 +5,7 @@
 //!
 //! Not for: who should present what (see `group`), or writing (see `outputs`).
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::features::FeatureTable;
@@ -131,8 +132,9 @@ type Scored = (u32, f64, Option<(u32, f64, u64)>);
 fn scored(
     sim: &Similarity,
     known: &[u32],
-    weight: &dyn Fn(u32) -> f64,
+    weight: &(dyn Fn(u32) -> f64 + Sync),
     n_features: usize,
+    first: usize,
 ) -> Vec<Scored> {
     let mut is_known = vec![false; n_features];
     for f in known {
@@ -171,7 +173,14 @@ fn scored(
         });
         out.push((f as u32, score[a] * weight(f as u32), because));
     }
-    out.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    // Best first; features are distinct, so the first `first` are the same whether the rest
+    // are sorted or only set aside.
+    let order = |x: &Scored, y: &Scored| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+    if out.len() > first {
+        out.select_nth_unstable_by(first, order);
+        out.truncate(first);
+    }
+    out.sort_by(order);
     out
 }
 
@@ -192,20 +201,26 @@ pub fn recommendations(features: &FeatureTable) -> Vec<Recommendation> {
     let n = features.features.len();
     let sim = Similarity::learn(&sets, n);
     let weight = level_weight(features);
-    let mut out = Vec::new();
-    for (person, set) in sets.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-        let ranked = scored(&sim, set, &weight, n);
-        for (i, (feature, score, because)) in ranked.into_iter().take(RECOMMENDATIONS).enumerate() {
-            out.push(Recommendation {
-                person,
-                rank: i as u32 + 1,
-                feature,
-                score,
-                because,
-            });
-        }
-    }
-    out
+    // One person at a time, in parallel; collected in person order.
+    let each: Vec<Vec<Recommendation>> = sets
+        .par_iter()
+        .enumerate()
+        .map(|(person, set)| {
+            let ranked = scored(&sim, set, &weight, n, RECOMMENDATIONS);
+            ranked
+                .into_iter()
+                .enumerate()
+                .map(|(i, (feature, score, because))| Recommendation {
+                    person,
+                    rank: i as u32 + 1,
+                    feature,
+                    score,
+                    because,
+                })
+                .collect()
+        })
+        .collect();
+    each.into_iter().flatten().collect()
 }
 
 /// The offline check: hide the features each person first used in the window's second half,
@@ -239,22 +254,25 @@ pub fn check(features: &FeatureTable, k: usize) -> RecommendationCheck {
         users(b).total_cmp(&users(a)).then(a.cmp(b))
     });
     let weight = level_weight(features);
-    let (mut people, mut hits, mut popular_hits) = (0, 0, 0);
-    for (u, before) in features.users.iter().zip(&early) {
-        let hidden: Vec<u32> = u.known.iter().filter(|x| x.1).map(|x| x.0).collect();
-        if hidden.is_empty() || before.len() < 3 {
-            continue;
-        }
-        people += 1;
-        let top: Vec<u32> = scored(&sim, before, &weight, n)
-            .into_iter()
-            .take(k)
-            .map(|r| r.0)
-            .collect();
-        hits += usize::from(top.iter().any(|f| hidden.contains(f)));
-        let top_popular = popular.iter().filter(|f| !before.contains(f)).take(k);
-        popular_hits += usize::from(top_popular.into_iter().any(|f| hidden.contains(f)));
-    }
+    // Per person checked: (a hidden feature among the first k, among the k most popular).
+    let outcomes: Vec<(bool, bool)> = features
+        .users
+        .par_iter()
+        .zip(&early)
+        .filter_map(|(u, before)| {
+            let hidden: Vec<u32> = u.known.iter().filter(|x| x.1).map(|x| x.0).collect();
+            if hidden.is_empty() || before.len() < 3 {
+                return None;
+            }
+            let top = scored(&sim, before, &weight, n, k);
+            let hit = top.iter().any(|r| hidden.contains(&r.0));
+            let mut top_popular = popular.iter().filter(|f| !before.contains(f)).take(k);
+            Some((hit, top_popular.any(|f| hidden.contains(f))))
+        })
+        .collect();
+    let people = outcomes.len();
+    let hits = outcomes.iter().filter(|o| o.0).count();
+    let popular_hits = outcomes.iter().filter(|o| o.1).count();
     let rate = |h: usize| h as f64 / people.max(1) as f64;
     RecommendationCheck {
         k,
