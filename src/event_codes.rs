@@ -9,6 +9,9 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
+/// The event columns the aggregators read (the day is the timestamp's local day).
+pub const EVENT_COLUMNS: [&str; 6] = ["user_id", "timestamp", "app", "feature", "trigger", "count"];
+
 /// The people and triples seen so far.
 pub struct EventCodes {
     users: Codes<String>,

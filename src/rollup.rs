@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use crate::atomic;
 use crate::error::Result;
-use crate::event_codes::{EventCodes, pair, unpair};
+use crate::event_codes::{EVENT_COLUMNS, EventCodes, pair, unpair};
 use crate::ingest::{RowSink, local_to_millis};
 
 /// Rolls the accepted events up as ingest streams them through (it is the events table's
@@ -82,6 +82,10 @@ impl DailyRollup {
 }
 
 impl RowSink for DailyRollup {
+    fn columns(&self) -> Option<&'static [&'static str]> {
+        Some(&EVENT_COLUMNS)
+    }
+
     fn push(&mut self, events: DataFrame) -> Result<()> {
         let day = col("timestamp")
             .dt()

@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use super::aggregate::{Window, local_day};
 use crate::error::Result;
-use crate::event_codes::EventCodes;
+use crate::event_codes::{EVENT_COLUMNS, EventCodes};
 use crate::ingest::RowSink;
 
 /// The events table's [`RowSink`] during a run.
@@ -163,6 +163,10 @@ impl UsageAggregator {
 }
 
 impl RowSink for UsageAggregator {
+    fn columns(&self) -> Option<&'static [&'static str]> {
+        Some(&EVENT_COLUMNS)
+    }
+
     fn push(&mut self, events: DataFrame) -> Result<()> {
         let rows = events
             .lazy()

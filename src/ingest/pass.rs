@@ -87,7 +87,13 @@ fn pass_files(
     batch_rows: usize,
     sink: &mut dyn RowSink,
 ) -> Result<TablePass> {
-    let mut state = Classifier::new(table, files.len(), opted_out.clone(), batch_rows);
+    let mut state = Classifier::new(
+        table,
+        files.len(),
+        opted_out.clone(),
+        batch_rows,
+        sink.columns(),
+    );
     for (index, file) in files.iter().enumerate() {
         let path = &file.path;
         match open(index, file)? {
@@ -139,7 +145,9 @@ struct Classifier {
     table: TableKind,
     opted_out: Arc<PlHashSet<String>>,
     batch_rows: usize,
-    canonical: Vec<PlSmallStr>,
+    /// The canonical columns copied out of each batch: the sink's, and the timestamp and person
+    /// columns the accounting reads.
+    kept: Vec<PlSmallStr>,
     timestamp: Option<&'static str>,
     seen: Option<SeenIds>,
     per_file: Vec<RowCounts>,
@@ -162,17 +170,30 @@ impl Classifier {
         files: usize,
         opted_out: Arc<PlHashSet<String>>,
         batch_rows: usize,
+        sink_columns: Option<&[&str]>,
     ) -> Classifier {
+        let timestamp = table
+            .columns()
+            .iter()
+            .find(|c| c.kind == ValueKind::Timestamp)
+            .map(|c| c.name);
+        let kept = table
+            .columns()
+            .iter()
+            .map(|c| c.name)
+            .filter(|name| {
+                sink_columns.is_none_or(|wanted| wanted.contains(name))
+                    || Some(*name) == timestamp
+                    || table.person_columns().contains(name)
+            })
+            .map(PlSmallStr::from)
+            .collect();
         Classifier {
             table,
             opted_out,
             batch_rows,
-            canonical: table.columns().iter().map(|c| c.name.into()).collect(),
-            timestamp: table
-                .columns()
-                .iter()
-                .find(|c| c.kind == ValueKind::Timestamp)
-                .map(|c| c.name),
+            kept,
+            timestamp,
             seen: table.unique_key().map(|_| SeenIds::default()),
             per_file: vec![RowCounts::default(); files],
             rejected: Vec::new(),
@@ -280,15 +301,13 @@ impl Classifier {
 
         let accepted = status.iter().filter(|s| **s == Status::Accepted).count();
         let rows = if accepted == batch.height() {
-            batch.select(self.canonical.iter().cloned())?
+            batch.select(self.kept.iter().cloned())?
         } else {
             let mask = BooleanChunked::from_iter_values(
                 "accepted".into(),
                 status.iter().map(|s| *s == Status::Accepted),
             );
-            batch
-                .select(self.canonical.iter().cloned())?
-                .filter(&mask)?
+            batch.select(self.kept.iter().cloned())?.filter(&mask)?
         };
         if let Some(ts) = self.timestamp {
             let physical = rows.column(ts)?.to_physical_repr();
@@ -383,12 +402,7 @@ impl Classifier {
         if self.empty.is_none() {
             let schema = plan
                 .clone()
-                .select(
-                    self.canonical
-                        .iter()
-                        .map(|c| col(c.clone()))
-                        .collect::<Vec<_>>(),
-                )
+                .select(self.kept.iter().map(|c| col(c.clone())).collect::<Vec<_>>())
                 .collect_schema()?;
             self.empty = Some(DataFrame::empty_with_schema(&schema));
         }

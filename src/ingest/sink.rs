@@ -10,6 +10,12 @@ use crate::error::{Error, Result};
 /// beside the checking of the next batch.
 pub trait RowSink: Send {
     fn push(&mut self, rows: DataFrame) -> Result<()>;
+
+    /// The canonical columns this sink reads, when it reads only some: ingest then copies only
+    /// those (and what its own accounting needs) out of each checked batch. None: all of them.
+    fn columns(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 }
 
 /// Runs `body` with a sink that hands each batch, in order, to `sink` on a second thread, so the
@@ -20,6 +26,7 @@ pub fn on_own_thread<R>(
     body: impl FnOnce(&mut dyn RowSink) -> Result<R>,
 ) -> Result<R> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+    let columns = sink.columns();
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || -> Result<()> {
             for rows in receiver {
@@ -27,7 +34,7 @@ pub fn on_own_thread<R>(
             }
             Ok(())
         });
-        let outcome = body(&mut Forward { sender });
+        let outcome = body(&mut Forward { sender, columns });
         // `body` has dropped its sender: the worker drains what is queued and ends.
         let worker = match worker.join() {
             Ok(result) => result,
@@ -41,6 +48,7 @@ pub fn on_own_thread<R>(
 /// Sends batches to the thread of [`on_own_thread`].
 struct Forward {
     sender: std::sync::mpsc::SyncSender<DataFrame>,
+    columns: Option<&'static [&'static str]>,
 }
 
 impl RowSink for Forward {
@@ -48,6 +56,10 @@ impl RowSink for Forward {
         self.sender
             .send(rows)
             .map_err(|_| Error::Internal("the row sink stopped".into()))
+    }
+
+    fn columns(&self) -> Option<&'static [&'static str]> {
+        self.columns
     }
 }
 
@@ -84,6 +96,10 @@ pub struct DiscardRows;
 impl RowSink for DiscardRows {
     fn push(&mut self, _rows: DataFrame) -> Result<()> {
         Ok(())
+    }
+
+    fn columns(&self) -> Option<&'static [&'static str]> {
+        Some(&[])
     }
 }
 

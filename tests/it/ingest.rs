@@ -684,3 +684,62 @@ fn the_bundled_examples_are_valid() {
     let people = ingested.table(TableKind::People).unwrap();
     assert!(!strings(people, "user_id").contains(&"u000004".to_string()));
 }
+
+/// A sink that reads only `feature`: remembers the columns it was given and counts rows.
+#[derive(Default)]
+struct FeatureOnly {
+    columns: Vec<String>,
+    rows: usize,
+}
+
+impl adept::ingest::RowSink for FeatureOnly {
+    fn columns(&self) -> Option<&'static [&'static str]> {
+        Some(&["feature"])
+    }
+
+    fn push(&mut self, rows: DataFrame) -> adept::Result<()> {
+        self.columns = rows
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        self.rows += rows.height();
+        Ok(())
+    }
+}
+
+#[test]
+fn a_sink_that_reads_some_columns_gets_them_and_the_accounting_is_the_same() {
+    let dir = tempdir().unwrap();
+    let mut text = EVENTS_HEADER.to_string();
+    text.push_str("u1,2026-10-30T08:00:00Z,f,a,menu,1,s1,e1,5\n");
+    text.push_str("u2,2026-10-29T08:00:00Z,g,a,menu,1,s2,e2,5\n");
+    text.push_str("u1,2026-10-30T08:00:00Z,f,a,menu,1,s1,e1,5\n"); // a duplicate
+    text.push_str("u3,never,f,a,menu,1,s3,e3,5\n"); // rejected
+    write(dir.path(), "events.csv", text);
+    let options = IngestOptions::new(
+        dir.path(),
+        as_of(),
+        Config::from_toml("[ingest]\nmax_reject_rate = 1.0").unwrap(),
+    );
+    let mut some = FeatureOnly::default();
+    let narrow =
+        adept::ingest::ingest(&options, &mut some, &mut adept::ingest::keep_nothing).unwrap();
+    // Its column, and what the accounting reads (the person and the time), in contract order.
+    assert_eq!(some.columns, ["user_id", "timestamp", "feature"]);
+    assert_eq!(some.rows, 2);
+
+    let mut all = adept::ingest::CollectRows::default();
+    let wide = adept::ingest::ingest(&options, &mut all, &mut adept::ingest::keep_nothing).unwrap();
+    assert_eq!(
+        all.finish().unwrap().width(),
+        EVENTS_HEADER.split(',').count()
+    );
+    let events = |i: &adept::ingest::Ingested| i.summary.table(TableKind::Events).cloned().unwrap();
+    let (narrow_events, wide_events) = (events(&narrow), events(&wide));
+    assert_eq!(narrow_events.totals, wide_events.totals);
+    assert_eq!(narrow_events.totals.duplicates, 1);
+    assert_eq!(narrow_events.first_timestamp, wide_events.first_timestamp);
+    assert_eq!(narrow.person_ids, wide.person_ids);
+    assert_eq!(narrow.rejects, wide.rejects);
+}
