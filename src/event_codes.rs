@@ -8,6 +8,7 @@ use std::ops::RangeInclusive;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::frames::holds_value;
 
 /// The event columns the aggregators read (the day is the timestamp's local day).
 pub const EVENT_COLUMNS: [&str; 6] = ["user_id", "timestamp", "app", "feature", "trigger", "count"];
@@ -80,7 +81,7 @@ impl EventCodes {
             };
             let chunk = chunk as u32;
             for row in 0..user.len() {
-                if !(valid(user, row) && valid(day, row) && valid(count, row)) {
+                if !(holds_value(user, row) && holds_value(day, row) && holds_value(count, row)) {
                     continue;
                 }
                 let on = day.value(row);
@@ -197,12 +198,7 @@ type ViewKey = (u32, u128);
 
 /// The view of a row's value in `array` (None where missing).
 fn view(array: &<StringType as PolarsDataType>::Array, row: usize) -> Option<u128> {
-    valid(array, row).then(|| array.views()[row].as_u128())
-}
-
-/// Whether a row of `array` holds a value.
-fn valid<A: StaticArray>(array: &A, row: usize) -> bool {
-    array.is_valid(row)
+    holds_value(array, row).then(|| array.views()[row].as_u128())
 }
 
 /// Two numbers as one key.

@@ -8,6 +8,11 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
+/// Whether row `row` of one of a column's arrays holds a value.
+pub fn holds_value<A: StaticArray>(array: &A, row: usize) -> bool {
+    array.is_valid(row)
+}
+
 /// A column as optional strings (any type, cast to text).
 pub fn text_column(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
     Ok(frame

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use crate::config::EpochUnit;
+use crate::frames::holds_value;
 
 /// How timestamps without an offset, and integer timestamps, are read.
 #[derive(Debug, Clone, Copy)]
@@ -248,16 +249,55 @@ fn needs_cleaning(text: &str) -> bool {
 
 /// Whether each text value is one of `words`; missing values are not. An elementwise function
 /// rather than polars' `is_in`, which the streaming engine runs as a join that buffers its input.
+///
+/// Vocabulary words are short, and text of at most 12 bytes is held whole in polars' 16-byte view
+/// of it (its length, then its bytes): such values are compared with the words' views as whole
+/// numbers, with no hashing; longer ones are looked up.
 pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Column> {
     if words.is_empty() {
         return Ok(BooleanChunked::full(column.name().clone(), false, column.len()).into_column());
     }
     let text = column.str()?;
-    let out: BooleanChunked = text
+    let short: Vec<u128> = words
         .iter()
-        .map(|v| Some(v.is_some_and(|v| words.contains(v))))
+        .filter(|w| w.len() <= INLINE)
+        .map(|w| inline_view(w.as_bytes()))
         .collect();
-    Ok(out.with_name(column.name().clone()).into_column())
+    // A plain loop per array: a flattened iterator costs more per row than the test itself.
+    let mut flags = Vec::with_capacity(text.len());
+    for array in text.downcast_iter() {
+        for (row, view) in array.views().iter().enumerate() {
+            flags.push(if !holds_value(array, row) {
+                false
+            } else if view.length as usize <= INLINE {
+                short.contains(&(view.as_u128() & inline_mask(view.length as usize)))
+            } else {
+                words.contains(array.value(row))
+            });
+        }
+    }
+    let out = BooleanChunked::from_slice(column.name().clone(), &flags);
+    Ok(out.into_column())
+}
+
+/// The longest text held whole in a string's view.
+const INLINE: usize = 12;
+
+/// The view of text of at most [`INLINE`] bytes, as a number: the length in the low four bytes,
+/// then the text, then zeros.
+fn inline_view(text: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    bytes[..4].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    bytes[4..4 + text.len()].copy_from_slice(text);
+    u128::from_le_bytes(bytes)
+}
+
+/// Keeps the length and the text of a short view, whatever fills the rest.
+fn inline_mask(len: usize) -> u128 {
+    match 4 + len {
+        16 => u128::MAX,
+        used => (1u128 << (8 * used)) - 1,
+    }
 }
 
 /// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
@@ -274,6 +314,38 @@ pub fn normalise_word(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn membership_is_exact_for_short_and_long_text_across_chunks() {
+        let words: PlHashSet<String> = ["menu", "context_menu", "keyboard_shortcut", ""]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let first = StringChunked::new(
+            "t".into(),
+            [Some("menu"), Some("men"), Some("menus"), None, Some("")],
+        );
+        // 12 bytes (held whole in the view), 17 bytes (looked up), and near misses of each.
+        let second = StringChunked::new(
+            "t".into(),
+            [
+                Some("context_menu"),
+                Some("context_menx"),
+                Some("keyboard_shortcut"),
+                Some("keyboard_shortcuT"),
+                Some("Menu"),
+            ],
+        );
+        let mut column = first;
+        column.append(&second).unwrap();
+        assert_eq!(column.chunks().len(), 2);
+        let got = is_member(&column.into_column(), &words).unwrap();
+        let got: Vec<Option<bool>> = got.bool().unwrap().iter().collect();
+        let expected = [
+            true, false, false, false, true, true, false, true, false, false,
+        ];
+        assert_eq!(got, expected.map(Some));
+    }
 
     fn utc() -> TimestampRules {
         TimestampRules {

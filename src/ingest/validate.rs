@@ -75,7 +75,7 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
         ),
         ValueKind::Vocabulary(vocabulary) => {
             let normalised = col(normalised_name(spec.name));
-            let known = in_vocabulary(normalised.clone(), vocabulary);
+            let known = col(known_name(spec.name));
             let unknown = match vocabulary.unknown_becomes {
                 Some(word) => lit(word),
                 None => lit(NULL).cast(DataType::String),
@@ -108,6 +108,12 @@ fn trimmed_text(name: &str, raw: Expr, dtype: &DataType) -> Expr {
             .then(lit(NULL).cast(DataType::String))
             .otherwise(text)
     }
+}
+
+/// Whether the normalised word is in the vocabulary, computed once per file (see
+/// `validate_file`).
+fn known_name(column: &str) -> String {
+    format!("__k_{column}")
 }
 
 fn cleaned_name(column: &str) -> String {
@@ -301,6 +307,7 @@ pub fn validate_file(
     let mut parse_checks: Vec<(Expr, &'static str, RejectReason)> = Vec::new();
     let mut vocab_other = lit(false);
     let mut normalised = Vec::new();
+    let mut known = Vec::new();
     let mut cleaned = Vec::new();
     for spec in table.columns() {
         let dtype = schema.get(spec.name).cloned().unwrap_or(DataType::Null);
@@ -320,10 +327,14 @@ pub fn validate_file(
                     .alias(cleaned_name(spec.name)),
             );
         }
-        if let ValueKind::Vocabulary(_) = spec.kind {
+        if let ValueKind::Vocabulary(vocabulary) = spec.kind {
             normalised.push(
                 normalised_word(trimmed_text(spec.name, raw.clone(), &dtype))
                     .alias(normalised_name(spec.name)),
+            );
+            known.push(
+                in_vocabulary(col(normalised_name(spec.name)), vocabulary)
+                    .alias(known_name(spec.name)),
             );
         }
         values.push(typed_value(spec, raw.clone(), &dtype, rules).alias(value_name(spec.name)));
@@ -345,8 +356,7 @@ pub fn validate_file(
         if let ValueKind::Vocabulary(vocabulary) = spec.kind
             && vocabulary.unknown_becomes.is_some()
         {
-            let known = in_vocabulary(col(normalised_name(spec.name)), vocabulary);
-            vocab_other = vocab_other.or(is_present.and(known.not()));
+            vocab_other = vocab_other.or(is_present.and(col(known_name(spec.name)).not()));
         }
     }
     let checks: Vec<_> = parse_checks
@@ -366,6 +376,7 @@ pub fn validate_file(
     let plan = frame
         .with_columns(cleaned)
         .with_columns(normalised)
+        .with_columns(known)
         .with_columns(values)
         .select(outputs);
     Ok((plan, labels))
