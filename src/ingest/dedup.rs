@@ -86,12 +86,27 @@ impl SeenIds {
     }
 
     fn resize(&mut self, slots: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
+        let old = std::mem::replace(&mut self.slots, empty_slots(slots));
         self.len = 0;
         for hash in old.into_iter().filter(|h| *h != EMPTY) {
             self.insert(hash);
         }
     }
+}
+
+/// `n` empty slots, each memory page written once, in order. A zeroed allocation leaves fresh
+/// pages untouched; probed at random, nearly every page would then fault twice: mapped as the
+/// shared zero page by the first read, then copied at the first write, which also makes every
+/// core drop its cached translation of the page.
+fn empty_slots(n: usize) -> Vec<u128> {
+    let mut slots = vec![EMPTY; n];
+    let per_page = 4096 / size_of::<u128>();
+    for page in slots.chunks_mut(per_page) {
+        // The slot already holds EMPTY: the write is kept only because the compiler cannot see
+        // through `black_box` that it changes nothing.
+        *std::hint::black_box(&mut page[0]) = EMPTY;
+    }
+    slots
 }
 
 fn stored(hash: u128) -> u128 {
