@@ -140,7 +140,8 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
         .clone()
         .lazy()
         .with_column(pct)
-        .group_by([col("user_id"), col("course")])
+        // Stable: each person's courses reach the mean below in one order, whatever the threads.
+        .group_by_stable([col("user_id"), col("course")])
         .agg([
             col("pct")
                 .filter(phase().eq(lit("baseline")))
@@ -164,7 +165,9 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
         .with_column(
             (col("follow_up").fill_null(col("final")) - col("baseline")).alias("improvement"),
         );
-    let latest = training
+    // Sorted, then in one piece: a person's scores are summed in one order whatever the number
+    // of threads (a group split across pieces is summed in parts, which can move the last bit).
+    let mut sorted = training
         .clone()
         .lazy()
         .with_column((col("score") / col("max_score") * lit(100.0)).alias("pct"))
@@ -172,11 +175,12 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
             ["user_id", "taken_at", "pct"],
             SortMultipleOptions::default(),
         )
-        .group_by([col("user_id")])
-        .agg([
-            col("pct").last().alias("latest_score"),
-            col("pct").mean().alias("training_level"),
-        ]);
+        .collect()?;
+    sorted.rechunk_mut();
+    let latest = sorted.lazy().group_by_stable([col("user_id")]).agg([
+        col("pct").last().alias("latest_score"),
+        col("pct").mean().alias("training_level"),
+    ]);
     Ok(per_course
         .group_by([col("user_id")])
         .agg([
