@@ -139,7 +139,7 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
     let per_course = training
         .clone()
         .lazy()
-        .with_column(pct)
+        .with_column(pct.clone())
         // Stable: each person's courses reach the mean below in one order, whatever the threads.
         .group_by_stable([col("user_id"), col("course")])
         .agg([
@@ -170,7 +170,7 @@ pub fn training(training: &DataFrame) -> Result<DataFrame> {
     let mut sorted = training
         .clone()
         .lazy()
-        .with_column((col("score") / col("max_score") * lit(100.0)).alias("pct"))
+        .with_column(pct)
         .sort(
             ["user_id", "taken_at", "pct"],
             SortMultipleOptions::default(),
