@@ -247,22 +247,65 @@ fn needs_cleaning(text: &str) -> bool {
     }
 }
 
+/// A set of words to test column values against, kept the way [`is_member`] looks them up.
+///
+/// Text of at most 12 bytes is held whole in polars' 16-byte view of it (its length, then its
+/// bytes), so short words are kept as such views and compared as whole numbers, with no text
+/// read; longer words are kept as text. A short list is scanned (vocabularies: a handful of
+/// words); a long one (opt-outs: a person id each) is hashed, so the cost per value does not grow
+/// with the list.
+pub struct WordSet {
+    short: ShortWords,
+    long: PlHashSet<String>,
+}
+
+enum ShortWords {
+    Few(Vec<u128>),
+    Many(PlHashSet<u128>),
+}
+
+/// Up to this many short words are compared one by one.
+const FEW: usize = 16;
+
+impl WordSet {
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> WordSet {
+        let (short, long): (Vec<&str>, Vec<&str>) =
+            words.into_iter().partition(|w| w.len() <= INLINE);
+        let mut views: Vec<u128> = short.iter().map(|w| inline_view(w.as_bytes())).collect();
+        views.sort_unstable();
+        views.dedup();
+        let short = if views.len() <= FEW {
+            ShortWords::Few(views)
+        } else {
+            ShortWords::Many(views.into_iter().collect())
+        };
+        let long = long.into_iter().map(String::from).collect();
+        WordSet { short, long }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.long.is_empty()
+            && match &self.short {
+                ShortWords::Few(views) => views.is_empty(),
+                ShortWords::Many(views) => views.is_empty(),
+            }
+    }
+
+    fn holds_short(&self, view: u128) -> bool {
+        match &self.short {
+            ShortWords::Few(views) => views.contains(&view),
+            ShortWords::Many(views) => views.contains(&view),
+        }
+    }
+}
+
 /// Whether each text value is one of `words`; missing values are not. An elementwise function
 /// rather than polars' `is_in`, which the streaming engine runs as a join that buffers its input.
-///
-/// Vocabulary words are short, and text of at most 12 bytes is held whole in polars' 16-byte view
-/// of it (its length, then its bytes): such values are compared with the words' views as whole
-/// numbers, with no hashing; longer ones are looked up.
-pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Column> {
+pub fn is_member(column: &Column, words: &WordSet) -> PolarsResult<Column> {
     if words.is_empty() {
         return Ok(BooleanChunked::full(column.name().clone(), false, column.len()).into_column());
     }
     let text = column.str()?;
-    let short: Vec<u128> = words
-        .iter()
-        .filter(|w| w.len() <= INLINE)
-        .map(|w| inline_view(w.as_bytes()))
-        .collect();
     // A plain loop per array: a flattened iterator costs more per row than the test itself.
     let mut flags = Vec::with_capacity(text.len());
     for array in text.downcast_iter() {
@@ -270,9 +313,9 @@ pub fn is_member(column: &Column, words: &PlHashSet<String>) -> PolarsResult<Col
             flags.push(if !holds_value(array, row) {
                 false
             } else if view.length as usize <= INLINE {
-                short.contains(&(view.as_u128() & inline_mask(view.length as usize)))
+                words.holds_short(view.as_u128() & inline_mask(view.length as usize))
             } else {
-                words.contains(array.value(row))
+                !words.long.is_empty() && words.long.contains(array.value(row))
             });
         }
     }
@@ -317,10 +360,7 @@ mod tests {
 
     #[test]
     fn membership_is_exact_for_short_and_long_text_across_chunks() {
-        let words: PlHashSet<String> = ["menu", "context_menu", "keyboard_shortcut", ""]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let listed = ["menu", "context_menu", "keyboard_shortcut", ""];
         let first = StringChunked::new(
             "t".into(),
             [Some("menu"), Some("men"), Some("menus"), None, Some("")],
@@ -339,12 +379,31 @@ mod tests {
         let mut column = first;
         column.append(&second).unwrap();
         assert_eq!(column.chunks().len(), 2);
-        let got = is_member(&column.into_column(), &words).unwrap();
-        let got: Vec<Option<bool>> = got.bool().unwrap().iter().collect();
+        let column = column.into_column();
         let expected = [
             true, false, false, false, true, true, false, true, false, false,
-        ];
-        assert_eq!(got, expected.map(Some));
+        ]
+        .map(Some);
+        // A short list (scanned), and the same words among many others (hashed), as with a long
+        // opt-out list.
+        let others: Vec<String> = (0..500).map(|i| format!("u{i:06}")).collect();
+        for words in [
+            WordSet::new(listed),
+            WordSet::new(listed.into_iter().chain(others.iter().map(String::as_str))),
+        ] {
+            let got = is_member(&column, &words).unwrap();
+            let got: Vec<Option<bool>> = got.bool().unwrap().iter().collect();
+            assert_eq!(got, expected);
+        }
+        let many = WordSet::new(others.iter().map(String::as_str));
+        let ids = StringChunked::new("t".into(), ["u000499", "u000500", "u00049"]).into_column();
+        let got: Vec<Option<bool>> = is_member(&ids, &many)
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(got, [true, false, false].map(Some));
     }
 
     fn utc() -> TimestampRules {

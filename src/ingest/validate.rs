@@ -148,7 +148,7 @@ fn in_vocabulary(word: Expr, vocabulary: Vocabulary) -> Expr {
 
 /// True where the text is one of `words` (false where missing); streams without buffering.
 pub fn member_of(text: Expr, words: &Arc<PlHashSet<String>>) -> Expr {
-    let words = words.clone();
+    let words = Arc::new(parse::WordSet::new(words.iter().map(String::as_str)));
     text.map(
         move |c| parse::is_member(&c, &words),
         |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
