@@ -13,6 +13,11 @@ pub fn holds_value<A: StaticArray>(array: &A, row: usize) -> bool {
     array.is_valid(row)
 }
 
+/// Whether one of a column's arrays has missing values (if not, no row needs [`holds_value`]).
+pub fn has_missing<A: StaticArray>(array: &A) -> bool {
+    array.null_count() > 0
+}
+
 /// A column as optional strings (any type, cast to text).
 pub fn text_column(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
     Ok(frame

@@ -10,6 +10,7 @@ mod mapping;
 mod parquet;
 mod parse;
 mod pass;
+mod person_ids;
 mod sink;
 mod stream;
 mod summary;

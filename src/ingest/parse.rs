@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use crate::config::EpochUnit;
-use crate::frames::holds_value;
+use crate::frames::{has_missing, holds_value};
 
 /// How timestamps without an offset, and integer timestamps, are read.
 #[derive(Debug, Clone, Copy)]
@@ -225,7 +225,27 @@ pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
 /// without a copy, when nothing needs changing (the usual case for machine-written exports).
 pub fn clean_text(column: &Column) -> PolarsResult<Column> {
     let ca = column.str()?;
-    let needs_change = ca.iter().any(|v| v.is_some_and(needs_cleaning));
+    let needs_change = ca.downcast_iter().any(|array| {
+        let nulls = has_missing(array);
+        let buffers = array.data_buffers();
+        array.views().iter().enumerate().any(|(row, view)| {
+            if nulls && !holds_value(array, row) {
+                return false;
+            }
+            // The last byte: in the view for short text, else in its buffer.
+            let len = view.length as usize;
+            let last = match len {
+                0 => return true,
+                1..=INLINE => Some((view.as_u128() >> (8 * (3 + len))) as u8),
+                _ => buffers
+                    .get(view.buffer_idx as usize)
+                    .and_then(|b| b.get(view.offset as usize + len - 1))
+                    .copied(),
+            };
+            let settled_ends = last.is_some_and(|last| settled(view.prefix as u8) && settled(last));
+            !settled_ends && needs_cleaning(array.value(row))
+        })
+    });
     if !needs_change {
         return Ok(column.clone());
     }
@@ -236,10 +256,14 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
     Ok(out.with_name(column.name().clone()).into_column())
 }
 
+/// An ASCII byte that is not white space: text that starts and ends with one is trimmed already.
+fn settled(byte: u8) -> bool {
+    byte.is_ascii() && !(byte == b' ' || (b'\t'..=b'\r').contains(&byte))
+}
+
 /// Whether text is empty or starts or ends with white space. Looks at the two end bytes first:
 /// an ASCII letter, digit or sign there settles it without decoding (the usual case).
 fn needs_cleaning(text: &str) -> bool {
-    let settled = |byte: u8| byte.is_ascii() && !(byte == b' ' || (b'\t'..=b'\r').contains(&byte));
     match (text.as_bytes().first(), text.as_bytes().last()) {
         (Some(&first), Some(&last)) if settled(first) && settled(last) => false,
         (None, _) | (_, None) => true,
@@ -250,15 +274,19 @@ fn needs_cleaning(text: &str) -> bool {
 /// A set of words to test column values against, kept the way [`is_member`] looks them up.
 ///
 /// Text of at most 12 bytes is held whole in polars' 16-byte view of it (its length, then its
-/// bytes), so short words are kept as such views and compared as whole numbers, with no text
-/// read; longer words are kept as text. A short list is scanned (vocabularies: a handful of
-/// words); a long one (opt-outs: a person id each) is hashed, so the cost per value does not grow
-/// with the list.
+/// bytes), so short words are kept as such views and compared as whole numbers; longer words are
+/// kept as text. In front of both sits a filter: one bit per slot, set for each word's slot, so
+/// that most values, which are not in the set, are told so by one bit, whatever the number of
+/// words (a vocabulary has a handful; an opt-out list a person id each).
 pub struct WordSet {
     short: ShortWords,
     long: PlHashSet<String>,
+    filter: Vec<u64>,
+    /// `filter`'s length in bits is 2^(64 - shift).
+    shift: u32,
 }
 
+/// Views of short words: a handful are compared one by one, more are hashed.
 enum ShortWords {
     Few(Vec<u128>),
     Many(PlHashSet<u128>),
@@ -267,36 +295,88 @@ enum ShortWords {
 /// Up to this many short words are compared one by one.
 const FEW: usize = 16;
 
-impl WordSet {
-    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> WordSet {
-        let (short, long): (Vec<&str>, Vec<&str>) =
-            words.into_iter().partition(|w| w.len() <= INLINE);
-        let mut views: Vec<u128> = short.iter().map(|w| inline_view(w.as_bytes())).collect();
+impl ShortWords {
+    fn new(mut views: Vec<u128>) -> ShortWords {
         views.sort_unstable();
         views.dedup();
-        let short = if views.len() <= FEW {
+        if views.len() <= FEW {
             ShortWords::Few(views)
         } else {
             ShortWords::Many(views.into_iter().collect())
-        };
-        let long = long.into_iter().map(String::from).collect();
-        WordSet { short, long }
+        }
+    }
+
+    fn views(&self) -> Vec<u128> {
+        match self {
+            ShortWords::Few(views) => views.clone(),
+            ShortWords::Many(views) => views.iter().copied().collect(),
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.long.is_empty()
-            && match &self.short {
-                ShortWords::Few(views) => views.is_empty(),
-                ShortWords::Many(views) => views.is_empty(),
-            }
+        match self {
+            ShortWords::Few(views) => views.is_empty(),
+            ShortWords::Many(views) => views.is_empty(),
+        }
     }
 
-    fn holds_short(&self, view: u128) -> bool {
-        match &self.short {
+    fn contains(&self, view: u128) -> bool {
+        match self {
             ShortWords::Few(views) => views.contains(&view),
             ShortWords::Many(views) => views.contains(&view),
         }
     }
+}
+
+impl WordSet {
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>) -> WordSet {
+        let (short, long): (Vec<&str>, Vec<&str>) =
+            words.into_iter().partition(|w| w.len() <= INLINE);
+        // About 64 slots a word: one value in 64 not in the set passes the filter.
+        let bits = ((short.len() + long.len()) * 64)
+            .next_power_of_two()
+            .max(4096);
+        let mut set = WordSet {
+            short: ShortWords::new(short.iter().map(|w| inline_view(w.as_bytes())).collect()),
+            long: long.into_iter().map(String::from).collect(),
+            filter: vec![0; bits / 64],
+            shift: 64 - bits.trailing_zeros(),
+        };
+        let keys: Vec<u64> = (set.short.views().into_iter().map(filter_key))
+            .chain(set.long.iter().map(|w| long_filter_key(w.as_bytes())))
+            .collect();
+        for key in keys {
+            let slot = set.slot(key);
+            set.filter[slot / 64] |= 1 << (slot % 64);
+        }
+        set
+    }
+
+    fn is_empty(&self) -> bool {
+        self.short.is_empty() && self.long.is_empty()
+    }
+
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// False where the filter rules the key out; true where the value may be in the set.
+    fn may_hold(&self, key: u64) -> bool {
+        let slot = self.slot(key);
+        self.filter[slot / 64] & (1 << (slot % 64)) != 0
+    }
+}
+
+/// The filter key of a short value's view (length and bytes, the rest masked off).
+fn filter_key(view: u128) -> u64 {
+    (view as u64) ^ ((view >> 64) as u64)
+}
+
+/// The filter key of longer text: its length and first four bytes, as its view begins.
+fn long_filter_key(text: &[u8]) -> u64 {
+    let mut prefix = [0u8; 4];
+    prefix.copy_from_slice(&text[..4]);
+    u64::from(text.len() as u32) | (u64::from(u32::from_le_bytes(prefix)) << 32)
 }
 
 /// Whether each text value is one of `words`; missing values are not. An elementwise function
@@ -306,18 +386,21 @@ pub fn is_member(column: &Column, words: &WordSet) -> PolarsResult<Column> {
         return Ok(BooleanChunked::full(column.name().clone(), false, column.len()).into_column());
     }
     let text = column.str()?;
-    // A plain loop per array: a flattened iterator costs more per row than the test itself.
+    // Per array: a flattened iterator costs more per row than the test itself.
     let mut flags = Vec::with_capacity(text.len());
     for array in text.downcast_iter() {
-        for (row, view) in array.views().iter().enumerate() {
-            flags.push(if !holds_value(array, row) {
+        let nulls = has_missing(array);
+        flags.extend(array.views().iter().enumerate().map(|(row, view)| {
+            let len = view.length as usize;
+            if nulls && !holds_value(array, row) {
                 false
-            } else if view.length as usize <= INLINE {
-                words.holds_short(view.as_u128() & inline_mask(view.length as usize))
+            } else if len <= INLINE {
+                let short = view.as_u128() & inline_mask(len);
+                words.may_hold(filter_key(short)) && words.short.contains(short)
             } else {
-                !words.long.is_empty() && words.long.contains(array.value(row))
-            });
-        }
+                words.may_hold(view.as_u128() as u64) && words.long.contains(array.value(row))
+            }
+        }));
     }
     let out = BooleanChunked::from_slice(column.name().clone(), &flags);
     Ok(out.into_column())
@@ -340,6 +423,73 @@ fn inline_mask(len: usize) -> u128 {
     match 4 + len {
         16 => u128::MAX,
         used => (1u128 << (8 * used)) - 1,
+    }
+}
+
+/// [`normalise_word`] of every value. Machine-written exports hold their words in normal form
+/// already: then each value is only tested (a view met just before is not tested again) and the
+/// column itself comes back, without a copy. Otherwise each distinct word is normalised once.
+pub fn normalise_words(column: &Column) -> PolarsResult<Column> {
+    let ca = column.str()?;
+    let mut normal = RecentViews::new();
+    let all_normal = ca.downcast_iter().all(|array| {
+        normal.forget();
+        array.views().iter().enumerate().all(|(row, view)| {
+            !holds_value(array, row)
+                || normal.holds(view.as_u128())
+                || (is_normal_word(array.value(row)) && normal.remember(view.as_u128()))
+        })
+    });
+    if all_normal {
+        return Ok(column.clone());
+    }
+    let mut seen: PlHashMap<&str, String> = PlHashMap::new();
+    for word in ca.iter().flatten() {
+        seen.entry(word).or_insert_with(|| normalise_word(word));
+    }
+    let out: StringChunked = ca.iter().map(|v| v.map(|w| seen[w].as_str())).collect();
+    Ok(out.with_name(column.name().clone()).into_column())
+}
+
+/// Whether [`normalise_word`] leaves `text` as it is.
+fn is_normal_word(text: &str) -> bool {
+    !text
+        .bytes()
+        .any(|b| b == b'-' || b == b' ' || b.is_ascii_uppercase())
+        && text.trim().len() == text.len()
+}
+
+/// A few views of one array, remembered in slots chosen by their bits (a view can push out
+/// another). Within one array equal views are equal text, so a view remembered is a value
+/// already dealt with.
+struct RecentViews([u128; 64]);
+
+impl RecentViews {
+    /// No real view is all ones (its length would be 2^32 - 1 bytes).
+    const NONE: u128 = u128::MAX;
+
+    fn new() -> RecentViews {
+        RecentViews([Self::NONE; 64])
+    }
+
+    /// Views of another array mean other text.
+    fn forget(&mut self) {
+        self.0 = [Self::NONE; 64];
+    }
+
+    fn slot(view: u128) -> usize {
+        let folded = (view as u64) ^ ((view >> 64) as u64);
+        (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize
+    }
+
+    fn holds(&self, view: u128) -> bool {
+        self.0[Self::slot(view)] == view
+    }
+
+    /// Remembers `view`; true, to chain after a test.
+    fn remember(&mut self, view: u128) -> bool {
+        self.0[Self::slot(view)] = view;
+        true
     }
 }
 
@@ -470,6 +620,34 @@ mod tests {
     }
 
     #[test]
+    fn cleaning_trims_short_and_long_text_and_blanks_empty_text() {
+        let long = "a value longer than twelve bytes";
+        let padded_long = format!("  {long}\t");
+        type Texts<'a> = Vec<Option<&'a str>>;
+        let cases: [(Texts, Texts); 4] = [
+            // Nothing to change, short and long.
+            (
+                vec![Some("a"), None, Some(long)],
+                vec![Some("a"), None, Some(long)],
+            ),
+            // A short value to trim, at either end, and empty text.
+            (vec![Some("a "), Some(long)], vec![Some("a"), Some(long)]),
+            (vec![Some(long), Some("")], vec![Some(long), None]),
+            // A long value to trim (its last byte is outside the view).
+            (
+                vec![Some("b"), Some(padded_long.as_str())],
+                vec![Some("b"), Some(long)],
+            ),
+        ];
+        for (input, expected) in cases {
+            let column = StringChunked::new("t".into(), input).into_column();
+            let got = clean_text(&column).unwrap();
+            let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
     fn text_needs_cleaning_exactly_where_trimming_changes_it() {
         for text in [
             "",
@@ -491,6 +669,37 @@ mod tests {
             "a", "a b", "é", "aé", "éa", "日本", "a\u{A0}b", "-1", "x\u{0}",
         ] {
             assert!(!needs_cleaning(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn words_are_normalised_wherever_they_stand_in_a_column() {
+        let long = "keyboard_shortcut_long";
+        let normal = StringChunked::new("t".into(), [Some("menu"), None, Some(long), Some("menu")]);
+        let column = normal.clone().into_column();
+        let got = normalise_words(&column).unwrap();
+        let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
+        assert_eq!(got, [Some("menu"), None, Some(long), Some("menu")]);
+        // A word to change after many normal ones, short or long, in a later chunk.
+        for odd in ["Menu", "context-menu", " menu", "Keyboard_Shortcut_Long"] {
+            let mut words = normal.clone();
+            words
+                .append(&StringChunked::new("t".into(), [long, odd]))
+                .unwrap();
+            let got = normalise_words(&words.into_column()).unwrap();
+            let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
+            let fixed = normalise_word(odd);
+            assert_eq!(got[5], Some(fixed.as_str()), "{odd}");
+            assert_eq!(
+                &got[..5],
+                [Some("menu"), None, Some(long), Some("menu"), Some(long)]
+            );
+        }
+        for word in ["menu", "context_menu", "x1", "é", "日本"] {
+            assert!(is_normal_word(word), "{word}");
+        }
+        for word in ["Menu", "a-b", "a b", " a", "a\t", "\u{A0}a"] {
+            assert!(!is_normal_word(word), "{word}");
         }
     }
 

@@ -12,6 +12,7 @@ use polars::prelude::*;
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
 use super::ledger::{LedgerRows, LineReject};
+use super::person_ids::PersonIds;
 use super::sink::{RowSink, on_own_thread};
 use super::stream::{read_ahead, stream_batches};
 use super::summary::{FileSummary, RowCounts, TableSummary};
@@ -161,7 +162,7 @@ struct Classifier {
     last_ms: Option<i64>,
     pushed: bool,
     empty: Option<DataFrame>,
-    person_ids: HashSet<String>,
+    person_ids: PersonIds,
 }
 
 impl Classifier {
@@ -204,7 +205,7 @@ impl Classifier {
             last_ms: None,
             pushed: false,
             empty: None,
-            person_ids: HashSet::new(),
+            person_ids: PersonIds::default(),
         }
     }
 
@@ -235,12 +236,29 @@ impl Classifier {
         labels: &CheckLabels,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        let plan = with_opt_outs(plan, self.table, &self.opted_out);
+        let plan = self.read_only_needed(with_opt_outs(plan, self.table, &self.opted_out));
         self.note_schema(&plan)?;
         stream_batches(plan, path, self.batch_rows, |batch| {
             self.consume(file, batch, sink)
         })?;
         self.ledger_rejected_rows(file, path, raw, labels)
+    }
+
+    /// Keeps only the columns this pass reads, so that polars neither reads nor cleans a column
+    /// that no check and no sink uses (an events file's `session_id` during a run).
+    fn read_only_needed(&self, plan: LazyFrame) -> LazyFrame {
+        let mut wanted: Vec<PlSmallStr> =
+            [LINE_COLUMN, REASON_COLUMN, VOCAB_OTHER_COLUMN, OPTED_COLUMN]
+                .into_iter()
+                .chain(self.table.unique_key())
+                .map(PlSmallStr::from)
+                .collect();
+        for column in &self.kept {
+            if !wanted.contains(column) {
+                wanted.push(column.clone());
+            }
+        }
+        plan.select(wanted.into_iter().map(col).collect::<Vec<_>>())
     }
 
     fn consume(&mut self, file: usize, batch: DataFrame, sink: &mut dyn RowSink) -> Result<()> {
@@ -320,13 +338,7 @@ impl Classifier {
             }
         }
         for column in self.table.person_columns() {
-            // Distinct per batch first: a batch holds far fewer people than rows.
-            let people = rows.column(column)?.as_materialized_series().unique()?;
-            for id in people.str()?.iter().flatten() {
-                if !self.person_ids.contains(id) {
-                    self.person_ids.insert(id.to_string());
-                }
-            }
+            self.person_ids.add(rows.column(column)?.str()?);
         }
         if rows.height() > 0 {
             self.pushed = true;
@@ -445,7 +457,7 @@ impl Classifier {
         Ok(TablePass {
             ledger,
             summary,
-            person_ids: self.person_ids,
+            person_ids: self.person_ids.into_set(),
         })
     }
 }

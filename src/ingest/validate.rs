@@ -120,23 +120,10 @@ fn cleaned_name(column: &str) -> String {
     format!("__t_{column}")
 }
 
-/// Normalises each distinct word once: vocabularies are small, columns are long.
+/// The normal form of each word (see `parse::normalise_words`).
 fn normalised_word(text: Expr) -> Expr {
     text.map(
-        |c| {
-            let mut seen: PlHashMap<&str, String> = PlHashMap::new();
-            let ca = c.str()?;
-            for word in ca.iter().flatten() {
-                seen.entry(word)
-                    .or_insert_with(|| parse::normalise_word(word));
-            }
-            if seen.iter().all(|(word, normal)| word == normal) {
-                // The usual case: every word already in its normal form; no copy.
-                return Ok(c.clone());
-            }
-            let out: StringChunked = ca.iter().map(|v| v.map(|w| seen[w].as_str())).collect();
-            Ok(out.with_name(c.name().clone()).into_column())
-        },
+        |c| parse::normalise_words(&c),
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
     )
 }
