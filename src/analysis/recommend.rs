@@ -148,13 +148,21 @@ fn scored(
     // as one candidate at a time, over contiguous rows.
     let n = sim.n();
     let mut score = vec![0.0; n];
-    let mut best: Vec<Option<(f64, usize)>> = vec![None; n];
+    // The largest positive part so far (0.0: none yet) and which known feature gave it; a
+    // plain comparison per slot, which the compiler turns into branch-free vector code.
+    let mut best = vec![0.0; n];
+    let mut best_known = vec![0usize; n];
     for (k, &(_, b)) in known_slots.iter().enumerate() {
         let row = &sim.part[b * n..(b + 1) * n];
-        for ((score, best), &part) in score.iter_mut().zip(best.iter_mut()).zip(row) {
+        let slots = score
+            .iter_mut()
+            .zip(best.iter_mut())
+            .zip(best_known.iter_mut());
+        for (((score, best), best_known), &part) in slots.zip(row) {
             *score += part;
-            if part > 0.0 && best.is_none_or(|x| part > x.0) {
-                *best = Some((part, k));
+            if part > *best {
+                *best = part;
+                *best_known = k;
             }
         }
     }
@@ -165,8 +173,8 @@ fn scored(
         if *known || !positive {
             continue;
         }
-        let because = best[a].map(|(_, k)| {
-            let (g, b) = known_slots[k];
+        let because = (best[a] > 0.0).then(|| {
+            let (g, b) = known_slots[best_known[a]];
             // The person knows g and not f: the share is of the others who know g.
             let others = (sim.users[b] - 1.0).max(1.0);
             (g, f64::from(sim.both[a * n + b]) / others, others as u64)
