@@ -51,6 +51,7 @@ pub mod rollup;
 pub mod runs;
 
 // Support shared by the stages.
+pub mod allocator;
 pub mod atomic;
 pub mod config;
 pub mod contract;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use adept::ErrorClass;
 
 fn main() -> ExitCode {
+    adept::allocator::tune();
     // A panic is a bug: report it as an internal error with its own exit status, never as a crash.
     match std::panic::catch_unwind(|| {
         // Test seam (debug builds only): lets the tests see how a bug is reported.
