@@ -12,9 +12,9 @@ use crate::ingest::RowSink;
 /// The events table's [`RowSink`] during a run.
 ///
 /// People and (app, feature, trigger) triples are numbered as they are first seen, so no text is
-/// compared or copied per row. Each batch's rows are then grouped by person before they are added
-/// up: a person's counts sit together in memory, so adding a row rarely waits for main memory (in
-/// event order, nearly every row did). The numbers never leave this type:
+/// compared or copied per row. Each batch's rows are put in one bucket per person before they are
+/// added up: a person's counts sit together in memory, so adding a row rarely waits for main
+/// memory (in event order, nearly every row did). The numbers never leave this type:
 /// [`UsageAggregator::finish`] turns them back into text and sorts by it.
 pub struct UsageAggregator {
     window: Window,
@@ -24,18 +24,17 @@ pub struct UsageAggregator {
     /// Uses per person and local day from the history's first day on: a row of
     /// [`Window::history_days`] days per person number, [`NO_USE`] where no event fell.
     days: Vec<i64>,
-    /// The current batch's rows, numbered; then grouped by person.
-    rows: Vec<Coded>,
-    grouped: Vec<Coded>,
+    /// The current batch's rows, numbered, by person number, in batch order (emptied after each
+    /// batch; their room is kept for the next).
+    buckets: Vec<Vec<Coded>>,
 }
 
 /// A day without events (a day whose events all have count 0 has 0 uses).
 const NO_USE: i64 = -1;
 
-/// One event row, numbered.
-#[derive(Debug, Clone, Copy, Default)]
+/// One event row of a person, numbered.
+#[derive(Debug, Clone, Copy)]
 struct Coded {
-    user: u32,
     triple: u32,
     day: i32,
     count: i64,
@@ -58,29 +57,32 @@ impl UsageAggregator {
             codes: EventCodes::default(),
             usage: Vec::new(),
             days: Vec::new(),
-            rows: Vec::new(),
-            grouped: Vec::new(),
+            buckets: Vec::new(),
         }
     }
 
-    /// Adds the grouped rows of the current batch.
-    fn add_grouped(&mut self) {
+    /// Adds the current batch's rows, one person at a time, and empties the buckets.
+    fn add_buckets(&mut self) {
         let window = self.window;
         let (first, middle) = (window.first_day, window.middle_day());
         let span = window.history_days();
         let people = self.codes.users().len();
         self.usage.resize_with(people, PlHashMap::default);
         self.days.resize(people * span, NO_USE);
-        for row in &self.grouped {
-            if row.day >= first {
-                let entry = self.usage[row.user as usize].entry(row.triple).or_default();
-                entry.0 += row.count;
-                if row.day >= middle {
-                    entry.1 += row.count;
+        for (user, rows) in self.buckets.iter_mut().enumerate() {
+            let usage = &mut self.usage[user];
+            let days = &mut self.days[user * span..(user + 1) * span];
+            for row in rows.drain(..) {
+                if row.day >= first {
+                    let entry = usage.entry(row.triple).or_default();
+                    entry.0 += row.count;
+                    if row.day >= middle {
+                        entry.1 += row.count;
+                    }
                 }
+                let at = (row.day - window.history_first_day) as usize;
+                days[at] = days[at].max(0) + row.count;
             }
-            let at = row.user as usize * span + (row.day - window.history_first_day) as usize;
-            self.days[at] = self.days[at].max(0) + row.count;
         }
     }
 
@@ -180,38 +182,17 @@ impl RowSink for UsageAggregator {
             ])
             .collect()?;
         let kept = self.window.history_first_day..=self.window.last_day;
-        let coded = &mut self.rows;
-        coded.clear();
+        let buckets = &mut self.buckets;
         self.codes
             .code_rows(&rows, kept, |user, triple, day, count| {
-                coded.push(Coded {
-                    user,
-                    triple,
-                    day,
-                    count,
-                })
+                let user = user as usize;
+                if user >= buckets.len() {
+                    buckets.resize_with(user + 1, Vec::new);
+                }
+                buckets[user].push(Coded { triple, day, count })
             })?;
-        group_by_person(&self.rows, self.codes.users().len(), &mut self.grouped);
-        self.add_grouped();
+        self.add_buckets();
         Ok(())
-    }
-}
-
-/// `rows` in order of person number, in their order within each person (a counting sort).
-fn group_by_person(rows: &[Coded], people: usize, out: &mut Vec<Coded>) {
-    let mut start = vec![0usize; people + 1];
-    for row in rows {
-        start[row.user as usize + 1] += 1;
-    }
-    for i in 1..=people {
-        start[i] += start[i - 1];
-    }
-    out.clear();
-    out.resize(rows.len(), Coded::default());
-    for row in rows {
-        let at = &mut start[row.user as usize];
-        out[*at] = *row;
-        *at += 1;
     }
 }
 
@@ -219,18 +200,75 @@ fn group_by_person(rows: &[Coded], people: usize, out: &mut Vec<Coded>) {
 mod tests {
     use super::*;
 
+    /// Events of `(user, feature, day, count)`, app "a", trigger "menu", at noon UTC.
+    fn events(rows: &[(&str, &str, i32, i64)]) -> DataFrame {
+        let ms: Vec<i64> = rows
+            .iter()
+            .map(|r| (i64::from(r.2) * 86_400 + 43_200) * 1000)
+            .collect();
+        let stamps = Series::new("timestamp".into(), ms)
+            .cast(&DataType::Datetime(
+                TimeUnit::Milliseconds,
+                Some(TimeZone::UTC),
+            ))
+            .unwrap();
+        let mut frame = df!(
+            "user_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "app" => vec!["a"; rows.len()],
+            "feature" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "trigger" => vec!["menu"; rows.len()],
+            "count" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        frame.with_column(stamps.into_column()).unwrap();
+        frame
+    }
+
     #[test]
-    fn grouping_by_person_keeps_each_persons_rows_in_order() {
-        let row = |user, day| Coded {
-            user,
-            triple: 0,
-            day,
-            count: 1,
+    fn interleaved_people_over_batches_add_up_per_person_feature_and_day() {
+        // Window days 10..=19 (second half from 15), history from day 8.
+        let window = Window {
+            first_day: 10,
+            last_day: 19,
+            tz: chrono_tz::UTC,
+            history_first_day: 8,
         };
-        let rows = [row(2, 1), row(0, 2), row(2, 3), row(1, 4), row(0, 5)];
-        let mut out = Vec::new();
-        group_by_person(&rows, 3, &mut out);
-        let got: Vec<(u32, i32)> = out.iter().map(|r| (r.user, r.day)).collect();
-        assert_eq!(got, [(0, 2), (0, 5), (1, 4), (2, 1), (2, 3)]);
+        let mut usage = UsageAggregator::new(window);
+        usage
+            .push(events(&[
+                ("u2", "f", 12, 1),
+                ("u1", "f", 16, 2),
+                ("u2", "g", 8, 5),
+                ("u1", "f", 12, 1),
+            ]))
+            .unwrap();
+        usage
+            .push(events(&[
+                ("u1", "f", 16, 3),
+                ("u2", "f", 20, 9),
+                ("u2", "f", 12, 0),
+            ]))
+            .unwrap();
+        let out = usage.finish().unwrap();
+        let rows = |frame: &DataFrame, columns: &[&str]| -> Vec<String> {
+            (0..frame.height())
+                .map(|i| {
+                    let values: Vec<String> = columns
+                        .iter()
+                        .map(|c| frame.column(c).unwrap().get(i).unwrap().to_string())
+                        .collect();
+                    values.join(" ")
+                })
+                .collect()
+        };
+        // Day 8 is history only; day 20 is after the window.
+        assert_eq!(
+            rows(&out.usage, &["user_id", "feature", "uses", "late_uses"]),
+            ["\"u1\" \"f\" 6 5", "\"u2\" \"f\" 1 0"]
+        );
+        assert_eq!(
+            rows(&out.days, &["user_id", "day", "uses"]),
+            ["\"u1\" 12 1", "\"u1\" 16 5", "\"u2\" 8 5", "\"u2\" 12 1"]
+        );
     }
 }
