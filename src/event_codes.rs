@@ -93,7 +93,9 @@ impl EventCodes {
                 });
                 let key = (
                     chunk,
-                    [view(app, row), view(feature, row), view(trigger, row)],
+                    view(app, row),
+                    view(feature, row),
+                    view(trigger, row),
                 );
                 let triple = seen.triples.code(key, || {
                     self.triples.code(
@@ -131,7 +133,9 @@ impl EventCodes {
 #[derive(Default)]
 struct SeenViews {
     users: ViewCache<ViewKey>,
-    triples: ViewCache<(u32, [u128; 3])>,
+    /// A tuple rather than an array of views: compared field by field, inline, where an array
+    /// is compared by a call to `memcmp`.
+    triples: ViewCache<(u32, u128, u128, u128)>,
 }
 
 /// Misses after which a cache whose views do not repeat is given up.
