@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::features::{self, EventUsage, FeatureParams, FeatureTable, UserStatus};
 use crate::ingest::{self, IngestOptions, Ingested, KeepLedger};
-use crate::outputs::{self, Manifest};
+use crate::outputs::{self, InputFile, Manifest};
 use crate::privacy::{self, KeySource, Pseudonymizer, Published, resolve_key};
 use crate::report;
 use crate::runs::{RootLock, RunLayout, earlier_snapshots, publish};
@@ -176,6 +176,7 @@ fn snapshot(as_of: NaiveDate, stages: &Stages, published: &Published) -> RunSnap
 fn manifest(
     options: &RunOptions,
     ingested: &Ingested,
+    inputs: Vec<InputFile>,
     stages: &Stages,
     pseudonymised: bool,
     key_source: Option<&KeySource>,
@@ -186,7 +187,7 @@ fn manifest(
         adept_version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: options.as_of,
         config: config.clone(),
-        inputs: Manifest::inputs_of(&ingested.summary)?,
+        inputs,
         ingest: Manifest::ingest_value(&ingested.summary),
         seed: config.clustering.seed,
         pseudonymised,
@@ -223,7 +224,18 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         })?;
     let ingest_seconds = started.elapsed().as_secs_f64();
     progress.set_message("computing features, scores and personas");
-    let mut stages = analyse(&ingested, usage, config)?;
+    // The manifest's input checksums read every input file again: that runs on its own thread
+    // meanwhile, mostly while the features are built on one core.
+    let (stages, inputs) = std::thread::scope(|scope| {
+        let inputs = scope.spawn(|| Manifest::inputs_of(&ingested.summary));
+        let stages = analyse(&ingested, usage, config);
+        let inputs = inputs
+            .join()
+            .map_err(|_| Error::Internal("checksumming the inputs panicked".into()));
+        (stages, inputs)
+    });
+    let mut stages = stages?;
+    let inputs = inputs??;
     let published = privacy::publish(
         &stages.features,
         &stages.clustering,
@@ -259,6 +271,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let mut manifest = manifest(
         options,
         &ingested,
+        inputs,
         &stages,
         pseudonyms.is_active(),
         key_source.as_ref(),

@@ -148,8 +148,8 @@ fn scored(
     // as one candidate at a time, over contiguous rows.
     let n = sim.n();
     let mut score = vec![0.0; n];
-    // The largest positive part so far (0.0: none yet) and which known feature gave it; a
-    // plain comparison per slot, which the compiler turns into branch-free vector code.
+    // The largest positive part so far (0.0: none yet) and which known feature gave it: one
+    // comparison per slot, with no Option to test.
     let mut best = vec![0.0; n];
     let mut best_known = vec![0usize; n];
     for (k, &(_, b)) in known_slots.iter().enumerate() {
