@@ -74,7 +74,20 @@ impl<'a> Org<'a> {
         window: Window,
     ) -> Result<Org<'a>> {
         let EventUsage { usage, days } = events;
-        let usage = Usage::of(&usage)?;
+        // The usage rows and the other tables are read side by side: neither needs the other.
+        let (usage, others) = rayon::join(
+            || Usage::of(&usage),
+            || -> Result<_> {
+                Ok((
+                    days_by_user(&days)?,
+                    records::people(ingested.table(TableKind::People))?,
+                    records::help(ingested, &window)?,
+                    records::training(ingested.table(TableKind::Training))?,
+                    records::feedback(ingested.table(TableKind::Feedback), &window)?,
+                ))
+            },
+        );
+        let (usage, (days, people, help, training, feedback)) = (usage?, others?);
         let catalog = Catalog::new(catalog_entries(ingested.table(TableKind::Catalog))?);
         let (infos, areas) = feature_infos(&usage, &catalog, params);
         let catalog_coverage = catalog.coverage(&usage.uses_per_feature());
@@ -84,11 +97,11 @@ impl<'a> Org<'a> {
             infos,
             areas,
             uses: usage.by_user,
-            days: days_by_user(&days)?,
-            people: records::people(ingested.table(TableKind::People))?,
-            help: records::help(ingested, &window)?,
-            training: records::training(ingested.table(TableKind::Training))?,
-            feedback: records::feedback(ingested.table(TableKind::Feedback), &window)?,
+            days,
+            people,
+            help,
+            training,
+            feedback,
             users: Vec::new(),
             ranks: Vec::new(),
             catalog_coverage,
