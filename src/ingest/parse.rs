@@ -282,8 +282,8 @@ pub struct WordSet {
     short: ShortWords,
     long: PlHashSet<String>,
     filter: Vec<u64>,
-    /// `filter`'s length in bits is 2^(64 - shift).
-    shift: u32,
+    /// `filter`'s length in bits is 2^bits.
+    bits: u32,
 }
 
 /// Views of short words: a handful are compared one by one, more are hashed.
@@ -340,7 +340,7 @@ impl WordSet {
             short: ShortWords::new(short.iter().map(|w| inline_view(w.as_bytes())).collect()),
             long: long.into_iter().map(String::from).collect(),
             filter: vec![0; bits / 64],
-            shift: 64 - bits.trailing_zeros(),
+            bits: bits.trailing_zeros(),
         };
         let keys: Vec<u64> = (set.short.views().into_iter().map(filter_key))
             .chain(set.long.iter().map(|w| long_filter_key(w.as_bytes())))
@@ -357,7 +357,7 @@ impl WordSet {
     }
 
     fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        spread(key, self.bits)
     }
 
     /// False where the filter rules the key out; true where the value may be in the set.
@@ -367,12 +367,19 @@ impl WordSet {
     }
 }
 
+/// A slot among 2^`bits` for `key`: the top bits of the key times a large odd number, which
+/// spreads nearby keys evenly.
+fn spread(key: u64, bits: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+}
+
 /// The filter key of a short value's view (length and bytes, the rest masked off).
 fn filter_key(view: u128) -> u64 {
     (view as u64) ^ ((view >> 64) as u64)
 }
 
-/// The filter key of longer text: its length and first four bytes, as its view begins.
+/// The filter key of longer text (more than 12 bytes): its length and first four bytes, as its
+/// view begins.
 fn long_filter_key(text: &[u8]) -> u64 {
     let mut prefix = [0u8; 4];
     prefix.copy_from_slice(&text[..4]);
@@ -478,8 +485,7 @@ impl RecentViews {
     }
 
     fn slot(view: u128) -> usize {
-        let folded = (view as u64) ^ ((view >> 64) as u64);
-        (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize
+        spread(filter_key(view), 6)
     }
 
     fn holds(&self, view: u128) -> bool {
