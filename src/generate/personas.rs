@@ -138,7 +138,8 @@ impl Profile {
         }
     }
 
-    /// Draws the profile of user `index`.
+    /// Draws the profile of user `index`. The draws come in a fixed order (activity, pace,
+    /// traits, overlap, repertoire, then the last two fields), so a seed gives the same profile.
     pub fn build(
         seed: u64,
         index: usize,
@@ -150,155 +151,27 @@ impl Profile {
         let mut rng = rng_for(seed, Stream::Profile, index as u64, 0);
         let persona = person.persona;
         let r = &mut rng;
-        use Persona::*;
-        let (workday_p, weekend_p) = match persona {
-            PowerUser => (uniform(r, 0.85, 0.97), uniform(r, 0.08, 0.25)),
-            QuietExpert => (uniform(r, 0.8, 0.95), uniform(r, 0.05, 0.2)),
-            Helper => (uniform(r, 0.75, 0.92), uniform(r, 0.02, 0.08)),
-            BusyShallow => (uniform(r, 0.93, 0.99), uniform(r, 0.2, 0.45)),
-            ShortcutNarrow => (uniform(r, 0.6, 0.85), uniform(r, 0.02, 0.1)),
-            // Works fewer days (about the FTE share), as deep on each.
-            PartTimeExpert => (0.95 * person.fte, 0.03),
-            NewHireFastRamp => (uniform(r, 0.85, 0.95), uniform(r, 0.02, 0.1)),
-            Casual => (uniform(r, 0.25, 0.6), uniform(r, 0.0, 0.05)),
-            Dormant if r.random_bool(0.4) => (0.0, 0.0),
-            Dormant => (uniform(r, 0.01, 0.05), 0.0),
-        };
+        let (workday_p, weekend_p) = activity(r, persona, person.fte);
         // Other part-time staff are simply active less.
-        let fte_factor = if persona == PartTimeExpert {
+        let fte_factor = if persona == Persona::PartTimeExpert {
             1.0
         } else {
             person.fte
         };
-        let volume = lognormal(r, 0.22);
-        let events_per_day = volume
-            * match persona {
-                PowerUser => uniform(r, 40.0, 80.0),
-                QuietExpert => uniform(r, 35.0, 70.0),
-                Helper => uniform(r, 22.0, 42.0),
-                BusyShallow => uniform(r, 130.0, 260.0),
-                ShortcutNarrow => uniform(r, 22.0, 42.0),
-                PartTimeExpert => uniform(r, 40.0, 70.0),
-                NewHireFastRamp => uniform(r, 45.0, 70.0),
-                Casual => uniform(r, 15.0, 30.0),
-                Dormant => uniform(r, 3.0, 10.0),
-            };
-        let gap_s = match persona {
-            BusyShallow => uniform(r, 30.0, 55.0),
-            PowerUser | QuietExpert | PartTimeExpert | NewHireFastRamp => uniform(r, 45.0, 90.0),
-            _ => uniform(r, 60.0, 150.0),
-        };
-        let mut shortcut_share = match persona {
-            PowerUser | ShortcutNarrow => uniform(r, 0.6, 0.85),
-            QuietExpert | PartTimeExpert | NewHireFastRamp => uniform(r, 0.55, 0.8),
-            Helper => uniform(r, 0.18, 0.38),
-            BusyShallow => uniform(r, 0.0, 0.03),
-            Casual => uniform(r, 0.05, 0.2),
-            Dormant => uniform(r, 0.0, 0.1),
-        };
-        // (distinct features, popularity exponent when choosing them, extra advanced ones,
-        //  popularity exponent of use)
-        let (mut distinct, mut alpha, mut advanced_extra, beta) = match persona {
-            PowerUser => (uniform(r, 70.0, 130.0), 0.3, r.random_range(10..=25), 0.35),
-            QuietExpert => (uniform(r, 60.0, 110.0), 0.3, r.random_range(8..=20), 0.35),
-            PartTimeExpert => (uniform(r, 60.0, 110.0), 0.3, r.random_range(8..=20), 0.35),
-            NewHireFastRamp => (uniform(r, 60.0, 100.0), 0.4, r.random_range(8..=18), 0.4),
-            Helper => (uniform(r, 30.0, 50.0), 0.7, r.random_range(1..=4), 0.7),
-            BusyShallow => (uniform(r, 10.0, 20.0), 1.0, 0, 1.0),
-            ShortcutNarrow => (uniform(r, 12.0, 25.0), 1.0, 0, 1.0),
-            Casual => (uniform(r, 15.0, 40.0), 1.0, 0, 1.0),
-            Dormant => (uniform(r, 3.0, 8.0), 1.2, 0, 1.2),
-        };
-        let mut help_per_week = match persona {
-            PowerUser => uniform(r, 1.5, 4.0),
-            QuietExpert => uniform(r, 0.0, 0.12),
-            Helper => uniform(r, 3.0, 7.0),
-            BusyShallow => uniform(r, 0.0, 0.1),
-            ShortcutNarrow => uniform(r, 0.0, 0.3),
-            PartTimeExpert => uniform(r, 1.0, 2.5),
-            NewHireFastRamp => uniform(r, 0.8, 2.0),
-            Casual => uniform(r, 0.0, 0.25),
-            Dormant => 0.0,
-        };
-        let cross_dept = match persona {
-            PowerUser | PartTimeExpert | NewHireFastRamp => uniform(r, 0.35, 0.6),
-            Helper => uniform(r, 0.1, 0.3),
-            _ => uniform(r, 0.05, 0.2),
-        };
-        let mut feedback_per_month = match persona {
-            PowerUser => uniform(r, 1.0, 3.0),
-            PartTimeExpert | NewHireFastRamp => uniform(r, 0.6, 1.5),
-            Helper => uniform(r, 0.2, 0.6),
-            QuietExpert | BusyShallow | ShortcutNarrow | Casual => uniform(r, 0.0, 0.25),
-            Dormant => 0.0,
-        };
-        let mut feedback_mix = if persona.is_expert() {
-            [0.45, 0.35, 0.1, 0.1]
-        } else {
-            [0.1, 0.25, 0.5, 0.15]
-        };
-        let (mut baseline, mut improvement, retention) = match persona {
-            PowerUser | PartTimeExpert => (uniform(r, 60.0, 80.0), uniform(r, 12.0, 25.0), 1.0),
-            QuietExpert => (uniform(r, 60.0, 80.0), uniform(r, 10.0, 22.0), 1.0),
-            NewHireFastRamp => (uniform(r, 30.0, 45.0), uniform(r, 30.0, 45.0), 1.0),
-            Helper => (uniform(r, 50.0, 70.0), uniform(r, 6.0, 14.0), 0.9),
-            BusyShallow => (uniform(r, 40.0, 60.0), uniform(r, 0.0, 8.0), 0.5),
-            ShortcutNarrow => (uniform(r, 45.0, 65.0), uniform(r, 3.0, 10.0), 0.6),
-            Casual => (uniform(r, 35.0, 65.0), uniform(r, 0.0, 12.0), 0.5),
-            Dormant => (uniform(r, 25.0, 55.0), uniform(r, -5.0, 5.0), 0.3),
-        };
-
-        // Overlap: some casual users have one strong trait, some power users one weak signal.
-        if persona == Casual && r.random_bool(0.12) {
-            match r.random_range(0..5) {
-                0 => shortcut_share = uniform(r, 0.45, 0.7),
-                1 => help_per_week = uniform(r, 0.8, 2.5),
-                2 => {
-                    feedback_per_month = uniform(r, 0.8, 2.0);
-                    feedback_mix = [0.45, 0.3, 0.15, 0.1];
-                }
-                3 => {
-                    distinct *= 2.5;
-                    alpha = 0.6;
-                    advanced_extra = r.random_range(2..=6);
-                }
-                _ => {
-                    baseline += 15.0;
-                    improvement += 12.0;
-                }
-            }
-        }
-        if persona == PowerUser && r.random_bool(0.3) {
-            match r.random_range(0..5) {
-                0 => shortcut_share = uniform(r, 0.3, 0.45),
-                1 => help_per_week = uniform(r, 0.2, 0.6),
-                2 => feedback_per_month = uniform(r, 0.0, 0.2),
-                3 => {
-                    baseline = uniform(r, 45.0, 60.0);
-                    improvement = uniform(r, 2.0, 8.0);
-                }
-                _ => distinct *= 0.6,
-            }
-        }
-        let other_triggers = cumulative(&match persona {
-            PowerUser | QuietExpert | PartTimeExpert | NewHireFastRamp => {
-                [0.33, 0.17, 0.2, 0.14, 0.1, 0.04, 0.02]
-            }
-            BusyShallow => [0.55, 0.33, 0.05, 0.0, 0.07, 0.0, 0.0],
-            _ => [0.45, 0.25, 0.13, 0.03, 0.12, 0.01, 0.01],
-        });
-
+        let (events_per_day, gap_s) = pace(r, persona);
+        let mut t = Traits::draw(r, persona);
+        t.overlap(r, persona);
         let (features, cum) = repertoire(
             r,
             persona,
             primary_app,
             catalog,
-            distinct.round().max(1.0) as usize,
-            alpha,
-            advanced_extra,
-            beta,
+            t.distinct.round().max(1.0) as usize,
+            t.alpha,
+            t.advanced_extra,
+            t.beta,
         );
-        let ramp = (persona == NewHireFastRamp).then(|| {
+        let ramp = (persona == Persona::NewHireFastRamp).then(|| {
             let to = end_day - 3;
             (person.hire_day, to.max(person.hire_day + 1))
         });
@@ -309,11 +182,139 @@ impl Profile {
             gap_s,
             features,
             cum,
-            shortcut_share,
+            shortcut_share: t.shortcut_share,
             shortcut_share_start: uniform(r, 0.05, 0.15),
-            other_triggers,
+            other_triggers: other_triggers(persona),
             ramp,
             hire_day: person.hire_day,
+            help_per_week: t.help_per_week,
+            cross_dept: t.cross_dept,
+            feedback_per_month: t.feedback_per_month,
+            feedback_mix: t.feedback_mix,
+            baseline: t.baseline,
+            improvement: t.improvement,
+            retention: t.retention,
+            advanced_course: persona.is_expert() && r.random_bool(0.5),
+        }
+    }
+}
+
+/// Chance of being active on a working day and on a weekend day.
+fn activity(r: &mut ChaCha8Rng, persona: Persona, fte: f64) -> (f64, f64) {
+    use Persona::*;
+    match persona {
+        PowerUser => (uniform(r, 0.85, 0.97), uniform(r, 0.08, 0.25)),
+        QuietExpert => (uniform(r, 0.8, 0.95), uniform(r, 0.05, 0.2)),
+        Helper => (uniform(r, 0.75, 0.92), uniform(r, 0.02, 0.08)),
+        BusyShallow => (uniform(r, 0.93, 0.99), uniform(r, 0.2, 0.45)),
+        ShortcutNarrow => (uniform(r, 0.6, 0.85), uniform(r, 0.02, 0.1)),
+        // Works fewer days (about the FTE share), as deep on each.
+        PartTimeExpert => (0.95 * fte, 0.03),
+        NewHireFastRamp => (uniform(r, 0.85, 0.95), uniform(r, 0.02, 0.1)),
+        Casual => (uniform(r, 0.25, 0.6), uniform(r, 0.0, 0.05)),
+        Dormant if r.random_bool(0.4) => (0.0, 0.0),
+        Dormant => (uniform(r, 0.01, 0.05), 0.0),
+    }
+}
+
+/// Mean events on an active day, and mean seconds between events in a session.
+fn pace(r: &mut ChaCha8Rng, persona: Persona) -> (f64, f64) {
+    use Persona::*;
+    let volume = lognormal(r, 0.22);
+    let events_per_day = volume
+        * match persona {
+            PowerUser => uniform(r, 40.0, 80.0),
+            QuietExpert => uniform(r, 35.0, 70.0),
+            Helper => uniform(r, 22.0, 42.0),
+            BusyShallow => uniform(r, 130.0, 260.0),
+            ShortcutNarrow => uniform(r, 22.0, 42.0),
+            PartTimeExpert => uniform(r, 40.0, 70.0),
+            NewHireFastRamp => uniform(r, 45.0, 70.0),
+            Casual => uniform(r, 15.0, 30.0),
+            Dormant => uniform(r, 3.0, 10.0),
+        };
+    let gap_s = match persona {
+        BusyShallow => uniform(r, 30.0, 55.0),
+        PowerUser | QuietExpert | PartTimeExpert | NewHireFastRamp => uniform(r, 45.0, 90.0),
+        _ => uniform(r, 60.0, 150.0),
+    };
+    (events_per_day, gap_s)
+}
+
+/// Cumulative weights over the other triggers (see [`Profile::other_triggers`]).
+fn other_triggers(persona: Persona) -> [f64; 7] {
+    use Persona::*;
+    cumulative(&match persona {
+        PowerUser | QuietExpert | PartTimeExpert | NewHireFastRamp => {
+            [0.33, 0.17, 0.2, 0.14, 0.1, 0.04, 0.02]
+        }
+        BusyShallow => [0.55, 0.33, 0.05, 0.0, 0.07, 0.0, 0.0],
+        _ => [0.45, 0.25, 0.13, 0.03, 0.12, 0.01, 0.01],
+    })
+}
+
+/// A persona's traits as drawn, before the repertoire is chosen from them.
+struct Traits {
+    shortcut_share: f64,
+    /// Distinct features, popularity exponent when choosing them, extra advanced ones,
+    /// popularity exponent of use.
+    distinct: f64,
+    alpha: f64,
+    advanced_extra: usize,
+    beta: f64,
+    help_per_week: f64,
+    cross_dept: f64,
+    feedback_per_month: f64,
+    feedback_mix: [f64; 4],
+    baseline: f64,
+    improvement: f64,
+    retention: f64,
+}
+
+impl Traits {
+    fn draw(r: &mut ChaCha8Rng, persona: Persona) -> Traits {
+        use Persona::*;
+        let shortcut_share = match persona {
+            PowerUser | ShortcutNarrow => uniform(r, 0.6, 0.85),
+            QuietExpert | PartTimeExpert | NewHireFastRamp => uniform(r, 0.55, 0.8),
+            Helper => uniform(r, 0.18, 0.38),
+            BusyShallow => uniform(r, 0.0, 0.03),
+            Casual => uniform(r, 0.05, 0.2),
+            Dormant => uniform(r, 0.0, 0.1),
+        };
+        let (distinct, alpha, advanced_extra, beta) = match persona {
+            PowerUser => (uniform(r, 70.0, 130.0), 0.3, r.random_range(10..=25), 0.35),
+            QuietExpert => (uniform(r, 60.0, 110.0), 0.3, r.random_range(8..=20), 0.35),
+            PartTimeExpert => (uniform(r, 60.0, 110.0), 0.3, r.random_range(8..=20), 0.35),
+            NewHireFastRamp => (uniform(r, 60.0, 100.0), 0.4, r.random_range(8..=18), 0.4),
+            Helper => (uniform(r, 30.0, 50.0), 0.7, r.random_range(1..=4), 0.7),
+            BusyShallow => (uniform(r, 10.0, 20.0), 1.0, 0, 1.0),
+            ShortcutNarrow => (uniform(r, 12.0, 25.0), 1.0, 0, 1.0),
+            Casual => (uniform(r, 15.0, 40.0), 1.0, 0, 1.0),
+            Dormant => (uniform(r, 3.0, 8.0), 1.2, 0, 1.2),
+        };
+        let (help_per_week, cross_dept, feedback_per_month) = social(r, persona);
+        let feedback_mix = if persona.is_expert() {
+            [0.45, 0.35, 0.1, 0.1]
+        } else {
+            [0.1, 0.25, 0.5, 0.15]
+        };
+        let (baseline, improvement, retention) = match persona {
+            PowerUser | PartTimeExpert => (uniform(r, 60.0, 80.0), uniform(r, 12.0, 25.0), 1.0),
+            QuietExpert => (uniform(r, 60.0, 80.0), uniform(r, 10.0, 22.0), 1.0),
+            NewHireFastRamp => (uniform(r, 30.0, 45.0), uniform(r, 30.0, 45.0), 1.0),
+            Helper => (uniform(r, 50.0, 70.0), uniform(r, 6.0, 14.0), 0.9),
+            BusyShallow => (uniform(r, 40.0, 60.0), uniform(r, 0.0, 8.0), 0.5),
+            ShortcutNarrow => (uniform(r, 45.0, 65.0), uniform(r, 3.0, 10.0), 0.6),
+            Casual => (uniform(r, 35.0, 65.0), uniform(r, 0.0, 12.0), 0.5),
+            Dormant => (uniform(r, 25.0, 55.0), uniform(r, -5.0, 5.0), 0.3),
+        };
+        Traits {
+            shortcut_share,
+            distinct,
+            alpha,
+            advanced_extra,
+            beta,
             help_per_week,
             cross_dept,
             feedback_per_month,
@@ -321,9 +322,73 @@ impl Profile {
             baseline,
             improvement,
             retention,
-            advanced_course: persona.is_expert() && r.random_bool(0.5),
         }
     }
+
+    /// Overlap between personas: some casual users have one strong trait, some power users one
+    /// weak signal.
+    fn overlap(&mut self, r: &mut ChaCha8Rng, persona: Persona) {
+        if persona == Persona::Casual && r.random_bool(0.12) {
+            match r.random_range(0..5) {
+                0 => self.shortcut_share = uniform(r, 0.45, 0.7),
+                1 => self.help_per_week = uniform(r, 0.8, 2.5),
+                2 => {
+                    self.feedback_per_month = uniform(r, 0.8, 2.0);
+                    self.feedback_mix = [0.45, 0.3, 0.15, 0.1];
+                }
+                3 => {
+                    self.distinct *= 2.5;
+                    self.alpha = 0.6;
+                    self.advanced_extra = r.random_range(2..=6);
+                }
+                _ => {
+                    self.baseline += 15.0;
+                    self.improvement += 12.0;
+                }
+            }
+        }
+        if persona == Persona::PowerUser && r.random_bool(0.3) {
+            match r.random_range(0..5) {
+                0 => self.shortcut_share = uniform(r, 0.3, 0.45),
+                1 => self.help_per_week = uniform(r, 0.2, 0.6),
+                2 => self.feedback_per_month = uniform(r, 0.0, 0.2),
+                3 => {
+                    self.baseline = uniform(r, 45.0, 60.0);
+                    self.improvement = uniform(r, 2.0, 8.0);
+                }
+                _ => self.distinct *= 0.6,
+            }
+        }
+    }
+}
+
+/// Help given per week, the share of it given to other departments, and feedback per month.
+fn social(r: &mut ChaCha8Rng, persona: Persona) -> (f64, f64, f64) {
+    use Persona::*;
+    let help_per_week = match persona {
+        PowerUser => uniform(r, 1.5, 4.0),
+        QuietExpert => uniform(r, 0.0, 0.12),
+        Helper => uniform(r, 3.0, 7.0),
+        BusyShallow => uniform(r, 0.0, 0.1),
+        ShortcutNarrow => uniform(r, 0.0, 0.3),
+        PartTimeExpert => uniform(r, 1.0, 2.5),
+        NewHireFastRamp => uniform(r, 0.8, 2.0),
+        Casual => uniform(r, 0.0, 0.25),
+        Dormant => 0.0,
+    };
+    let cross_dept = match persona {
+        PowerUser | PartTimeExpert | NewHireFastRamp => uniform(r, 0.35, 0.6),
+        Helper => uniform(r, 0.1, 0.3),
+        _ => uniform(r, 0.05, 0.2),
+    };
+    let feedback_per_month = match persona {
+        PowerUser => uniform(r, 1.0, 3.0),
+        PartTimeExpert | NewHireFastRamp => uniform(r, 0.6, 1.5),
+        Helper => uniform(r, 0.2, 0.6),
+        QuietExpert | BusyShallow | ShortcutNarrow | Casual => uniform(r, 0.0, 0.25),
+        Dormant => 0.0,
+    };
+    (help_per_week, cross_dept, feedback_per_month)
 }
 
 fn cumulative<const N: usize>(weights: &[f64; N]) -> [f64; N] {
