@@ -12,6 +12,7 @@ use polars::prelude::*;
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
 use super::ledger::{LedgerRows, LineReject};
+use super::parse::WordSet;
 use super::person_ids::PersonIds;
 use super::sink::{RowSink, on_own_thread};
 use super::stream::{read_ahead, stream_batches};
@@ -122,7 +123,7 @@ fn pass_files(
 
 /// Adds the opted-out flag, and blanks a secondary person (a manager, the person helped) who
 /// opted out: the row is about someone else, so it stays.
-fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &Arc<PlHashSet<String>>) -> LazyFrame {
+fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &Arc<WordSet>) -> LazyFrame {
     let listed = |column: &str| member_of(col(column), opted);
     let persons = table.person_columns();
     let mut plan = plan;
@@ -145,6 +146,8 @@ fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &Arc<PlHashSet<String
 struct Classifier {
     table: TableKind,
     opted_out: Arc<PlHashSet<String>>,
+    /// The same ids, as the checking plan looks them up (made once per table).
+    opted_words: Arc<WordSet>,
     batch_rows: usize,
     /// The canonical columns copied out of each batch: the sink's, and the timestamp and person
     /// columns the accounting reads.
@@ -191,6 +194,7 @@ impl Classifier {
             .collect();
         Classifier {
             table,
+            opted_words: Arc::new(WordSet::new(opted_out.iter().map(String::as_str))),
             opted_out,
             batch_rows,
             kept,
@@ -236,7 +240,7 @@ impl Classifier {
         labels: &CheckLabels,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        let plan = self.read_only_needed(with_opt_outs(plan, self.table, &self.opted_out));
+        let plan = self.read_only_needed(with_opt_outs(plan, self.table, &self.opted_words));
         self.note_schema(&plan)?;
         stream_batches(plan, path, self.batch_rows, |batch| {
             self.consume(file, batch, sink)

@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 
 /// Receives the accepted rows of one table, in canonical columns: all of them, or those
 /// [`RowSink::columns`] names plus the person and time columns ingest reads itself. Every table
-/// gets at least one batch (possibly empty), so a sink always learns the schema. A sink runs on its own thread,
-/// beside the checking of the next batch.
+/// gets at least one batch (possibly empty), so a sink always learns the schema. A sink runs on
+/// its own thread, beside the checking of the next batch.
 pub trait RowSink: Send {
     fn push(&mut self, rows: DataFrame) -> Result<()>;
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::ledger::RejectReason;
-use super::parse::{self, TimestampRules};
+use super::parse::{self, TimestampRules, WordSet};
 use super::text::LINE_COLUMN;
 use crate::contract::{ColumnSpec, TableKind, ValueKind, Vocabulary};
 use crate::error::{Error, Result};
@@ -129,13 +129,15 @@ fn normalised_word(text: Expr) -> Expr {
 }
 
 fn in_vocabulary(word: Expr, vocabulary: Vocabulary) -> Expr {
-    let words = vocabulary.words.iter().map(|w| w.to_string()).collect();
-    member_of(word, &Arc::new(words))
+    member_of(
+        word,
+        &Arc::new(WordSet::new(vocabulary.words.iter().copied())),
+    )
 }
 
 /// True where the text is one of `words` (false where missing); streams without buffering.
-pub fn member_of(text: Expr, words: &Arc<PlHashSet<String>>) -> Expr {
-    let words = Arc::new(parse::WordSet::new(words.iter().map(String::as_str)));
+pub fn member_of(text: Expr, words: &Arc<WordSet>) -> Expr {
+    let words = words.clone();
     text.map(
         move |c| parse::is_member(&c, &words),
         |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
