@@ -3,12 +3,17 @@ baselines, the default composite, the composite calibrated on the nominations of
 people, and an oracle calibrated on every label (it sees the held-out labels too: an upper bound),
 all measured on the other 70%.
 
-usage: python benches/calibration.py SEED USERS   (needs `cargo build` first, and polars for Python)
+usage: python benches/calibration.py SEED USERS [SHARE [SCENARIO...]]
+  SHARE: the share of people whose nominations are known (0.3 by default), the rest measured;
+  SCENARIO: only these (all by default). Needs `cargo build` first, and polars for Python.
 """
 import subprocess, random, csv, os, sys, json, shutil
 B = os.environ.get("ADEPT_BIN", os.path.expanduser("~/.cache/adept/target/debug/adept"))
 SEED, USERS = int(sys.argv[1]), int(sys.argv[2])
-root = f"/tmp/proto{SEED}"
+SHARE = float(sys.argv[3]) if len(sys.argv) > 3 else 0.3
+SCENARIOS = sys.argv[4:] or ["planted","no-triggers","no-help","noisy-feedback","label-noise","trainers-decide","help-decides"]
+PCT = f"{round(SHARE * 100)}%"
+root = f"/tmp/proto{SEED}" + ("" if SHARE == 0.3 else f"-{PCT[:-1]}")
 os.makedirs(root, exist_ok=True)
 env = dict(os.environ, ADEPT_PSEUDONYM_KEY="protocol key")
 def sh(*a):
@@ -18,7 +23,7 @@ def sh(*a):
 def evaluate(out, truth):
     return {r["method"]: r["metrics"] for r in json.loads(sh("evaluate", "--scores", out, "--truth", truth, "--format", "json"))["results"]}
 rows = []
-for sc in ["planted","no-triggers","no-help","noisy-feedback","label-noise","trainers-decide","help-decides"]:
+for sc in SCENARIOS:
     d = f"{root}/{sc}"; shutil.rmtree(d, ignore_errors=True); os.makedirs(d)
     sh("generate", "--users", str(USERS), "--days", "90", "--seed", str(SEED), "--scenario", sc, "--out", f"{d}/in")
     open(f"{d}/raw.toml","w").write("[privacy]\nraw_ids = true\n")
@@ -28,7 +33,7 @@ for sc in ["planted","no-triggers","no-help","noisy-feedback","label-noise","tra
     everyone = sorted(s["user_id"].to_list()); scored = set(s.filter(pl.col("rank").is_not_null())["user_id"].to_list())
     truth = {r["user_id"]: r["is_power_user"] == "true" for r in csv.DictReader(open(f"{d}/in/truth.csv"))}
     rng = random.Random(SEED); ids = everyone[:]; rng.shuffle(ids)
-    cut = int(0.3 * len(ids)); train, test = set(ids[:cut]), set(ids[cut:])
+    cut = int(SHARE * len(ids)); train, test = set(ids[:cut]), set(ids[cut:])
     with open(f"{d}/test_truth.csv","w") as f:
         f.write("user_id,is_power_user\n" + "".join(f"{i},{str(truth.get(i,False)).lower()}\n" for i in sorted(test)))
     def calibrated(name, people):
@@ -44,8 +49,8 @@ for sc in ["planted","no-triggers","no-help","noisy-feedback","label-noise","tra
     sig = {k: v for k, v in base.items() if k.startswith("signal_")}
     best = max(sig, key=lambda k: sig[k]["average_precision"])
     f = lambda m: f'{m["precision_at_k"]:.3f} / {m["average_precision"]:.3f}'
-    print(f"\n### {sc} ({n} nominations in the 30%)")
-    print("| method | precision@k / average precision on the other 70% |\n| --- | --- |")
+    print(f"\n### {sc} ({n} nominations in the {PCT})")
+    print("| method | precision@k / average precision on the others |\n| --- | --- |")
     for k in ["volume","habitual_rule", *sig.keys()]: print(f"| {k} | {f(base[k])} |")
-    print(f"| default composite | {f(base['adept'])} |\n| calibrated (30% nominations) | {f(cal)} |\n| oracle (fitted on every label) | {f(oracle)} |")
+    print(f"| default composite | {f(base['adept'])} |\n| calibrated ({PCT} nominations) | {f(cal)} |\n| oracle (fitted on every label) | {f(oracle)} |")
     print(f"best single signal: {best}; default AP - best AP = {base['adept']['average_precision']-sig[best]['average_precision']:+.3f}; calibrated p@k - oracle p@k = {cal['precision_at_k']-oracle['precision_at_k']:+.3f}; calibrated p@k - best signal p@k = {cal['precision_at_k']-sig[best]['precision_at_k']:+.3f}")
