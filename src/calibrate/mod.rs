@@ -423,6 +423,43 @@ impl Calibration {
         beats_by_more_than_spread(&self.results[self.chosen], &self.results[0])
     }
 
+    /// The other weightings (the defaults aside) that the chosen one does not beat in ROC AUC by
+    /// more than the spread over folds, best ROC AUC first: these labels cannot tell them apart
+    /// from it, though they may rank the top people differently (on the generator's scenarios a
+    /// near-tie between one feature alone and a fit over all features cost up to 0.16 in
+    /// precision@k; docs/scoring.md).
+    pub fn close_alternatives(&self) -> Vec<&str> {
+        if self.chosen == 0 {
+            return Vec::new();
+        }
+        let chosen = &self.results[self.chosen];
+        let mut close: Vec<&CvResult> = (1..self.results.len())
+            .filter(|&i| i != self.chosen)
+            .map(|i| &self.results[i])
+            .filter(|r| !beats_by_more_than_spread(chosen, r))
+            .collect();
+        close.sort_by(|a, b| b.roc_auc.mean.total_cmp(&a.roc_auc.mean));
+        close.into_iter().map(|r| r.method.as_str()).collect()
+    }
+
+    /// A line naming the close alternatives (at most three by name), or nothing.
+    fn close_line(&self) -> String {
+        let close = self.close_alternatives();
+        if close.is_empty() {
+            return String::new();
+        }
+        let named = close.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        let more = match close.len().saturating_sub(3) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        format!(
+            "Not told apart from it by these labels (ROC AUC within the spread over folds): \
+             {named}{more}. They may rank the top people differently; more nominations would \
+             decide between them.\n"
+        )
+    }
+
     /// The cross-validated figures, one line per method.
     pub fn table(&self) -> String {
         let mut text = format!(
@@ -460,7 +497,8 @@ impl Calibration {
         let verdict = match self.why {
             Choice::Fitted | Choice::Part => format!(
                 "Chosen: {chosen}, the best cross-validated ROC AUC (which nominations measure \
-                 fairly; chosen on these folds, so its figures flatter it a little).{spread}\n"
+                 fairly; chosen on these folds, so its figures flatter it a little).{spread}\n{}",
+                self.close_line()
             ),
             Choice::DefaultsBetter => "Kept: the default weights, which beat every alternative \
                  in ROC AUC by more than the spread over folds.\n"
@@ -546,4 +584,74 @@ pub fn write_weights(out: &Path, fragment: &str) -> Result<()> {
         out.display()
     )))?;
     crate::atomic::write_with(out, |w| w.write_all(joined.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(method: &str, per_fold: &[f64]) -> CvResult {
+        let mean = per_fold.iter().sum::<f64>() / per_fold.len() as f64;
+        let spread = Spread { mean, sd: 0.01 };
+        CvResult {
+            method: method.into(),
+            average_precision: spread,
+            roc_auc: spread,
+            precision_at_k: spread,
+            per_fold: per_fold.to_vec(),
+        }
+    }
+
+    fn calibration(results: Vec<CvResult>, chosen: usize, why: Choice) -> Calibration {
+        Calibration {
+            weights: Vec::new(),
+            feature_weights: Vec::new(),
+            results,
+            people: 500,
+            positives: 40,
+            positives_only: true,
+            labelled_not_scored: 0,
+            folds: 5,
+            labels: PathBuf::from("nominations.csv"),
+            labels_sha256: String::new(),
+            chosen,
+            why,
+        }
+    }
+
+    #[test]
+    fn a_choice_that_the_labels_cannot_tell_from_others_names_them() {
+        let results = vec![
+            result("default weights", &[0.80, 0.82, 0.81, 0.79, 0.80]),
+            result("calibrated feature weights", &[0.96, 0.95, 0.97, 0.96, 0.96]),
+            // Better in some folds, worse in others: not told apart.
+            result("feature training_level alone", &[0.97, 0.94, 0.96, 0.97, 0.95]),
+            // Worse in every fold by far more than the differences vary: told apart.
+            result("signal help alone", &[0.70, 0.69, 0.72, 0.70, 0.71]),
+        ];
+        let c = calibration(results, 1, Choice::Fitted);
+        assert_eq!(c.close_alternatives(), ["feature training_level alone"]);
+        let table = c.table();
+        assert!(
+            table.contains("Not told apart from it by these labels")
+                && table.contains("feature training_level alone. They may rank"),
+            "{table}"
+        );
+        assert!(!table.contains("signal help alone."), "{table}");
+    }
+
+    #[test]
+    fn a_clear_choice_or_kept_defaults_name_no_alternatives() {
+        let clear = vec![
+            result("default weights", &[0.80, 0.82, 0.81, 0.79, 0.80]),
+            result("calibrated signal weights", &[0.96, 0.95, 0.97, 0.96, 0.96]),
+            result("signal help alone", &[0.70, 0.69, 0.72, 0.70, 0.71]),
+        ];
+        let c = calibration(clear.clone(), 1, Choice::Fitted);
+        assert!(c.close_alternatives().is_empty());
+        assert!(!c.table().contains("Not told apart"));
+        let kept = calibration(clear, 0, Choice::DefaultsBetter);
+        assert!(kept.close_alternatives().is_empty());
+        assert!(!kept.table().contains("Not told apart"));
+    }
 }
