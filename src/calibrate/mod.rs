@@ -619,16 +619,28 @@ mod tests {
         }
     }
 
+    /// The defaults, then `choices`, then a part that every choice beats in every fold by far
+    /// more than the differences vary.
+    fn results_with(choices: Vec<CvResult>) -> Vec<CvResult> {
+        let mut all = vec![result("default weights", &[0.80, 0.82, 0.81, 0.79, 0.80])];
+        all.extend(choices);
+        all.push(result("signal help alone", &[0.70, 0.69, 0.72, 0.70, 0.71]));
+        all
+    }
+
     #[test]
     fn a_choice_that_the_labels_cannot_tell_from_others_names_them() {
-        let results = vec![
-            result("default weights", &[0.80, 0.82, 0.81, 0.79, 0.80]),
-            result("calibrated feature weights", &[0.96, 0.95, 0.97, 0.96, 0.96]),
+        let results = results_with(vec![
+            result(
+                "calibrated feature weights",
+                &[0.96, 0.95, 0.97, 0.96, 0.96],
+            ),
             // Better in some folds, worse in others: not told apart.
-            result("feature training_level alone", &[0.97, 0.94, 0.96, 0.97, 0.95]),
-            // Worse in every fold by far more than the differences vary: told apart.
-            result("signal help alone", &[0.70, 0.69, 0.72, 0.70, 0.71]),
-        ];
+            result(
+                "feature training_level alone",
+                &[0.97, 0.94, 0.96, 0.97, 0.95],
+            ),
+        ]);
         let c = calibration(results, 1, Choice::Fitted);
         assert_eq!(c.close_alternatives(), ["feature training_level alone"]);
         let table = c.table();
@@ -642,11 +654,10 @@ mod tests {
 
     #[test]
     fn a_clear_choice_or_kept_defaults_name_no_alternatives() {
-        let clear = vec![
-            result("default weights", &[0.80, 0.82, 0.81, 0.79, 0.80]),
-            result("calibrated signal weights", &[0.96, 0.95, 0.97, 0.96, 0.96]),
-            result("signal help alone", &[0.70, 0.69, 0.72, 0.70, 0.71]),
-        ];
+        let clear = results_with(vec![result(
+            "calibrated signal weights",
+            &[0.96, 0.95, 0.97, 0.96, 0.96],
+        )]);
         let c = calibration(clear.clone(), 1, Choice::Fitted);
         assert!(c.close_alternatives().is_empty());
         assert!(!c.table().contains("Not told apart"));
