@@ -1,7 +1,7 @@
 """Scenario table for docs/scoring.md: on every generator scenario, each signal alone, the two
-baselines, the default composite, the composite calibrated on the nominations of a random 30% of
-people, and an oracle calibrated on every label (it sees the held-out labels too: an upper bound),
-all measured on the other 70%.
+baselines, the default composite, the composite calibrated on the nominations of a random share of
+people (SHARE, 30% by default), and an oracle calibrated on every label (it sees the held-out labels
+too: an upper bound), all measured on the other people.
 
 usage: python benches/calibration.py SEED USERS [SHARE [SCENARIO...]]
   SHARE: the share of people whose nominations are known (0.3 by default), the rest measured;
