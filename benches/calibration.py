@@ -11,7 +11,7 @@ import subprocess, random, csv, os, sys, json, shutil
 B = os.environ.get("ADEPT_BIN", os.path.expanduser("~/.cache/adept/target/debug/adept"))
 SEED, USERS = int(sys.argv[1]), int(sys.argv[2])
 SHARE = float(sys.argv[3]) if len(sys.argv) > 3 else 0.3
-SCENARIOS = sys.argv[4:] or ["planted","no-triggers","no-help","noisy-feedback","label-noise","trainers-decide","help-decides"]
+SCENARIOS = sys.argv[4:] or ["planted","no-triggers","no-help","noisy-feedback","label-noise","feature-noise","thin-export","trainers-decide","help-decides"]
 PCT = f"{round(SHARE * 100)}%"
 root = f"/tmp/proto{SEED}" + ("" if SHARE == 0.3 else f"-{PCT[:-1]}")
 os.makedirs(root, exist_ok=True)

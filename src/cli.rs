@@ -219,8 +219,8 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Change the organisation after generating it (Parquet only): take evidence away or add
-    /// noise (no-triggers, no-help, noisy-feedback, label-noise), or change what makes a power
-    /// user (trainers-decide, help-decides).
+    /// noise (no-triggers, no-help, noisy-feedback, label-noise, feature-noise, thin-export), or
+    /// change what makes a power user (trainers-decide, help-decides).
     #[arg(long, value_parser = scenario_named, default_value = "planted")]
     pub scenario: generate::Scenario,
 }
@@ -495,11 +495,7 @@ fn signal_notes(weights: &[crate::score::SignalWeight]) -> String {
         .iter()
         .filter_map(|w| {
             let note = w.note.as_ref()?;
-            let what = if w.used > 0.0 {
-                "scored with"
-            } else {
-                "left out:"
-            };
+            let what = if w.used > 0.0 { "scored;" } else { "left out:" };
             Some(format!("signal {}: {what} {note}\n", w.signal))
         })
         .collect()

@@ -57,6 +57,9 @@ pub struct Calibration {
     /// The row of `results` whose weights were chosen (0: the defaults were kept).
     pub chosen: usize,
     pub why: Choice,
+    /// Whether runs with these weights discount them for volume: as the run did when its
+    /// defaults are kept, never for weights learnt from labels (they are used as learnt).
+    pub discount_volume: bool,
 }
 
 /// The people scored in a run: published id, the value of each signal used and of each scored
@@ -322,15 +325,21 @@ fn beats_by_more_than_spread(a: &CvResult, b: &CvResult) -> bool {
     mean > sd
 }
 
-/// The weights the run was configured with (before the evidence rule, which later runs apply
-/// again to their own data), as signal and feature weights.
-fn configured_defaults(from: &Path) -> Result<(Named, Named)> {
+/// The weights the run was configured with (before the evidence rule and the discount for
+/// volume, which later runs apply again to their own data), as signal and feature weights, and
+/// whether the discount was on.
+fn configured_defaults(from: &Path) -> Result<(Named, Named, bool)> {
     let scoring = read_manifest(from)?.config.scoring;
     let signals = Signal::ALL
         .iter()
         .map(|s| (s.name().to_string(), scoring.weights.get(*s)))
         .collect();
-    Ok((signals, scoring.feature_weights.into_iter().collect()))
+    let discount = scoring.weights.discount_volume;
+    Ok((
+        signals,
+        scoring.feature_weights.into_iter().collect(),
+        discount,
+    ))
 }
 
 /// Calibrates the weights of the run in `options.from` on the labels in `options.labels`.
@@ -384,7 +393,7 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         })
         .collect();
     let (chosen, why) = choose(&results, &candidates);
-    let (weights, feature_weights) = if chosen == 0 {
+    let (weights, feature_weights, discount_volume) = if chosen == 0 {
         configured_defaults(&options.from)?
     } else {
         let c = &candidates[chosen];
@@ -399,13 +408,15 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
                 options.labels.display()
             )));
         }
-        as_config(&run, c.over_features, &w)
+        let (weights, feature_weights) = as_config(&run, c.over_features, &w);
+        (weights, feature_weights, false)
     };
     Ok(Calibration {
         chosen,
         why,
         weights,
         feature_weights,
+        discount_volume,
         results,
         people: y.len(),
         positives: y.iter().filter(|l| **l).count(),
@@ -531,6 +542,9 @@ impl Calibration {
         for (signal, w) in &self.weights {
             let _ = writeln!(text, "{signal} = {w:.6}");
         }
+        if !self.discount_volume {
+            text.push_str("discount_volume = false\n");
+        }
         let _ = writeln!(
             text,
             "source = \"adept calibrate {date} on {} positives, labels sha256 {}{}\"",
@@ -616,6 +630,7 @@ mod tests {
             labels_sha256: String::new(),
             chosen,
             why,
+            discount_volume: chosen == 0,
         }
     }
 

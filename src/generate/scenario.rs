@@ -29,6 +29,14 @@ pub enum Scenario {
     NoisyFeedback,
     /// A tenth of the labels in `truth.csv` are wrong.
     LabelNoise,
+    /// The feature each use was logged under is unreliable: every event carries the feature
+    /// (and application) of an event drawn at random, so which features someone used says only
+    /// how much they did. A heavily weighted signal carries no information about expertise.
+    FeatureNoise,
+    /// A thin export, as real ones often are: no trigger logging, no help or feedback table, no
+    /// catalog, and features logged as unreliably as in [`Scenario::FeatureNoise`]. What is left
+    /// with information is how consistently people work and how they did in training.
+    ThinExport,
     /// Power users are whoever did best in training assessments (mean percentage).
     TrainersDecide,
     /// Power users are whoever helped the most distinct colleagues.
@@ -36,12 +44,14 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::Planted,
         Scenario::NoTriggers,
         Scenario::NoHelp,
         Scenario::NoisyFeedback,
         Scenario::LabelNoise,
+        Scenario::FeatureNoise,
+        Scenario::ThinExport,
         Scenario::TrainersDecide,
         Scenario::HelpDecides,
     ];
@@ -53,6 +63,8 @@ impl Scenario {
             Scenario::NoHelp => "no-help",
             Scenario::NoisyFeedback => "noisy-feedback",
             Scenario::LabelNoise => "label-noise",
+            Scenario::FeatureNoise => "feature-noise",
+            Scenario::ThinExport => "thin-export",
             Scenario::TrainersDecide => "trainers-decide",
             Scenario::HelpDecides => "help-decides",
         }
@@ -80,13 +92,8 @@ pub fn apply(scenario: Scenario, dir: &Path, seed: u64) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5ce7_a810);
     match scenario {
         Scenario::Planted => Ok(()),
-        Scenario::NoTriggers => {
-            let path = dir.join("events.parquet");
-            let mut events = read(&path)?.drop("trigger")?;
-            write(&path, &mut events)
-        }
-        Scenario::NoHelp => std::fs::remove_file(dir.join("help.parquet"))
-            .map_err(|e| Error::output(dir.join("help.parquet"), e)),
+        Scenario::NoTriggers => no_triggers(dir),
+        Scenario::NoHelp => remove(dir, "help.parquet"),
         Scenario::NoisyFeedback => noisy_feedback(dir, &mut rng),
         Scenario::LabelNoise => {
             let truth = read_truth(dir)?;
@@ -99,9 +106,28 @@ pub fn apply(scenario: Scenario, dir: &Path, seed: u64) -> Result<()> {
                 .collect();
             write_truth(dir, &flipped)
         }
+        Scenario::FeatureNoise => feature_noise(dir, &mut rng),
+        Scenario::ThinExport => {
+            no_triggers(dir)?;
+            for table in ["help.parquet", "feedback.parquet", "catalog.parquet"] {
+                remove(dir, table)?;
+            }
+            feature_noise(dir, &mut rng)
+        }
         Scenario::TrainersDecide => redefine(dir, training_level(dir)?),
         Scenario::HelpDecides => redefine(dir, people_helped(dir)?),
     }
+}
+
+fn no_triggers(dir: &Path) -> Result<()> {
+    let path = dir.join("events.parquet");
+    let mut events = read(&path)?.drop("trigger")?;
+    write(&path, &mut events)
+}
+
+fn remove(dir: &Path, table: &str) -> Result<()> {
+    let path = dir.join(table);
+    std::fs::remove_file(&path).map_err(|e| Error::output(path, e))
 }
 
 fn noisy_feedback(dir: &Path, rng: &mut ChaCha8Rng) -> Result<()> {
@@ -113,6 +139,19 @@ fn noisy_feedback(dir: &Path, rng: &mut ChaCha8Rng) -> Result<()> {
         .collect();
     feedback.replace("user_id", Column::new("user_id".into(), ids))?;
     write(&path, &mut feedback)
+}
+
+fn feature_noise(dir: &Path, rng: &mut ChaCha8Rng) -> Result<()> {
+    let path = dir.join("events.parquet");
+    let mut events = read(&path)?;
+    let n = events.height();
+    let drawn: Vec<IdxSize> = (0..n).map(|_| rng.random_range(0..n) as IdxSize).collect();
+    let drawn = IdxCa::from_vec("drawn".into(), drawn);
+    for name in ["feature", "app"] {
+        let column = events.column(name)?.take(&drawn)?;
+        events.replace(name, column)?;
+    }
+    write(&path, &mut events)
 }
 
 /// `truth.csv` as id -> is power user.

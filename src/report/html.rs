@@ -158,11 +158,13 @@ fn head(page: &mut String, data: &ReportData) {
     );
 }
 
-/// Whether a signal took part in this run's score (a run from before weights were recorded
-/// counts every signal).
+/// Whether a signal had evidence in this run's score, even if volume took most of its weight (a
+/// run from before weights were recorded counts every signal).
 fn evidenced(data: &ReportData, signal: Signal) -> bool {
     let w = &data.manifest.signal_weights;
-    w.is_empty() || w.iter().any(|w| w.signal == signal.name() && w.used > 0.0)
+    w.is_empty()
+        || w.iter()
+            .any(|w| w.signal == signal.name() && (w.used > 0.0 || w.volume_correlation.is_some()))
 }
 
 /// What input would give a signal evidence.
@@ -189,6 +191,26 @@ fn missing_evidence(data: &ReportData) -> String {
     format!(
         "<p class=\"muted\">No evidence in this run, so not scored or shown: {}.</p>",
         html(&missing.join("; "))
+    )
+}
+
+/// One line naming the signals that counted for less than half their weight because their
+/// ranking of people mostly follows how busy people are.
+fn volume_discounts(data: &ReportData) -> String {
+    let discounted: Vec<String> = data
+        .manifest
+        .signal_weights
+        .iter()
+        .filter(|w| w.volume_correlation.is_some() && w.used < 0.5 * w.configured)
+        .map(|w| w.signal.clone())
+        .collect();
+    if discounted.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<p class=\"muted\">Counted for less than half their usual weight, because here they mostly \
+         follow how busy people are (uses per active day), and busy is not expert: {}.</p>",
+        html(&discounted.join(", "))
     )
 }
 
@@ -225,9 +247,10 @@ fn summary(page: &mut String, data: &ReportData) {
         page,
         "</div><p>Candidates are the top {} of people scored on feature depth, shortcut use, help given, \
          training, feedback and consistency, each compared with peers. They are proposals for people \
-         to confirm, each with the reasons in plain words.</p>{}</section>",
+         to confirm, each with the reasons in plain words.</p>{}{}</section>",
         pct(m.config.scoring.top_tier_share),
         missing_evidence(data),
+        volume_discounts(data),
     );
 }
 

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use super::evidence::check_evidence;
+use super::evidence::{SignalWeight, check_evidence};
 use super::explain::explanation;
 use super::params::{PeerGroup, ScoreParams};
 use super::scale::RobustStats;
 use super::table::{ScoreTable, Tier, UserScore};
+use super::volume::weigh;
 use crate::error::Result;
 use crate::features::{Feature, FeatureTable, Signal, UserFeatures, UserStatus};
 
@@ -61,76 +62,67 @@ pub fn enabled_signals(features: &FeatureTable, params: &ScoreParams) -> Vec<Sig
         .collect()
 }
 
-/// Scores every user with enough data; the rest are listed with tier `insufficient_data`.
-pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable> {
-    params.check()?;
-    let scored: Vec<&UserFeatures> = features
+/// One scored user's signals (NaN where not used) and scaled features (NaN where not used).
+struct SignalValues {
+    signals: [f64; 6],
+    scaled: Vec<f64>,
+}
+
+/// Each used signal as the weighted mean of its features' positions among `peers`.
+fn signal_values(
+    user: &UserFeatures,
+    peers: &PeerStats,
+    used: &[(Signal, Vec<Feature>)],
+    params: &ScoreParams,
+) -> SignalValues {
+    let mut signals = [f64::NAN; 6];
+    let mut scaled = vec![f64::NAN; Feature::COUNT];
+    for (signal, members) in used {
+        let mut sum = 0.0;
+        let mut total = 0.0;
+        for f in members {
+            let (x, w) = (
+                peers.get(*f).squash(user.get(*f)),
+                params.feature_weight(*f),
+            );
+            scaled[*f as usize] = x;
+            sum += w * x;
+            total += w;
+        }
+        signals[*signal as usize] = sum / total;
+    }
+    SignalValues { signals, scaled }
+}
+
+/// The weight of each signal in the score (see [`weigh`]), from the signals of everyone scored.
+fn weigh_signals(
+    features: &FeatureTable,
+    used: &[(Signal, Vec<Feature>)],
+    values: &[Option<SignalValues>],
+    params: &ScoreParams,
+    records: &mut [SignalWeight],
+) -> [f64; 6] {
+    let scored: Vec<(&UserFeatures, &SignalValues)> = features
         .users
         .iter()
-        .filter(|u| u.status == UserStatus::Scored)
+        .zip(values)
+        .filter_map(|(u, v)| Some((u, v.as_ref()?)))
         .collect();
-    let everyone = stats_for(&scored, None);
-    let mut groups: BTreeMap<&str, Vec<&UserFeatures>> = BTreeMap::new();
-    for user in &scored {
-        if let Some(key) = peer_key(user, params.peer_group) {
-            groups.entry(key).or_default().push(user);
-        }
-    }
-    let group_stats: BTreeMap<&str, PeerStats> = groups
-        .into_iter()
-        .filter(|(_, members)| members.len() >= params.min_peer_group)
-        .map(|(key, members)| (key, stats_for(&members, Some(key.to_string()))))
+    let signals: Vec<Signal> = used.iter().map(|(s, _)| *s).collect();
+    let columns: Vec<Vec<f64>> = signals
+        .iter()
+        .map(|s| scored.iter().map(|(_, v)| v.signals[*s as usize]).collect())
         .collect();
-
-    let (used, weights) = check_evidence(features, &enabled_signals(features, params), params);
-    let total_weight: f64 = used.iter().map(|(s, _)| params.weights.get(*s)).sum();
-
-    let mut users: Vec<UserScore> = features
-        .users
-        .par_iter()
-        .map(|user| {
-            if user.status != UserStatus::Scored {
-                return UserScore::insufficient(user);
-            }
-            let peers = peer_key(user, params.peer_group)
-                .and_then(|k| group_stats.get(k))
-                .unwrap_or(&everyone);
-            let mut signals = [f64::NAN; 6];
-            let mut contributions = [0.0; 6];
-            let mut scaled = vec![f64::NAN; Feature::COUNT];
-            for (signal, members) in &used {
-                let mut sum = 0.0;
-                let mut total = 0.0;
-                for f in members {
-                    let (x, w) = (
-                        peers.get(*f).squash(user.get(*f)),
-                        params.feature_weight(*f),
-                    );
-                    scaled[*f as usize] = x;
-                    sum += w * x;
-                    total += w;
-                }
-                let value = sum / total;
-                signals[*signal as usize] = value;
-                contributions[*signal as usize] =
-                    100.0 * params.weights.get(*signal) * value / total_weight;
-            }
-            let score = contributions.iter().sum();
-            UserScore {
-                user_id: user.user_id.clone(),
-                status: user.status,
-                score,
-                rank: None,
-                tier: Tier::Other,
-                signals,
-                contributions,
-                scaled,
-                explanation: explanation(user, peers, &signals, params),
-            }
-        })
+    let volume: Vec<f64> = scored
+        .iter()
+        .map(|(u, _)| u.get(Feature::UsesPerActiveDay))
         .collect();
+    weigh(&signals, &columns, &volume, params, records)
+}
 
-    // Rank: score, highest first; ties by user id so the order never depends on input order.
+/// Ranks by score, highest first, ties by user id so the order never depends on input order; then
+/// the tiers by rank.
+fn rank_and_tier(users: &mut [UserScore], params: &ScoreParams) {
     let mut order: Vec<usize> = (0..users.len())
         .filter(|&i| users[i].status == UserStatus::Scored)
         .collect();
@@ -153,6 +145,76 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
             Tier::Other
         };
     }
+}
+
+/// Scores every user with enough data; the rest are listed with tier `insufficient_data`.
+pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable> {
+    params.check()?;
+    let scored: Vec<&UserFeatures> = features
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Scored)
+        .collect();
+    let everyone = stats_for(&scored, None);
+    let mut groups: BTreeMap<&str, Vec<&UserFeatures>> = BTreeMap::new();
+    for user in &scored {
+        if let Some(key) = peer_key(user, params.peer_group) {
+            groups.entry(key).or_default().push(user);
+        }
+    }
+    let group_stats: BTreeMap<&str, PeerStats> = groups
+        .into_iter()
+        .filter(|(_, members)| members.len() >= params.min_peer_group)
+        .map(|(key, members)| (key, stats_for(&members, Some(key.to_string()))))
+        .collect();
+
+    let (used, mut weights) = check_evidence(features, &enabled_signals(features, params), params);
+    let peers_of = |user: &UserFeatures| {
+        peer_key(user, params.peer_group)
+            .and_then(|k| group_stats.get(k))
+            .unwrap_or(&everyone)
+    };
+    let values: Vec<Option<SignalValues>> = features
+        .users
+        .par_iter()
+        .map(|user| {
+            (user.status == UserStatus::Scored)
+                .then(|| signal_values(user, peers_of(user), &used, params))
+        })
+        .collect();
+    let signal_weights = weigh_signals(features, &used, &values, params, &mut weights);
+    let total_weight: f64 = signal_weights.iter().sum();
+
+    let mut users: Vec<UserScore> = features
+        .users
+        .par_iter()
+        .zip(values)
+        .map(|(user, values)| {
+            let Some(SignalValues { signals, scaled }) = values else {
+                return UserScore::insufficient(user);
+            };
+            let contributions: [f64; 6] = std::array::from_fn(|i| {
+                if signals[i].is_finite() {
+                    100.0 * signal_weights[i] * signals[i] / total_weight
+                } else {
+                    0.0
+                }
+            });
+            UserScore {
+                user_id: user.user_id.clone(),
+                status: user.status,
+                score: contributions.iter().sum(),
+                rank: None,
+                tier: Tier::Other,
+                signals,
+                contributions,
+                scaled,
+                explanation: explanation(user, peers_of(user), &signals, &signal_weights),
+            }
+        })
+        .collect();
+
+    rank_and_tier(&mut users, params);
     Ok(ScoreTable {
         users,
         enabled: used.into_iter().map(|(s, _)| s).collect(),

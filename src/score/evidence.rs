@@ -17,8 +17,13 @@ pub struct SignalWeight {
     pub configured: f64,
     /// The weight used (0 when left out).
     pub used: f64,
-    /// Why the signal was left out, or which of its features were.
+    /// Why the signal was left out, or which of its features were, and how its weight was
+    /// discounted for volume.
     pub note: Option<String>,
+    /// Its rank correlation with uses per active day, where the weight was discounted for volume
+    /// (absent: not discounted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_correlation: Option<f64>,
 }
 
 /// People scored whose value of `feature` is known and differs from the median of the known
@@ -67,6 +72,7 @@ pub fn check_evidence(
             configured,
             used,
             note,
+            volume_correlation: None,
         };
         if !enabled.contains(&signal) {
             let note = (configured > 0.0).then(|| "its table is absent".to_string());

@@ -2,7 +2,6 @@
 //! could check: what they did and how that compares with their peers.
 
 use super::compute::PeerStats;
-use super::params::ScoreParams;
 use crate::features::{Feature, Signal, UserFeatures};
 
 /// A signal counts as a reason when it sits clearly above peers (about 0.4 robust spreads).
@@ -192,17 +191,18 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
         .collect()
 }
 
-/// The explanation for a scored user: the strongest signals above peers, strongest first.
+/// The explanation for a scored user: the strongest signals above peers, strongest first, by
+/// the weights the score used (a signal that counted for nothing is no reason).
 pub fn explanation(
     user: &UserFeatures,
     peers: &PeerStats,
     signals: &[f64; 6],
-    params: &ScoreParams,
+    weights: &[f64; 6],
 ) -> String {
     let mut reasons: Vec<(f64, Signal)> = Signal::ALL
         .into_iter()
-        .filter(|s| signals[*s as usize] >= REASON_THRESHOLD)
-        .map(|s| ((signals[s as usize] - 0.5) * params.weights.get(s), s))
+        .filter(|s| signals[*s as usize] >= REASON_THRESHOLD && weights[*s as usize] > 0.0)
+        .map(|s| ((signals[s as usize] - 0.5) * weights[s as usize], s))
         .collect();
     reasons.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let phrases: Vec<String> = reasons
@@ -262,7 +262,7 @@ mod tests {
     fn an_explanation_cites_only_what_stands_clearly_above_peers() {
         let mut signals = [f64::NAN; 6];
         signals[Signal::Depth as usize] = 0.7;
-        let params = ScoreParams::default();
+        let params = [0.3, 0.2, 0.2, 0.1, 0.05, 0.15];
         // Many features, but advanced features only at the median: not a reason to cite.
         let broad = explanation(&user(1.0, 30.0), &peers(), &signals, &params);
         assert_eq!(broad, "uses 30 features in all (3.0x the median of peers)");
@@ -275,5 +275,10 @@ mod tests {
         // A signal above the threshold with no feature clearly above peers cites nothing.
         let flat = explanation(&user(1.0, 10.0), &peers(), &signals, &params);
         assert_eq!(flat, "no signal clearly above peers");
+        // A signal the score gave no weight is no reason, however high.
+        let mut unweighted = params;
+        unweighted[Signal::Depth as usize] = 0.0;
+        let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &unweighted);
+        assert_eq!(ignored, "no signal clearly above peers");
     }
 }

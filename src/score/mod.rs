@@ -9,6 +9,7 @@ mod explain;
 mod params;
 mod scale;
 mod table;
+mod volume;
 
 pub use compute::{PeerStats, enabled_signals, score};
 pub use evidence::{SignalWeight, check_evidence, min_evidence};

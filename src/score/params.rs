@@ -18,6 +18,10 @@ pub struct SignalWeights {
     pub training: f64,
     pub feedback: f64,
     pub consistency: f64,
+    /// Multiply each weight by the share of its signal's ranking that volume does not explain
+    /// (see `docs/scoring.md`). `adept calibrate` turns it off: weights learnt from labels are
+    /// used as they are.
+    pub discount_volume: bool,
     /// Where the weights came from, when not the defaults (`adept calibrate` writes it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -32,6 +36,7 @@ impl Default for SignalWeights {
             training: 0.10,
             feedback: 0.05,
             consistency: 0.15,
+            discount_volume: true,
             source: None,
         }
     }

@@ -201,6 +201,8 @@ fn the_same_labels_give_the_same_weights_and_the_file_scores_a_run_exactly() {
     // Help decides here, and the calibration finds it.
     let help = config.scoring.weights.get(Signal::Help);
     assert!(help > 0.3, "{text}");
+    // Weights learnt from labels are used as learnt, not discounted again for volume.
+    assert!(!config.scoring.weights.discount_volume, "{text}");
 
     let out = tempfile::tempdir().unwrap();
     let o = adept(&[
@@ -268,6 +270,7 @@ fn labels_that_no_weighting_ranks_better_keep_the_default_weights_and_say_so() {
         );
     }
     assert!(config.scoring.feature_weights.is_empty(), "{text}");
+    assert!(config.scoring.weights.discount_volume, "{text}");
     let source = config.scoring.weights.source.unwrap_or_default();
     assert!(source.ends_with("defaults kept"), "{source}");
 }

@@ -70,6 +70,31 @@ fn scenarios_take_away_evidence_add_noise_or_redefine_power_users() {
         .count();
     let share = flipped as f64 / original.len() as f64;
     assert!((0.06..0.14).contains(&share), "{share}");
+    // Feature noise keeps every event and its person, and draws the feature logged.
+    let planted_events = read_parquet(&planted.path().join("events.parquet"));
+    let noisy_events = read_parquet(
+        &organisation(Scenario::FeatureNoise)
+            .path()
+            .join("events.parquet"),
+    );
+    assert_eq!(
+        noisy_events.column("user_id").unwrap(),
+        planted_events.column("user_id").unwrap()
+    );
+    assert_ne!(
+        noisy_events.column("feature").unwrap(),
+        planted_events.column("feature").unwrap()
+    );
+    let thin = organisation(Scenario::ThinExport);
+    for table in ["help.parquet", "feedback.parquet", "catalog.parquet"] {
+        assert!(!thin.path().join(table).exists(), "{table}");
+    }
+    let thin_events = read_parquet(&thin.path().join("events.parquet"));
+    assert!(thin_events.column("trigger").is_err());
+    assert_eq!(
+        thin_events.column("user_id").unwrap(),
+        planted_events.column("user_id").unwrap()
+    );
     let positives = |l: &[(String, bool)]| l.iter().filter(|x| x.1).count();
     for scenario in [Scenario::TrainersDecide, Scenario::HelpDecides] {
         let redefined = labels(organisation(scenario).path());
@@ -100,4 +125,45 @@ fn on_every_robustness_scenario_the_composite_is_not_below_its_best_signal() {
             scenario.name()
         );
     }
+}
+
+#[test]
+fn a_signal_that_only_counts_activity_is_discounted_and_the_manifest_says_why() {
+    let input = organisation(Scenario::ThinExport);
+    let out = run_with_raw_ids(input.path());
+    let manifest = adept::outputs::read_manifest(out.path()).unwrap();
+    let record = |name: &str| {
+        manifest
+            .signal_weights
+            .iter()
+            .find(|w| w.signal == name)
+            .unwrap()
+            .clone()
+    };
+    // Features drawn at random: depth mostly counts how busy people are (volume explains more
+    // than half of its ranking), so it keeps less than half its weight.
+    let depth = record("depth");
+    assert!(
+        depth.volume_correlation.unwrap() > 0.5_f64.sqrt(),
+        "{depth:?}"
+    );
+    assert!(depth.used < 0.5 * depth.configured, "{depth:?}");
+    assert!(
+        depth.note.as_deref().unwrap().contains("for volume"),
+        "{depth:?}"
+    );
+    // Training results do not follow volume, and keep most of their weight.
+    let training = record("training");
+    assert!(training.used > 0.8 * training.configured, "{training:?}");
+    // The report tells its readers too.
+    let report = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let line = report
+        .split("<p")
+        .map(|p| p.split("</p>").next().unwrap())
+        .find(|p| p.contains("Counted for less than half"))
+        .expect("the report names the discounted signals");
+    assert!(
+        line.contains("depth") && !line.contains("training"),
+        "{line}"
+    );
 }

@@ -23,27 +23,30 @@ struct Org {
 
 fn org() -> &'static Org {
     static ORG: OnceLock<Org> = OnceLock::new();
-    ORG.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let params = GenerateParams {
-            users: 600,
-            days: 60,
-            seed: 11,
-            format: OutputFormat::Parquet,
-            end_date: as_of(),
-        };
-        generate(&params, dir.path()).unwrap();
-        let text = std::fs::read_to_string(dir.path().join("truth.csv")).unwrap();
-        let truth = text
-            .lines()
-            .skip(1)
-            .map(|l| {
-                let f: Vec<&str> = l.split(',').collect();
-                (f[0].to_string(), f[2].to_string())
-            })
-            .collect();
-        Org { dir, truth }
-    })
+    ORG.get_or_init(|| generated(11))
+}
+
+/// A generated organisation of 600 people over 60 days, with each person's planted persona.
+fn generated(seed: u64) -> Org {
+    let dir = tempfile::tempdir().unwrap();
+    let params = GenerateParams {
+        users: 600,
+        days: 60,
+        seed,
+        format: OutputFormat::Parquet,
+        end_date: as_of(),
+    };
+    generate(&params, dir.path()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("truth.csv")).unwrap();
+    let truth = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[2].to_string())
+        })
+        .collect();
+    Org { dir, truth }
 }
 
 fn stages_of(dir: &Path) -> Stages {
@@ -126,17 +129,30 @@ fn busy_is_not_expert_and_part_timers_and_new_hires_keep_their_place() {
     }));
     let (power, power_top) = tier_share(&scores, &org.truth, "power_user");
     let (part_time, part_time_top) = tier_share(&scores, &org.truth, "part_time_expert");
-    let (new_hires, new_hire_top) = tier_share(&scores, &org.truth, "new_hire_fast_ramp");
-    assert!(power > 10 && part_time > 3 && new_hires > 3);
+    assert!(power > 10 && part_time > 3);
     // Part-timers are in the top tier as often as full-time power users.
     assert!(
         part_time_top >= power_top - 0.15,
         "part-time {part_time_top} vs power {power_top}"
     );
-    // Most fast-ramping new hires are in it, although they were there for only part of the window.
+    // Most fast-ramping new hires are in it, although they were there for only part of the
+    // window. Counted over three organisations (seeds 12 and 13 are used nowhere else): one has
+    // about a dozen, so one person there would be 9 points.
+    let in_top = |scores: &ScoreTable, truth: &BTreeMap<String, String>| {
+        let (n, share) = tier_share(scores, truth, "new_hire_fast_ramp");
+        (n, (share * n as f64).round() as usize)
+    };
+    let mut counts = vec![in_top(&scores, &org.truth)];
+    for seed in [12, 13] {
+        let other = generated(seed);
+        counts.push(in_top(&scored(other.dir.path()).1, &other.truth));
+    }
+    let new_hires: usize = counts.iter().map(|c| c.0).sum();
+    let new_hires_top: usize = counts.iter().map(|c| c.1).sum();
+    assert!(new_hires > 20, "{counts:?}");
     assert!(
-        new_hire_top >= 0.5,
-        "new hires in the top tier: {new_hire_top}"
+        2 * new_hires_top >= new_hires,
+        "new hires in the top tier, (people, in it) per organisation: {counts:?}"
     );
     // And nobody planted as casual or dormant is.
     for persona in ["casual", "dormant"] {
