@@ -214,6 +214,27 @@ fn volume_discounts(data: &ReportData) -> String {
     )
 }
 
+/// What the score was built from in this run, in words: only the signals with evidence.
+fn scored_on(data: &ReportData) -> String {
+    let words: Vec<&str> = Signal::ALL
+        .into_iter()
+        .filter(|s| evidenced(data, *s))
+        .map(|s| match s {
+            Signal::Depth => "feature depth",
+            Signal::Shortcuts => "shortcut use",
+            Signal::Help => "help given",
+            Signal::Training => "training",
+            Signal::Feedback => "feedback",
+            Signal::Consistency => "consistency",
+        })
+        .collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.to_string(),
+        None => "no signal".to_string(),
+    }
+}
+
 fn summary(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
     let o = &data.organisation;
@@ -245,10 +266,10 @@ fn summary(page: &mut String, data: &ReportData) {
     }
     let _ = write!(
         page,
-        "</div><p>Candidates are the top {} of people scored on feature depth, shortcut use, help given, \
-         training, feedback and consistency, each compared with peers. They are proposals for people \
-         to confirm, each with the reasons in plain words.</p>{}{}</section>",
+        "</div><p>Candidates are the top {} of people scored on {}, each compared with peers. They \
+         are proposals for people to confirm, each with the reasons in plain words.</p>{}{}</section>",
         pct(m.config.scoring.top_tier_share),
+        html(&scored_on(data)),
         missing_evidence(data),
         volume_discounts(data),
     );

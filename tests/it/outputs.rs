@@ -463,6 +463,18 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
         "no line on what is missing"
     );
     assert!(html.contains("`trigger` column") && html.contains("`help` table"));
+    // What candidates were scored on names only what had evidence (everyone was active on the
+    // same days, so consistency tells nobody apart either).
+    assert!(
+        html.contains("scored on feature depth, each compared"),
+        "{}",
+        html.split("Candidates are")
+            .nth(1)
+            .unwrap_or("")
+            .split("</p>")
+            .next()
+            .unwrap_or("")
+    );
     // With triggers and help, they are back.
     let full = generated(60, 14, adept::generate::OutputFormat::Parquet);
     let out = tempdir().unwrap();
@@ -470,6 +482,17 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.contains("Shortcut share") && html.contains("helped a colleague"));
     assert!(!html.contains("`trigger` column") && !html.contains("`help` table"));
+    let scored_on = html
+        .split("scored on ")
+        .nth(1)
+        .unwrap()
+        .split(", each")
+        .next()
+        .unwrap();
+    assert!(
+        scored_on.contains("shortcut use") && scored_on.contains("help given"),
+        "{scored_on}"
+    );
 }
 
 #[test]
