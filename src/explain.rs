@@ -32,6 +32,42 @@ fn value(frame: &DataFrame, column: &str) -> String {
     }
 }
 
+/// Each signal's value, its share of the score's weight in this run (so contribution = 100 x
+/// share x value) and contribution, then why any weight differs from the configured one.
+fn signal_table(text: &mut String, scores: &DataFrame, outputs: &Path) {
+    // A run written before weights were recorded has no shares to show.
+    let weights = crate::outputs::read_manifest(outputs)
+        .map(|m| m.signal_weights)
+        .unwrap_or_default();
+    let total: f64 = weights.iter().map(|w| w.used).sum();
+    let share = |signal: Signal| {
+        weights
+            .iter()
+            .find(|w| w.signal == signal.name() && w.used > 0.0 && total > 0.0)
+            .map_or("-".to_string(), |w| format!("{:.3}", w.used / total))
+    };
+    let _ = writeln!(
+        text,
+        "\n{:<12} {:>8} {:>8} {:>13}",
+        "signal", "value", "weight", "contribution"
+    );
+    for signal in Signal::ALL {
+        let _ = writeln!(
+            text,
+            "{:<12} {:>8} {:>8} {:>13}",
+            signal.name(),
+            value(scores, &format!("signal_{signal}")),
+            share(signal),
+            value(scores, &format!("contribution_{signal}"))
+        );
+    }
+    for w in &weights {
+        if let Some(note) = &w.note {
+            let _ = writeln!(text, "  {}: {note}", w.signal);
+        }
+    }
+}
+
 /// The breakdown as text: score, rank, tier, persona, explanation, each signal's value and
 /// contribution, and every feature.
 pub fn explain_user(outputs: &Path, user: &str) -> Result<String> {
@@ -48,20 +84,7 @@ pub fn explain_user(outputs: &Path, user: &str) -> Result<String> {
     for column in ["score", "rank", "tier", "persona", "explanation"] {
         let _ = writeln!(text, "{column:<11} {}", value(&scores, column));
     }
-    let _ = writeln!(
-        text,
-        "\n{:<12} {:>8} {:>13}",
-        "signal", "value", "contribution"
-    );
-    for signal in Signal::ALL {
-        let _ = writeln!(
-            text,
-            "{:<12} {:>8} {:>13}",
-            signal.name(),
-            value(&scores, &format!("signal_{signal}")),
-            value(&scores, &format!("contribution_{signal}"))
-        );
-    }
+    signal_table(&mut text, &scores, outputs);
     let _ = writeln!(text, "\n{:<24} {:>10}  meaning", "feature", "value");
     for column in ["department", "role", "fte", "status"] {
         let _ = writeln!(text, "{column:<24} {:>10}", value(&features, column));

@@ -198,6 +198,22 @@ fn run_outputs_are_byte_identical_whatever_the_thread_count() {
     ] {
         assert!(stdout.contains(expected), "{expected} missing:\n{stdout}");
     }
+    // Each signal's row shows the weight it had in this run: contribution = 100 x weight x value.
+    for signal in adept::features::Signal::ALL {
+        let row: Vec<&str> = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{:<12} ", signal.name())))
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        if let [_, value, weight, contribution] = row[..]
+            && value != "-"
+        {
+            let parse = |x: &str| x.parse::<f64>().unwrap();
+            let expected = 100.0 * parse(weight) * parse(value);
+            assert!((expected - parse(contribution)).abs() < 0.1, "{row:?}");
+        }
+    }
     let o = adept(
         &["explain", "nobody", "--from", a.path().to_str().unwrap()],
         &[],
