@@ -1,10 +1,11 @@
-//! How much of each signal is only volume, decided from the data alone (no labels). Volume is
-//! uses per active day, as for personas: busy people touch more features whatever they know, so a
-//! signal whose ranking of people mostly follows how busy they are says little about expertise
-//! (where an export logs features loosely, feature depth becomes a count of activity). Each
-//! signal's weight is multiplied by the share of its ranking that volume does not explain. Not
-//! uses in the window: those are lower for part-timers and new hires by contract, and would
-//! discount consistency, the signal that is fair to them.
+//! How much of a signal counted from the events is only volume, decided from the data alone (no
+//! labels). Volume is uses per active day, as for personas. Someone who uses the software more
+//! touches more distinct features, and more of them by shortcut, whatever they know: feature depth
+//! and shortcut use are counted from the same events as volume, so volume can inflate them. Where
+//! an export logs features loosely, depth becomes a count of activity. Each of the two keeps the
+//! share of its ranking of people that volume does not explain. Help, training and feedback come
+//! from their own tables, and consistency counts days, not uses: where they go with volume, that
+//! is experts being busy too, not busyness measured twice, so they keep their weight.
 
 use super::evidence::SignalWeight;
 use super::params::ScoreParams;
@@ -66,8 +67,14 @@ pub fn beyond_volume(rho: f64) -> f64 {
     1.0 - rho.max(0.0).powi(2)
 }
 
+/// Whether volume can inflate the signal: it is counted from the same events.
+pub fn counted_from_uses(signal: Signal) -> bool {
+    matches!(signal, Signal::Depth | Signal::Shortcuts)
+}
+
 /// The weight each signal is scored with, by signal (0 where not used): its configured weight,
-/// times the share of its ranking beyond volume where `params.weights.discount_volume`.
+/// times the share of its ranking beyond volume for a signal [`counted_from_uses`], where
+/// `params.weights.discount_volume`.
 /// `columns` are the values of the `used` signals, in that order, over the people scored, and
 /// `volume` their uses per active day. The correlation and any change of weight go into `records`.
 pub fn weigh(
@@ -84,20 +91,24 @@ pub fn weigh(
     if !params.weights.discount_volume {
         return weights;
     }
-    let rhos: Vec<f64> = columns
+    // None: a signal volume cannot inflate.
+    let rhos: Vec<Option<f64>> = used
         .iter()
-        .map(|c| volume_correlation(c, volume))
+        .zip(columns)
+        .map(|(s, c)| counted_from_uses(*s).then(|| volume_correlation(c, volume)))
         .collect();
+    let factor = |rho: Option<f64>| rho.map_or(1.0, beyond_volume);
     let discounted: f64 = used
         .iter()
         .zip(&rhos)
-        .map(|(s, rho)| weights[*s as usize] * beyond_volume(*rho))
+        .map(|(s, rho)| weights[*s as usize] * factor(*rho))
         .sum();
     if discounted <= 0.0 {
-        // Every signal is volume alone: nothing is left to tell people apart by otherwise.
+        // Every signal is volume alone: nothing else is left to tell people apart by.
         return weights;
     }
     for (s, rho) in used.iter().zip(rhos) {
+        let Some(rho) = rho else { continue };
         let configured = weights[*s as usize];
         let weight = configured * beyond_volume(rho);
         weights[*s as usize] = weight;
@@ -158,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn weights_are_discounted_recorded_and_kept_when_asked_or_when_all_is_volume() {
+    fn counted_signals_are_discounted_recorded_and_kept_when_asked_or_when_all_is_volume() {
         let volume: Vec<f64> = (0..100).map(f64::from).collect();
         let unrelated: Vec<f64> = (0..100).map(|i| f64::from((i * 37) % 100)).collect();
         let used = [Signal::Depth, Signal::Training];
@@ -167,18 +178,33 @@ mod tests {
         let columns = [volume.clone(), unrelated.clone()];
         let w = weigh(&used, &columns, &volume, &params, &mut r);
         assert_eq!(w[Signal::Depth as usize], 0.0);
-        assert!(w[Signal::Training as usize] > 0.09, "{w:?}");
+        assert_eq!(w[Signal::Training as usize], 0.10);
         assert_eq!(r[0].used, 0.0);
         assert_eq!(r[0].volume_correlation, Some(1.0));
         assert!(
             r[0].note.as_deref().unwrap().contains("x 0.00 for volume"),
             "{r:?}"
         );
-        assert!(r[1].note.is_none(), "{r:?}");
-        // Every signal volume alone: the configured weights stand.
+        assert!(
+            r[1].note.is_none() && r[1].volume_correlation.is_none(),
+            "{r:?}"
+        );
+        // Training comes from its own table: going with volume is experts being busy too.
         let mut r = records(&used, &params);
         let w = weigh(
             &used,
+            &[unrelated.clone(), volume.clone()],
+            &volume,
+            &params,
+            &mut r,
+        );
+        assert_eq!(w[Signal::Training as usize], 0.10);
+        assert!(w[Signal::Depth as usize] > 0.29, "{w:?}");
+        // Every signal volume alone: the configured weights stand.
+        let counted = [Signal::Depth, Signal::Shortcuts];
+        let mut r = records(&counted, &params);
+        let w = weigh(
+            &counted,
             &[volume.clone(), volume.clone()],
             &volume,
             &params,
