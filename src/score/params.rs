@@ -18,9 +18,10 @@ pub struct SignalWeights {
     pub training: f64,
     pub feedback: f64,
     pub consistency: f64,
-    /// Multiply each weight by the share of its signal's ranking that volume does not explain
-    /// (see `docs/scoring.md`). `adept calibrate` turns it off: weights learnt from labels are
-    /// used as they are.
+    /// Multiply the weights of depth and shortcuts, which are counted from the same events as
+    /// volume, by the share of their ranking that volume does not explain (see
+    /// `docs/scoring.md`). `adept calibrate` turns it off: weights learnt from labels are used
+    /// as they are.
     pub discount_volume: bool,
     /// Where the weights came from, when not the defaults (`adept calibrate` writes it).
     #[serde(skip_serializing_if = "Option::is_none")]
