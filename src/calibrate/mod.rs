@@ -57,8 +57,8 @@ pub struct Calibration {
     /// The row of `results` whose weights were chosen (0: the defaults were kept).
     pub chosen: usize,
     pub why: Choice,
-    /// Whether runs with these weights discount them for volume: as the run did when its
-    /// defaults are kept, never for weights learnt from labels (they are used as learnt).
+    /// Whether runs with these weights discount them for volume: where the defaults are kept, as
+    /// the calibrated run did; never for weights learnt from labels (they are used as learnt).
     pub discount_volume: bool,
 }
 
@@ -327,14 +327,20 @@ fn beats_by_more_than_spread(a: &CvResult, b: &CvResult) -> bool {
 
 /// The weights the run was configured with (before the evidence rule and the discount for
 /// volume, which later runs apply again to their own data), as signal and feature weights, and
-/// whether the discount was on.
+/// whether the run applied the discount.
 fn configured_defaults(from: &Path) -> Result<(Named, Named, bool)> {
-    let scoring = read_manifest(from)?.config.scoring;
+    let manifest = read_manifest(from)?;
+    // A run from before the discount records no correlation: its weights were used undiscounted.
+    let discounted = manifest
+        .signal_weights
+        .iter()
+        .any(|w| w.volume_correlation.is_some());
+    let scoring = manifest.config.scoring;
     let signals = Signal::ALL
         .iter()
         .map(|s| (s.name().to_string(), scoring.weights.get(*s)))
         .collect();
-    let discount = scoring.weights.discount_volume;
+    let discount = scoring.weights.discount_volume && discounted;
     Ok((
         signals,
         scoring.feature_weights.into_iter().collect(),

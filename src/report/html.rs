@@ -197,21 +197,46 @@ fn missing_evidence(data: &ReportData) -> String {
 /// One line naming the signals that counted for less than half their weight because their
 /// ranking of people mostly follows how busy people are.
 fn volume_discounts(data: &ReportData) -> String {
-    let discounted: Vec<String> = data
-        .manifest
-        .signal_weights
-        .iter()
-        .filter(|w| w.volume_correlation.is_some() && w.used < 0.5 * w.configured)
-        .map(|w| w.signal.clone())
+    let discounted: Vec<&str> = Signal::ALL
+        .into_iter()
+        .filter(|s| {
+            data.manifest.signal_weights.iter().any(|w| {
+                w.signal == s.name()
+                    && w.volume_correlation.is_some()
+                    && w.used < 0.5 * w.configured
+            })
+        })
+        .map(signal_words)
         .collect();
     if discounted.is_empty() {
         return String::new();
     }
     format!(
-        "<p class=\"muted\">Counted for less than half their usual weight, because here they mostly \
-         follow how busy people are (uses per active day), and busy is not expert: {}.</p>",
-        html(&discounted.join(", "))
+        "<p class=\"muted\">Counted for less than half the usual weight here: {}, as each ranks people \
+         mostly by how busy they are (uses per active day), and busy is not expert.</p>",
+        html(&listed(&discounted))
     )
+}
+
+/// A signal in the report's words.
+fn signal_words(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Depth => "feature depth",
+        Signal::Shortcuts => "shortcut use",
+        Signal::Help => "help given",
+        Signal::Training => "training",
+        Signal::Feedback => "feedback",
+        Signal::Consistency => "consistency",
+    }
+}
+
+/// Words joined as "a, b and c".
+fn listed(words: &[&str]) -> String {
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.to_string(),
+        None => "no signal".to_string(),
+    }
 }
 
 /// What the score was built from in this run, in words: only the signals with evidence.
@@ -219,20 +244,9 @@ fn scored_on(data: &ReportData) -> String {
     let words: Vec<&str> = Signal::ALL
         .into_iter()
         .filter(|s| evidenced(data, *s))
-        .map(|s| match s {
-            Signal::Depth => "feature depth",
-            Signal::Shortcuts => "shortcut use",
-            Signal::Help => "help given",
-            Signal::Training => "training",
-            Signal::Feedback => "feedback",
-            Signal::Consistency => "consistency",
-        })
+        .map(signal_words)
         .collect();
-    match words.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        Some((last, _)) => last.to_string(),
-        None => "no signal".to_string(),
-    }
+    listed(&words)
 }
 
 fn summary(page: &mut String, data: &ReportData) {

@@ -20,8 +20,9 @@ pub struct SignalWeight {
     /// Why the signal was left out, or which of its features were, and how its weight was
     /// discounted for volume.
     pub note: Option<String>,
-    /// Its rank correlation with uses per active day, where the weight was discounted for volume
-    /// (absent: not discounted).
+    /// Its rank correlation with uses per active day, for depth and shortcuts where the discount
+    /// for volume was applied (the weight used is the configured one times 1 - rho^2, rho below
+    /// 0 counting as 0); absent where it was not applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_correlation: Option<f64>,
 }

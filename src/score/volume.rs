@@ -88,7 +88,8 @@ pub fn weigh(
     for s in used {
         weights[*s as usize] = params.weights.get(*s);
     }
-    if !params.weights.discount_volume {
+    // Only the ratios of weights matter: one signal alone keeps its weight whatever it is.
+    if !params.weights.discount_volume || used.len() < 2 {
         return weights;
     }
     // None: a signal volume cannot inflate.
@@ -200,6 +201,20 @@ mod tests {
         );
         assert_eq!(w[Signal::Training as usize], 0.10);
         assert!(w[Signal::Depth as usize] > 0.29, "{w:?}");
+        // One signal alone: only ratios matter, so it keeps its weight and nothing is noted.
+        let mut r = records(&[Signal::Depth], &params);
+        let w = weigh(
+            &[Signal::Depth],
+            &[volume.clone()],
+            &volume,
+            &params,
+            &mut r,
+        );
+        assert_eq!(w[Signal::Depth as usize], 0.30);
+        assert!(
+            r[0].note.is_none() && r[0].volume_correlation.is_none(),
+            "{r:?}"
+        );
         // Every signal volume alone: the configured weights stand.
         let counted = [Signal::Depth, Signal::Shortcuts];
         let mut r = records(&counted, &params);

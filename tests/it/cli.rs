@@ -208,6 +208,7 @@ fn run_outputs_are_byte_identical_whatever_the_thread_count() {
             .collect();
         if let [_, value, weight, contribution] = row[..]
             && value != "-"
+            && weight != "-"
         {
             let parse = |x: &str| x.parse::<f64>().unwrap();
             let expected = 100.0 * parse(weight) * parse(value);

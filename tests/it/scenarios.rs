@@ -152,9 +152,11 @@ fn a_signal_that_only_counts_activity_is_discounted_and_the_manifest_says_why() 
         depth.note.as_deref().unwrap().contains("for volume"),
         "{depth:?}"
     );
-    // Training results do not follow volume, and keep most of their weight.
+    // Training results come from their own table: volume cannot inflate them, and they keep
+    // their weight.
     let training = record("training");
-    assert!(training.used > 0.8 * training.configured, "{training:?}");
+    assert!(training.volume_correlation.is_none(), "{training:?}");
+    assert_eq!(training.used, training.configured, "{training:?}");
     // The report tells its readers too.
     let report = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     let line = report
