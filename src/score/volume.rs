@@ -157,8 +157,15 @@ mod tests {
         assert_eq!(beyond_volume(volume_correlation(&shy, &volume)), 1.0);
     }
 
-    fn records(used: &[Signal], params: &ScoreParams) -> Vec<SignalWeight> {
-        used.iter()
+    /// The weights `weigh` gives, and the records it leaves, starting from the configured ones.
+    fn weighed(
+        used: &[Signal],
+        columns: &[Vec<f64>],
+        volume: &[f64],
+        params: &ScoreParams,
+    ) -> ([f64; 6], Vec<SignalWeight>) {
+        let mut records: Vec<SignalWeight> = used
+            .iter()
             .map(|s| SignalWeight {
                 signal: s.name().to_string(),
                 configured: params.weights.get(*s),
@@ -166,71 +173,53 @@ mod tests {
                 note: None,
                 volume_correlation: None,
             })
-            .collect()
+            .collect();
+        let weights = weigh(used, columns, volume, params, &mut records);
+        (weights, records)
     }
 
     #[test]
     fn counted_signals_are_discounted_recorded_and_kept_when_asked_or_when_all_is_volume() {
         let volume: Vec<f64> = (0..100).map(f64::from).collect();
         let unrelated: Vec<f64> = (0..100).map(|i| f64::from((i * 37) % 100)).collect();
+        let (depth, training) = (Signal::Depth as usize, Signal::Training as usize);
         let used = [Signal::Depth, Signal::Training];
         let mut params = ScoreParams::default();
-        let mut r = records(&used, &params);
         let columns = [volume.clone(), unrelated.clone()];
-        let w = weigh(&used, &columns, &volume, &params, &mut r);
-        assert_eq!(w[Signal::Depth as usize], 0.0);
-        assert_eq!(w[Signal::Training as usize], 0.10);
-        assert_eq!(r[0].used, 0.0);
-        assert_eq!(r[0].volume_correlation, Some(1.0));
-        assert!(
-            r[0].note.as_deref().unwrap().contains("x 0.00 for volume"),
-            "{r:?}"
-        );
+        let (w, r) = weighed(&used, &columns, &volume, &params);
+        assert_eq!((w[depth], w[training]), (0.0, 0.10));
+        assert_eq!((r[0].used, r[0].volume_correlation), (0.0, Some(1.0)));
+        let note = r[0].note.as_deref().unwrap();
+        assert!(note.contains("x 0.00 for volume"), "{note}");
         assert!(
             r[1].note.is_none() && r[1].volume_correlation.is_none(),
             "{r:?}"
         );
         // Training comes from its own table: going with volume is experts being busy too.
-        let mut r = records(&used, &params);
-        let w = weigh(
-            &used,
-            &[unrelated.clone(), volume.clone()],
-            &volume,
-            &params,
-            &mut r,
-        );
-        assert_eq!(w[Signal::Training as usize], 0.10);
-        assert!(w[Signal::Depth as usize] > 0.29, "{w:?}");
+        let swapped = [unrelated.clone(), volume.clone()];
+        let (w, _) = weighed(&used, &swapped, &volume, &params);
+        assert_eq!(w[training], 0.10);
+        assert!(w[depth] > 0.29, "{w:?}");
         // One signal alone: only ratios matter, so it keeps its weight and nothing is noted.
-        let mut r = records(&[Signal::Depth], &params);
-        let w = weigh(
+        let (w, r) = weighed(
             &[Signal::Depth],
-            &[volume.clone()],
+            std::slice::from_ref(&volume),
             &volume,
             &params,
-            &mut r,
         );
-        assert_eq!(w[Signal::Depth as usize], 0.30);
+        assert_eq!(w[depth], 0.30);
         assert!(
             r[0].note.is_none() && r[0].volume_correlation.is_none(),
             "{r:?}"
         );
         // Every signal volume alone: the configured weights stand.
         let counted = [Signal::Depth, Signal::Shortcuts];
-        let mut r = records(&counted, &params);
-        let w = weigh(
-            &counted,
-            &[volume.clone(), volume.clone()],
-            &volume,
-            &params,
-            &mut r,
-        );
-        assert_eq!(w[Signal::Depth as usize], 0.30);
+        let both = [volume.clone(), volume.clone()];
+        assert_eq!(weighed(&counted, &both, &volume, &params).0[depth], 0.30);
         // Switched off (as calibrated weights are): as configured, nothing recorded.
         params.weights.discount_volume = false;
-        let mut r = records(&used, &params);
-        let w = weigh(&used, &columns, &volume, &params, &mut r);
-        assert_eq!(w[Signal::Depth as usize], 0.30);
+        let (w, r) = weighed(&used, &columns, &volume, &params);
+        assert_eq!(w[depth], 0.30);
         assert_eq!(r[0].volume_correlation, None);
     }
 
