@@ -98,26 +98,22 @@ pub fn weigh(
         .zip(columns)
         .map(|(s, c)| counted_from_uses(*s).then(|| volume_correlation(c, volume)))
         .collect();
-    let factor = |rho: Option<f64>| rho.map_or(1.0, beyond_volume);
-    let discounted: f64 = used
-        .iter()
-        .zip(&rhos)
-        .map(|(s, rho)| weights[*s as usize] * factor(*rho))
-        .sum();
-    if discounted <= 0.0 {
+    let mut discounted = weights;
+    for (s, rho) in used.iter().zip(&rhos) {
+        discounted[*s as usize] *= rho.map_or(1.0, beyond_volume);
+    }
+    if discounted.iter().sum::<f64>() <= 0.0 {
         // Every signal is volume alone: nothing else is left to tell people apart by.
         return weights;
     }
     for (s, rho) in used.iter().zip(rhos) {
-        let Some(rho) = rho else { continue };
-        let configured = weights[*s as usize];
-        let weight = configured * beyond_volume(rho);
-        weights[*s as usize] = weight;
-        if let Some(record) = records.iter_mut().find(|r| r.signal == s.name()) {
-            note_discount(record, configured, weight, rho);
-        }
+        let (Some(rho), Some(record)) = (rho, records.iter_mut().find(|r| r.signal == s.name()))
+        else {
+            continue;
+        };
+        note_discount(record, weights[*s as usize], discounted[*s as usize], rho);
     }
-    weights
+    discounted
 }
 
 /// Records a signal's correlation with volume and the weight it kept, with a note in the run
