@@ -59,6 +59,10 @@ pub struct CalibrateArgs {
     /// Folds of the cross-validation.
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// How many times the cross-validation is repeated with fresh folds: one split of a few
+    /// dozen nominations leaves the choice of weights partly to chance; repeats steady it.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -533,6 +537,7 @@ fn calibrate_cmd(args: CalibrateArgs) -> Result<()> {
         from,
         labels,
         folds,
+        repeats,
         seed,
         out,
     } = args;
@@ -541,6 +546,7 @@ fn calibrate_cmd(args: CalibrateArgs) -> Result<()> {
         from,
         labels,
         folds,
+        repeats,
         seed,
     };
     let calibration = crate::calibrate::calibrate(&options, &ids)?;

@@ -1,5 +1,5 @@
-//! K-fold cross-validation of weightings: each fold's people are ranked by weights fitted on the
-//! other folds (or by fixed weights), and scored with the evaluation's metrics.
+//! Repeated K-fold cross-validation of weightings: each fold's people are ranked by weights fitted
+//! on the other folds (or by fixed weights), and scored with the evaluation's metrics.
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -36,7 +36,7 @@ pub struct CvResult {
     pub roc_auc: Spread,
     /// Precision at k, k = the positives in the held-out fold.
     pub precision_at_k: Spread,
-    /// ROC AUC per fold (for comparing two methods fold by fold).
+    /// ROC AUC per fold, repeat by repeat (for comparing two methods fold by fold).
     pub per_fold: Vec<f64>,
 }
 
@@ -62,17 +62,28 @@ fn ranked(rows: &[usize], score: impl Fn(usize) -> f64, labels: &[bool]) -> Vec<
     order.into_iter().map(|i| labels[i]).collect()
 }
 
-/// Cross-validates `weights_for`, which gets the training rows of a fold and returns weights.
+/// The fold assignments of `repeats` repeated K-fold cross-validations: the first from `seed`,
+/// each next one from the seed after. One split of a few dozen positives decides too much by
+/// chance (which fold the strongest positives fall in); repeating it with fresh folds steadies
+/// the comparison.
+pub fn repeated_folds(labels: &[bool], k: usize, repeats: usize, seed: u64) -> Vec<Vec<usize>> {
+    (0..repeats as u64)
+        .map(|r| folds(labels, k, seed.wrapping_add(r)))
+        .collect()
+}
+
+/// Cross-validates `weights_for`, which gets the training rows of a fold and returns weights,
+/// over each fold of each assignment in `assignments` (from [`repeated_folds`]).
 pub fn cross_validate(
     method: &str,
     data: &[Vec<f64>],
     labels: &[bool],
-    fold: &[usize],
+    assignments: &[Vec<usize>],
     k: usize,
     weights_for: impl Fn(&[usize]) -> Vec<f64>,
 ) -> CvResult {
     let (mut ap, mut auc, mut prec) = (Vec::new(), Vec::new(), Vec::new());
-    for f in 0..k {
+    for (fold, f) in assignments.iter().flat_map(|a| (0..k).map(move |f| (a, f))) {
         let train: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
         let test: Vec<usize> = (0..data.len()).filter(|&i| fold[i] == f).collect();
         let w = weights_for(&train);
@@ -90,5 +101,32 @@ pub fn cross_validate(
         roc_auc: Spread::of(&auc),
         precision_at_k: Spread::of(&prec),
         per_fold: auc,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_repeat_is_a_fresh_stratified_split_and_the_first_is_the_single_split() {
+        let labels: Vec<bool> = (0..200).map(|i| i % 10 == 0).collect();
+        let repeats = repeated_folds(&labels, 5, 3, 42);
+        assert_eq!(repeats.len(), 3);
+        assert_eq!(repeats[0], folds(&labels, 5, 42));
+        for fold in &repeats {
+            for f in 0..5 {
+                let rows = (0..200).filter(|&i| fold[i] == f);
+                let positives = rows.clone().filter(|&i| labels[i]).count();
+                assert_eq!((rows.count(), positives), (40, 4), "fold {f}");
+            }
+        }
+        assert_ne!(repeats[0], repeats[1]);
+        assert_ne!(repeats[1], repeats[2]);
+        assert_eq!(
+            repeats,
+            repeated_folds(&labels, 5, 3, 42),
+            "not deterministic"
+        );
     }
 }

@@ -13,9 +13,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
-pub use cv::{CvResult, Spread, cross_validate, folds};
+pub use cv::{CvResult, Spread, cross_validate, folds, repeated_folds};
 pub use fit::fit_non_negative;
 pub use labels::{Labels, MIN_POSITIVES, read_labels};
 
@@ -32,6 +33,8 @@ pub struct CalibrateOptions {
     pub from: PathBuf,
     pub labels: PathBuf,
     pub folds: usize,
+    /// How many times the K-fold split is made afresh (at least 1).
+    pub repeats: usize,
     pub seed: u64,
 }
 
@@ -52,6 +55,7 @@ pub struct Calibration {
     /// Labelled people with too little activity to be scored: left out of the calibration.
     pub labelled_not_scored: usize,
     pub folds: usize,
+    pub repeats: usize,
     pub labels: PathBuf,
     pub labels_sha256: String,
     /// The row of `results` whose weights were chosen (0: the defaults were kept).
@@ -276,8 +280,8 @@ pub enum Choice {
     LabelsAtChance,
 }
 
-/// Chooses a weighting from the cross-validated results: the best ROC AUC among the fits and
-/// each signal or feature alone. ROC AUC, because with nominations, unlabelled people count as
+/// Chooses a weighting from the cross-validated results (over every fold of every repeat): the
+/// best ROC AUC among the fits and each signal or feature alone. ROC AUC, because with nominations, unlabelled people count as
 /// negatives, and the AUC so measured orders weightings as the AUC against the full truth would
 /// (it is an affine function of it when nominations are a random share of the power users);
 /// average precision is not. The defaults come back when they beat that choice by more than the
@@ -350,7 +354,12 @@ fn configured_defaults(from: &Path) -> Result<(Named, Named, bool)> {
 
 /// Calibrates the weights of the run in `options.from` on the labels in `options.labels`.
 pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Calibration> {
-    let k = options.folds;
+    let (k, repeats) = (options.folds, options.repeats);
+    if repeats == 0 {
+        return Err(Error::Config(
+            "--repeats must be at least 1, got `0`".into(),
+        ));
+    }
     let run = run_signals(&options.from)?;
     let labels = read_labels(&options.labels, &run.known, ids)?;
     if !(2..=labels.positives).contains(&k) {
@@ -382,16 +391,16 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         let labels: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
         fit_non_negative(&x, &labels)
     };
-    let fold = folds(&y, k, options.seed);
+    let assignments = repeated_folds(&y, k, repeats, options.seed);
     let results: Vec<CvResult> = candidates
-        .iter()
+        .par_iter()
         .map(|c| {
             let data = if c.over_features {
                 &run.feature_rows
             } else {
                 &run.rows
             };
-            cross_validate(&c.name, data, &y, &fold, k, |train| {
+            cross_validate(&c.name, data, &y, &assignments, k, |train| {
                 c.fixed
                     .clone()
                     .unwrap_or_else(|| fit(c.over_features, train))
@@ -429,6 +438,7 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         positives_only: !labels.has_negatives,
         labelled_not_scored: not_scored,
         folds: k,
+        repeats,
         labels_sha256: sha256_file(&options.labels)?,
         labels: options.labels.clone(),
     })
@@ -479,9 +489,14 @@ impl Calibration {
 
     /// The cross-validated figures, one line per method.
     pub fn table(&self) -> String {
+        let repeated = match self.repeats {
+            1 => String::new(),
+            r => format!(", repeated {r} times with fresh folds"),
+        };
         let mut text = format!(
-            "{}-fold cross-validated, mean ± sd over folds; {} people scored, {} positive{}\n{:<28} {:>15} {:>15} {:>15}\n",
+            "{}-fold cross-validated{repeated}, mean ± sd over the {} folds; {} people scored, {} positive{}\n{:<28} {:>15} {:>15} {:>15}\n",
             self.folds,
+            self.folds * self.repeats,
             self.people,
             self.positives,
             if self.positives_only {
@@ -632,6 +647,7 @@ mod tests {
             positives_only: true,
             labelled_not_scored: 0,
             folds: 5,
+            repeats: 1,
             labels: PathBuf::from("nominations.csv"),
             labels_sha256: String::new(),
             chosen,

@@ -274,3 +274,38 @@ fn labels_that_no_weighting_ranks_better_keep_the_default_weights_and_say_so() {
     let source = config.scoring.weights.source.unwrap_or_default();
     assert!(source.ends_with("defaults kept"), "{source}");
 }
+
+#[test]
+fn the_cross_validation_is_repeated_with_fresh_folds_and_says_so() {
+    let run = run_org();
+    let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("labels.csv");
+    std::fs::write(
+        &labels,
+        format!("user_id\n{}\n", nominations(run).join("\n")),
+    )
+    .unwrap();
+    let with = |repeats: &str| {
+        adept(&[
+            "calibrate",
+            "--from",
+            path(run.out.path()),
+            "--labels",
+            path(&labels),
+            "--repeats",
+            repeats,
+        ])
+    };
+    let o = with("3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains(
+            "5-fold cross-validated, repeated 3 times with fresh folds, mean ± sd over the 15 folds"
+        ),
+        "{said}"
+    );
+    let o = with("0");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--repeats must be at least 1"));
+}
