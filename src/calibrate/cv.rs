@@ -43,11 +43,15 @@ pub struct CvResult {
 /// Fold of each row: positives and negatives are each shuffled (seeded) and dealt round-robin,
 /// so every fold holds its share of both.
 pub fn folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    dealt(labels, k, &mut ChaCha8Rng::seed_from_u64(seed))
+}
+
+/// One fold assignment drawn from `rng` (see [`folds`]).
+fn dealt(labels: &[bool], k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     let mut fold = vec![0; labels.len()];
     for class in [true, false] {
         let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
-        rows.shuffle(&mut rng);
+        rows.shuffle(rng);
         for (j, i) in rows.into_iter().enumerate() {
             fold[i] = j % k;
         }
@@ -62,14 +66,14 @@ fn ranked(rows: &[usize], score: impl Fn(usize) -> f64, labels: &[bool]) -> Vec<
     order.into_iter().map(|i| labels[i]).collect()
 }
 
-/// The fold assignments of `repeats` repeated K-fold cross-validations: the first from `seed`,
-/// each next one from the seed after. One split of a few dozen positives decides too much by
-/// chance (which fold the strongest positives fall in); repeating it with fresh folds steadies
-/// the comparison.
+/// The fold assignments of `repeats` repeated K-fold cross-validations, drawn one after another
+/// from one random stream seeded with `seed` (the first is [`folds`] with that seed; another
+/// seed gives other folds for every repeat). One split of a few dozen positives decides too
+/// much by chance (which fold the strongest positives fall in); repeating it with fresh folds
+/// steadies the comparison.
 pub fn repeated_folds(labels: &[bool], k: usize, repeats: usize, seed: u64) -> Vec<Vec<usize>> {
-    (0..repeats as u64)
-        .map(|r| folds(labels, k, seed.wrapping_add(r)))
-        .collect()
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..repeats).map(|_| dealt(labels, k, &mut rng)).collect()
 }
 
 /// Cross-validates `weights_for`, which gets the training rows of a fold and returns weights,
@@ -127,6 +131,36 @@ mod tests {
             repeats,
             repeated_folds(&labels, 5, 3, 42),
             "not deterministic"
+        );
+        // Another seed: other folds in every repeat, not the same ones shifted by one.
+        let other = repeated_folds(&labels, 5, 3, 43);
+        assert!(repeats.iter().all(|a| other.iter().all(|b| a != b)));
+    }
+
+    #[test]
+    fn every_fold_of_every_repeat_is_measured_in_order() {
+        let labels: Vec<bool> = (0..120).map(|i| i % 6 == 0).collect();
+        // The score is the row's own label plus noise that depends on the row: the AUC of a
+        // fold depends on which rows it holds.
+        let data: Vec<Vec<f64>> = (0..120)
+            .map(|i| vec![f64::from(u8::from(labels[i])) + ((i * 37) % 11) as f64 / 8.0])
+            .collect();
+        let fixed = |_: &[usize]| vec![1.0];
+        let repeats = repeated_folds(&labels, 4, 3, 7);
+        let all = cross_validate("x", &data, &labels, &repeats, 4, fixed);
+        assert_eq!(all.per_fold.len(), 12);
+        let one_by_one: Vec<f64> = repeats
+            .iter()
+            .flat_map(|a| {
+                let single = std::slice::from_ref(a);
+                cross_validate("x", &data, &labels, single, 4, fixed).per_fold
+            })
+            .collect();
+        assert_eq!(all.per_fold, one_by_one);
+        assert_ne!(
+            all.per_fold[..4],
+            all.per_fold[4..8],
+            "the repeats measured the same folds"
         );
     }
 }

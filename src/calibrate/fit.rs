@@ -3,13 +3,20 @@
 
 /// Ridge penalty on the standardised weights: mild, it only steadies correlated signals.
 const LAMBDA: f64 = 1e-5;
-/// Newton steps: each one solves the free weights' system exactly, so a few dozen suffice.
+/// Newton steps: each one solves the free weights' system exactly; 10 to 30 were needed on the
+/// scenarios and on random problems.
 const ITERATIONS: usize = 200;
-/// Stop when no weight can lower the loss by moving: the largest projected gradient.
+/// Stop when no weight can lower the loss by moving: the largest projected gradient. Floating
+/// point often ends the descent a little before (no step lowers the loss any more), near 1e-8.
 const TOLERANCE: f64 = 1e-12;
 
 fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
+}
+
+/// log(1 + e^x), without overflow for large x or loss of precision for large -x.
+fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
 /// Column means and standard deviations (1 where a column is constant).
@@ -73,8 +80,8 @@ impl Problem {
             .zip(&self.y)
             .map(|(row, y)| {
                 let z = Problem::margin(row, theta);
-                // log(1 + e^z) - y z, computed without overflow.
-                z.max(0.0) + (-z.abs()).exp().ln_1p() - y * z
+                // log(1 + e^z) - y z, written so that neither label cancels large terms.
+                y * softplus(-z) + (1.0 - y) * softplus(z)
             })
             .sum();
         data / n + 0.5 * LAMBDA * theta[..d].iter().map(|w| w * w).sum::<f64>()
@@ -86,8 +93,10 @@ impl Problem {
         let m = self.dims();
         let (mut g, mut h) = (vec![0.0; m], vec![0.0; m * m]);
         for (row, y) in self.x.iter().zip(&self.y) {
-            let p = sigmoid(Problem::margin(row, theta));
-            let (r, s) = ((p - y) / n, p * (1.0 - p) / n);
+            let z = Problem::margin(row, theta);
+            let p = sigmoid(z);
+            // p (1 - p), without rounding 1 - p to zero for large z.
+            let (r, s) = ((p - y) / n, p * sigmoid(-z) / n);
             for (a, ra) in row.iter().enumerate() {
                 g[a] += r * ra;
                 for (b, rb) in row.iter().enumerate().take(a + 1) {
@@ -156,15 +165,29 @@ fn projected(g: &[f64], theta: &[f64]) -> Vec<f64> {
 }
 
 /// One projected Newton step from `theta`, where the loss has gradient `g` and Hessian `h`
-/// (Bertsekas): the weights held at zero stay there, the
-/// others move by the Newton direction of their own system, projected back onto w >= 0 and
-/// halved until the loss falls. None when no step lowers it.
+/// (Bertsekas): the weights held at zero stay there, the others move by the Newton direction of
+/// their own system. Where that system cannot be solved in floating point, or its direction
+/// lowers the loss at no step length, a projected gradient step is tried instead. None when
+/// neither lowers the loss: the optimum, as closely as floating point finds it.
 fn step(problem: &Problem, theta: &[f64], g: &[f64], h: &[f64]) -> Option<Vec<f64>> {
     let m = theta.len();
     let free: Vec<usize> = (0..m)
         .filter(|&a| a + 1 == m || theta[a] > 0.0 || g[a] < 0.0)
         .collect();
-    let direction = solve(h, m, &free, g)?;
+    solve(h, m, &free, g)
+        .and_then(|direction| descend(problem, theta, &free, &direction))
+        .or_else(|| descend(problem, theta, &(0..m).collect::<Vec<_>>(), g))
+}
+
+/// Moves the parameters in `free` against `direction`, projected back onto w >= 0, halving the
+/// step until the loss falls; None when no step of the first 60 lowers it.
+fn descend(
+    problem: &Problem,
+    theta: &[f64],
+    free: &[usize],
+    direction: &[f64],
+) -> Option<Vec<f64>> {
+    let m = theta.len();
     let before = problem.loss(theta);
     let mut t = 1.0;
     for _ in 0..60 {
@@ -225,6 +248,21 @@ mod tests {
         assert_eq!(w[2], 0.0, "{w:?}");
         assert!(w[1] < 0.2 * w[0], "{w:?}");
         assert_eq!(w, fit_non_negative(&rows, &labels), "not deterministic");
+    }
+
+    #[test]
+    fn separable_one_class_and_constant_columns_give_finite_weights() {
+        let rows: Vec<Vec<f64>> = (0..60)
+            .map(|i| vec![f64::from(i), 3.0, f64::from(i % 7)])
+            .collect();
+        let separable: Vec<bool> = (0..60).map(|i| i >= 45).collect();
+        let w = fit_non_negative(&rows, &separable);
+        assert!(w.iter().all(|x| x.is_finite() && *x >= 0.0), "{w:?}");
+        assert!(w[0] > 0.0 && w[1] == 0.0, "{w:?}");
+        for class in [true, false] {
+            let w = fit_non_negative(&rows, &vec![class; 60]);
+            assert!(w.iter().all(|x| x.is_finite() && *x >= 0.0), "{w:?}");
+        }
     }
 
     #[test]
