@@ -260,7 +260,7 @@ mod tests {
         assert!(w.iter().all(|x| x.is_finite() && *x >= 0.0), "{w:?}");
         assert!(w[0] > 0.0 && w[1] == 0.0, "{w:?}");
         for class in [true, false] {
-            let w = fit_non_negative(&rows, &vec![class; 60]);
+            let w = fit_non_negative(&rows, &[class; 60]);
             assert!(w.iter().all(|x| x.is_finite() && *x >= 0.0), "{w:?}");
         }
     }
