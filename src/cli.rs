@@ -63,7 +63,7 @@ pub struct CalibrateArgs {
     /// dozen nominations leaves the choice of weights partly to chance; repeats steady it.
     #[arg(long, default_value_t = 5)]
     pub repeats: usize,
-    /// Seed of the fold assignment.
+    /// Seed of the fold assignments (one random stream for all repeats).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Write the weights here (a new file, or appended to a config file without

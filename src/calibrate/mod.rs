@@ -281,12 +281,13 @@ pub enum Choice {
 }
 
 /// Chooses a weighting from the cross-validated results (over every fold of every repeat): the
-/// best ROC AUC among the fits and each signal or feature alone. ROC AUC, because with nominations, unlabelled people count as
-/// negatives, and the AUC so measured orders weightings as the AUC against the full truth would
-/// (it is an affine function of it when nominations are a random share of the power users);
-/// average precision is not. The defaults come back when they beat that choice by more than the
-/// spread over folds, or when no weighting ranks the labelled people above chance by more than
-/// the spread (labels that define nothing the data can follow).
+/// best ROC AUC among the fits and each signal or feature alone. ROC AUC, because with
+/// nominations, unlabelled people count as negatives, and the AUC so measured orders weightings
+/// as the AUC against the full truth would (it is an affine function of it when nominations are
+/// a random share of the power users); average precision is not. The defaults come back when
+/// they beat that choice by more than the spread over folds, or when no weighting ranks the
+/// labelled people above chance by more than the spread (labels that define nothing the data
+/// can follow).
 ///
 /// Measured on the generator's scenarios (docs/scoring.md), two stricter rules did worse: keeping
 /// the defaults unless beaten beyond the spread, and preferring the fits to one part alone unless
