@@ -9,6 +9,8 @@
 //! epoch_unit = "auto"             # auto | seconds | milliseconds
 //! max_reject_rate = 0.05          # fail when a table rejects more than this share of its rows
 //! batch_rows = 262144             # rows per streamed batch; results do not depend on it
+//! workers = 0                     # threads that classify and add up batches (0: one per core,
+//!                                 # at most 8); results do not depend on it
 //!
 //! [tables.events]
 //! source = "segment/*.jsonl.gz"   # a file, directory or glob, relative to the input directory
@@ -72,6 +74,10 @@ pub struct IngestSettings {
     /// Rows per batch as tables stream through ingest: memory in flight grows with it, the
     /// per-batch overhead shrinks. Results do not depend on it.
     pub batch_rows: usize,
+    /// Threads that classify checked batches and add up the accepted events, each with its own
+    /// aggregates (memory grows with them); 0: one per core, at most 8. Results do not depend
+    /// on it.
+    pub workers: usize,
 }
 
 impl Default for IngestSettings {
@@ -81,6 +87,7 @@ impl Default for IngestSettings {
             epoch_unit: EpochUnit::Auto,
             max_reject_rate: 0.05,
             batch_rows: 1 << 18,
+            workers: 0,
         }
     }
 }

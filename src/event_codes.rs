@@ -110,6 +110,25 @@ impl EventCodes {
         Ok(())
     }
 
+    /// Gives numbers here to every person and triple numbered in `other` (a fork that numbered
+    /// other batches), and returns, for each of `other`'s person and triple numbers, the number
+    /// here.
+    pub fn absorb(&mut self, other: &EventCodes) -> (Vec<u32>, Vec<u32>) {
+        let users = other
+            .users
+            .values
+            .iter()
+            .map(|u| self.users.code(u))
+            .collect();
+        let triples = other
+            .triples
+            .values
+            .iter()
+            .map(|(app, feature, trigger)| self.triples.code(app, feature, trigger.as_deref()))
+            .collect();
+        (users, triples)
+    }
+
     /// The person ids, by number.
     pub fn users(&self) -> &[String] {
         &self.users.values

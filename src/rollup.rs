@@ -10,7 +10,7 @@ use polars::prelude::*;
 use crate::atomic;
 use crate::error::Result;
 use crate::event_codes::{EVENT_COLUMNS, EventCodes, pair, unpair};
-use crate::ingest::{RowSink, local_to_millis};
+use crate::ingest::{RowSink, fork_as, local_to_millis};
 
 /// Rolls the accepted events up as ingest streams them through (it is the events table's
 /// [`RowSink`]): uses per user x local day x app x feature x trigger, keyed by numbers (see
@@ -109,6 +109,22 @@ impl RowSink for DailyRollup {
             .code_rows(&rows, i32::MIN..=i32::MAX, |user, triple, day, count| {
                 *sums.entry((pair(user, triple), day)).or_default() += count;
             })
+    }
+
+    fn fork(&self) -> Option<Box<dyn RowSink>> {
+        Some(Box::new(DailyRollup::new(self.tz)))
+    }
+
+    /// Sums, and `finish` sorts: the same rollup for any split of the batches.
+    fn merge(&mut self, fork: Box<dyn RowSink>) -> Result<()> {
+        let fork = fork_as::<DailyRollup>(fork)?;
+        let (users, triples) = self.codes.absorb(&fork.codes);
+        for ((key, day), uses) in fork.sums {
+            let (user, triple) = unpair(key);
+            let key = pair(users[user as usize], triples[triple as usize]);
+            *self.sums.entry((key, day)).or_default() += uses;
+        }
+        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@ use polars::prelude::*;
 use super::aggregate::{Window, local_day};
 use crate::error::Result;
 use crate::event_codes::{EVENT_COLUMNS, EventCodes};
-use crate::ingest::RowSink;
+use crate::ingest::{RowSink, fork_as};
 
 /// The events table's [`RowSink`] during a run.
 ///
@@ -192,6 +192,37 @@ impl RowSink for UsageAggregator {
                 buckets[user].push(Coded { triple, day, count })
             })?;
         self.add_buckets();
+        Ok(())
+    }
+
+    fn fork(&self) -> Option<Box<dyn RowSink>> {
+        Some(Box::new(UsageAggregator::new(self.window)))
+    }
+
+    /// Sums are sums whatever batches each side added up, and [`UsageAggregator::finish`] sorts
+    /// by text: the result is the same for any split of the batches.
+    fn merge(&mut self, fork: Box<dyn RowSink>) -> Result<()> {
+        let fork = fork_as::<UsageAggregator>(fork)?;
+        let (users, triples) = self.codes.absorb(&fork.codes);
+        let span = self.window.history_days();
+        let people = self.codes.users().len();
+        self.usage.resize_with(people, PlHashMap::default);
+        self.days.resize(people * span, NO_USE);
+        for (from, counts) in fork.usage.into_iter().enumerate() {
+            let usage = &mut self.usage[users[from] as usize];
+            for (triple, (all, late)) in counts {
+                let entry = usage.entry(triples[triple as usize]).or_default();
+                entry.0 += all;
+                entry.1 += late;
+            }
+        }
+        for (from, row) in fork.days.chunks(span.max(1)).enumerate() {
+            let to = users[from] as usize * span;
+            for (day, &uses) in row.iter().enumerate().filter(|(_, u)| **u != NO_USE) {
+                let here = &mut self.days[to + day];
+                *here = (*here).max(0) + uses;
+            }
+        }
         Ok(())
     }
 }

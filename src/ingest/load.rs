@@ -189,6 +189,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
     }
     let rules = options.rules()?;
     let batch_rows = options.config.ingest.batch_rows;
+    let workers = options.config.ingest.workers;
     let mut tables = BTreeMap::new();
     let mut summary = IngestSummary::default();
     let mut ledgers = Vec::new();
@@ -234,10 +235,12 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
                 })
             };
             pass_table(
-                table, &files, reopen, &validate, &opted_out, batch_rows, sink,
+                table, &files, reopen, &validate, &opted_out, batch_rows, workers, sink,
             )?
         } else {
-            pass_table(table, &files, open, &validate, &opted_out, batch_rows, sink)?
+            pass_table(
+                table, &files, open, &validate, &opted_out, batch_rows, workers, sink,
+            )?
         };
         summary.tables.push(pass.summary);
         person_ids.extend(pass.person_ids);

@@ -4,6 +4,7 @@
 
 mod dedup;
 mod discover;
+mod lane;
 mod ledger;
 mod load;
 mod mapping;
@@ -21,6 +22,6 @@ pub use discover::{Compression, SourceFile, format_from_name};
 pub use ledger::{LEDGER_COLUMNS, LineReject, RejectReason};
 pub use load::{IngestOptions, Ingested, KeepLedger, ingest, keep_nothing};
 pub use parse::{TimestampRules, local_to_millis, parse_bool, parse_timestamp};
-pub use sink::{CollectRows, DiscardRows, RowSink};
+pub use sink::{CollectRows, DiscardRows, RowSink, fork_as};
 pub use summary::{FileSummary, IngestSummary, RowCounts, TableSummary};
 pub use text::{TextRead, read_text_bytes};

@@ -1,29 +1,31 @@
 //! One table's pass over its files. Each file's validated rows stream through in batches (polars'
-//! streaming engine); every row is classified as accepted, rejected, duplicate or opted out and
-//! counted for its file; rejects are kept for the ledger; accepted rows go to a [`RowSink`].
-//! Memory follows the batch size and the number of distinct event ids, not the number of rows.
+//! streaming engine), handed out to worker threads ([`super::lane`]) that classify every row as
+//! accepted, rejected, duplicate or opted out, count it for its file and give the accepted rows
+//! to a [`RowSink`]; rejects are kept for the ledger. Memory follows the batch size, the workers
+//! and the number of distinct event ids, not the number of rows.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
+use super::lane::{Lane, OPTED_COLUMN, Shared, Tally};
 use super::ledger::{LedgerRows, LineReject};
 use super::parse::WordSet;
-use super::person_ids::PersonIds;
-use super::sink::{RowSink, on_own_thread};
-use super::stream::{read_ahead, stream_batches};
-use super::summary::{FileSummary, RowCounts, TableSummary};
+use super::sink::RowSink;
+use super::stream::{read_ahead, stream_to_lanes};
+use super::summary::{FileSummary, TableSummary};
 use super::text::{LINE_COLUMN, TextChunks};
 use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of, raw_values};
 use crate::contract::{TableKind, ValueKind};
 use crate::error::{Error, Result};
 
-/// Column that is true where the row's person opted out.
-const OPTED_COLUMN: &str = "__opted";
+/// Workers per table when the configuration leaves it to adept (`ingest.workers = 0`): one per
+/// core, at most this many. Each worker holds a batch and, for the events, its own aggregates.
+const MAX_WORKERS: usize = 8;
 
 /// One source file, ready to stream.
 // One value exists per file at a time, so the variants' sizes do not matter.
@@ -55,47 +57,30 @@ pub(super) struct TablePass {
     pub person_ids: HashSet<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Accepted,
-    Rejected,
-    Duplicate,
-    OptedOut,
-}
-
 /// Streams every file of `table` through classification into `sink`, `batch_rows` rows at a
 /// time, in file order, so duplicates are always the later copy. `open` opens a file; text chunks
-/// are read on a second thread while the previous chunk is processed.
+/// are read on a second thread while the previous chunk is processed. A sink that can fork gets
+/// `workers` workers (0: one per core, at most [`MAX_WORKERS`]); any other sink, one.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn pass_table(
-    table: TableKind,
-    files: &[SourceFile],
-    open: impl FnMut(usize, &SourceFile) -> Result<FileSource>,
-    validate: &Validate<'_>,
-    opted_out: &Arc<PlHashSet<String>>,
-    batch_rows: usize,
-    sink: &mut dyn RowSink,
-) -> Result<TablePass> {
-    on_own_thread(sink, |sink| {
-        pass_files(table, files, open, validate, opted_out, batch_rows, sink)
-    })
-}
-
-fn pass_files(
     table: TableKind,
     files: &[SourceFile],
     mut open: impl FnMut(usize, &SourceFile) -> Result<FileSource>,
     validate: &Validate<'_>,
     opted_out: &Arc<PlHashSet<String>>,
     batch_rows: usize,
+    workers: usize,
     sink: &mut dyn RowSink,
 ) -> Result<TablePass> {
-    let mut state = Classifier::new(
-        table,
-        files.len(),
-        opted_out.clone(),
-        batch_rows,
-        sink.columns(),
-    );
+    let mut forks = forks_of(sink, workers);
+    let mut state = Classifier::new(table, opted_out.clone(), batch_rows, sink.columns());
+    let mut lanes: Vec<Lane<'_>> = std::iter::once(&mut *sink)
+        .chain(forks.iter_mut().map(|fork| &mut **fork))
+        .map(|sink| Lane {
+            tally: Tally::new(files.len()),
+            sink,
+        })
+        .collect();
     for (index, file) in files.iter().enumerate() {
         let path = &file.path;
         match open(index, file)? {
@@ -106,19 +91,36 @@ fn pass_files(
                 line_rejects,
             } => {
                 state.expect_rows(path, &raw)?;
-                state.stream_piece(index, path, plan, &raw, &labels, sink)?;
-                state.count_line_rejects(index, path, line_rejects);
+                state.stream_piece(index, path, plan, &raw, &labels, &mut lanes)?;
+                state.count_line_rejects(&mut lanes[0].tally, index, path, line_rejects);
             }
             FileSource::Text(chunks) => read_ahead(chunks, |chunk| {
                 let raw = chunk.frame.lazy();
                 let (plan, labels) = validate(raw.clone(), path)?;
-                state.stream_piece(index, path, plan, &raw, &labels, sink)?;
-                state.count_line_rejects(index, path, chunk.rejects);
+                state.stream_piece(index, path, plan, &raw, &labels, &mut lanes)?;
+                state.count_line_rejects(&mut lanes[0].tally, index, path, chunk.rejects);
                 Ok(())
             })?,
         }
     }
-    state.finish(files, sink)
+    let tallies: Vec<Tally> = lanes.into_iter().map(|lane| lane.tally).collect();
+    for fork in forks {
+        sink.merge(fork)?;
+    }
+    state.finish(files, tallies, sink)
+}
+
+/// The forks for all workers but the first (which uses `sink` itself); none where `sink` cannot
+/// fork.
+fn forks_of(sink: &dyn RowSink, workers: usize) -> Vec<Box<dyn RowSink>> {
+    let workers = match workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS)),
+        n => n,
+    };
+    (1..workers)
+        .map(|_| sink.fork())
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default()
 }
 
 /// Adds the opted-out flag, and blanks a secondary person (a manager, the person helped) who
@@ -142,36 +144,23 @@ fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &Arc<WordSet>) -> Laz
     plan.with_column(flag.alias(OPTED_COLUMN))
 }
 
-/// The running state of a table's pass.
+/// The running state of a table's pass, beside the workers' tallies.
 struct Classifier {
-    table: TableKind,
+    /// What the workers read.
+    shared: Shared,
     opted_out: Arc<PlHashSet<String>>,
     /// The same ids, as the checking plan looks them up (made once per table).
     opted_words: Arc<WordSet>,
     batch_rows: usize,
-    /// The canonical columns copied out of each batch: the sink's, and the timestamp and person
-    /// columns the accounting reads.
-    kept: Vec<PlSmallStr>,
-    timestamp: Option<&'static str>,
-    seen: Option<SeenIds>,
-    per_file: Vec<RowCounts>,
-    /// (line, check index) of the current file's rejected rows.
-    rejected: Vec<(u64, u32)>,
     /// Rejected rows, then (separately) malformed lines: the ledger lists rows first.
     value_rejects: LedgerRows,
     line_rejects: LedgerRows,
-    unknown_as_other: u64,
-    first_ms: Option<i64>,
-    last_ms: Option<i64>,
-    pushed: bool,
     empty: Option<DataFrame>,
-    person_ids: PersonIds,
 }
 
 impl Classifier {
     fn new(
         table: TableKind,
-        files: usize,
         opted_out: Arc<PlHashSet<String>>,
         batch_rows: usize,
         sink_columns: Option<&[&str]>,
@@ -193,23 +182,18 @@ impl Classifier {
             .map(PlSmallStr::from)
             .collect();
         Classifier {
-            table,
+            shared: Shared {
+                table,
+                kept,
+                timestamp,
+                seen: table.unique_key().map(|_| Mutex::new(SeenIds::default())),
+            },
             opted_words: Arc::new(WordSet::new(opted_out.iter().map(String::as_str))),
             opted_out,
             batch_rows,
-            kept,
-            timestamp,
-            seen: table.unique_key().map(|_| SeenIds::default()),
-            per_file: vec![RowCounts::default(); files],
-            rejected: Vec::new(),
             value_rejects: LedgerRows::default(),
             line_rejects: LedgerRows::default(),
-            unknown_as_other: 0,
-            first_ms: None,
-            last_ms: None,
-            pushed: false,
             empty: None,
-            person_ids: PersonIds::default(),
         }
     }
 
@@ -217,7 +201,7 @@ impl Classifier {
     /// every id several times and briefly hold the set twice. (Parquet gives the row count from
     /// its metadata; text files are not counted first and grow the set as they go.)
     fn expect_rows(&mut self, path: &Path, raw: &LazyFrame) -> Result<()> {
-        let Some(seen) = self.seen.as_mut() else {
+        let Some(seen) = self.shared.seen.as_mut() else {
             return Ok(());
         };
         let rows = raw
@@ -226,11 +210,14 @@ impl Classifier {
             .collect()
             .map_err(|e| Error::unreadable(path, e))?;
         let rows = rows.column("len")?.cast(&DataType::UInt64)?;
-        seen.reserve(rows.u64()?.get(0).unwrap_or(0) as usize);
+        seen.get_mut()
+            .map_err(|_| Error::Internal("the event-id set was poisoned".into()))?
+            .reserve(rows.u64()?.get(0).unwrap_or(0) as usize);
         Ok(())
     }
 
-    /// Streams one piece (a file, or a text chunk) and puts its rejected rows in the ledger.
+    /// Streams one piece (a file, or a text chunk) through the workers and puts its rejected
+    /// rows in the ledger.
     fn stream_piece(
         &mut self,
         file: usize,
@@ -238,14 +225,22 @@ impl Classifier {
         plan: LazyFrame,
         raw: &LazyFrame,
         labels: &CheckLabels,
-        sink: &mut dyn RowSink,
+        lanes: &mut [Lane<'_>],
     ) -> Result<()> {
-        let plan = self.read_only_needed(with_opt_outs(plan, self.table, &self.opted_words));
+        let table = self.shared.table;
+        let plan = self.read_only_needed(with_opt_outs(plan, table, &self.opted_words));
         self.note_schema(&plan)?;
-        stream_batches(plan, path, self.batch_rows, |batch| {
-            self.consume(file, batch, sink)
+        let shared = &self.shared;
+        stream_to_lanes(plan, path, self.batch_rows, lanes, |lane, turn, batch| {
+            shared.consume(lane, turn, file, batch)
         })?;
-        self.ledger_rejected_rows(file, path, raw, labels)
+        // Each worker noted its batches' rejected rows; in line order they are the file's order.
+        let mut rejected: Vec<(u64, u32)> = lanes
+            .iter_mut()
+            .flat_map(|lane| std::mem::take(&mut lane.tally.rejected))
+            .collect();
+        rejected.sort_unstable_by_key(|(line, _)| *line);
+        self.ledger_rejected_rows(rejected, file, path, raw, labels)
     }
 
     /// Keeps only the columns this pass reads, so that polars neither reads nor cleans a column
@@ -254,10 +249,10 @@ impl Classifier {
         let mut wanted: Vec<PlSmallStr> =
             [LINE_COLUMN, REASON_COLUMN, VOCAB_OTHER_COLUMN, OPTED_COLUMN]
                 .into_iter()
-                .chain(self.table.unique_key())
+                .chain(self.shared.table.unique_key())
                 .map(PlSmallStr::from)
                 .collect();
-        for column in &self.kept {
+        for column in &self.shared.kept {
             if !wanted.contains(column) {
                 wanted.push(column.clone());
             }
@@ -265,107 +260,22 @@ impl Classifier {
         plan.select(wanted.into_iter().map(col).collect::<Vec<_>>())
     }
 
-    fn consume(&mut self, file: usize, batch: DataFrame, sink: &mut dyn RowSink) -> Result<()> {
-        let reasons = batch.column(REASON_COLUMN)?.u32()?;
-        let opted = batch.column(OPTED_COLUMN)?.bool()?;
-        let mut status: Vec<Status> = reasons
-            .iter()
-            .zip(opted.iter())
-            .map(|(reason, opted)| match (opted, reason) {
-                (Some(true), _) => Status::OptedOut,
-                (_, Some(_)) => Status::Rejected,
-                _ => Status::Accepted,
-            })
-            .collect();
-        if let Some(seen) = self.seen.as_mut() {
-            // Only rows that would be accepted take part: a rejected copy does not hide a good one.
-            let key = self.table.unique_key().unwrap_or("event_id");
-            let ids = batch.column(key)?.str()?;
-            let (rows, hashes): (Vec<usize>, Vec<u128>) = status
-                .iter()
-                .zip(ids.iter())
-                .enumerate()
-                .filter_map(|(row, (status, id))| match (status, id) {
-                    (Status::Accepted, Some(id)) => Some((row, SeenIds::hash(id))),
-                    _ => None,
-                })
-                .unzip();
-            for (row, new) in rows.into_iter().zip(seen.first_times(&hashes)) {
-                if !new {
-                    status[row] = Status::Duplicate;
-                }
-            }
-        }
-
-        let counts = &mut self.per_file[file];
-        let lines = batch.column(LINE_COLUMN)?.u64()?;
-        for ((status, line), reason) in status.iter().zip(lines.iter()).zip(reasons.iter()) {
-            counts.read += 1;
-            match status {
-                Status::Accepted => counts.accepted += 1,
-                Status::Duplicate => counts.duplicates += 1,
-                Status::OptedOut => counts.opted_out += 1,
-                Status::Rejected => {
-                    counts.rejected += 1;
-                    if let (Some(line), Some(reason)) = (line, reason) {
-                        self.rejected.push((line, reason));
-                    }
-                }
-            }
-        }
-
-        let vocab_other = batch.column(VOCAB_OTHER_COLUMN)?.bool()?;
-        self.unknown_as_other += status
-            .iter()
-            .zip(vocab_other.iter())
-            .filter(|(s, other)| **s == Status::Accepted && *other == Some(true))
-            .count() as u64;
-
-        let accepted = status.iter().filter(|s| **s == Status::Accepted).count();
-        let rows = if accepted == batch.height() {
-            batch.select(self.kept.iter().cloned())?
-        } else {
-            let mask = BooleanChunked::from_iter_values(
-                "accepted".into(),
-                status.iter().map(|s| *s == Status::Accepted),
-            );
-            batch.select(self.kept.iter().cloned())?.filter(&mask)?
-        };
-        if let Some(ts) = self.timestamp {
-            let physical = rows.column(ts)?.to_physical_repr();
-            let values = physical.i64()?;
-            if let Some(min) = values.min() {
-                self.first_ms = Some(self.first_ms.map_or(min, |m| m.min(min)));
-            }
-            if let Some(max) = values.max() {
-                self.last_ms = Some(self.last_ms.map_or(max, |m| m.max(max)));
-            }
-        }
-        for column in self.table.person_columns() {
-            self.person_ids.add(rows.column(column)?.str()?);
-        }
-        if rows.height() > 0 {
-            self.pushed = true;
-            sink.push(rows)?;
-        }
-        Ok(())
-    }
-
     /// Turns the rejected rows of the piece just streamed (a file, or a text chunk) into ledger
     /// rows, with their raw values fetched from it (only these rows are read again).
     fn ledger_rejected_rows(
         &mut self,
+        rejected: Vec<(u64, u32)>,
         file: usize,
         path: &Path,
         raw: &LazyFrame,
         labels: &CheckLabels,
     ) -> Result<()> {
-        let rejected = std::mem::take(&mut self.rejected);
         if rejected.is_empty() {
             return Ok(());
         }
+        let table = self.shared.table;
         let lines: Vec<u64> = rejected.iter().map(|(line, _)| *line).collect();
-        let values = raw_values(raw.clone(), path, self.table, lines)?;
+        let values = raw_values(raw.clone(), path, table, lines)?;
         let value_lines = values.column(LINE_COLUMN)?.u64()?;
         let row_of: HashMap<u64, usize> = value_lines
             .iter()
@@ -375,8 +285,7 @@ impl Classifier {
         for (line, check) in rejected {
             let Some(&(column, reason)) = labels.get(check as usize) else {
                 return Err(Error::Internal(format!(
-                    "a rejected row of `{}` (file {file}) has no check label",
-                    self.table
+                    "a rejected row of `{table}` (file {file}) has no check label"
                 )));
             };
             let raw = row_of.get(&line).and_then(|&row| {
@@ -394,8 +303,14 @@ impl Classifier {
 
     /// Counts a text file's malformed lines; a line that names an opted-out person is counted as
     /// opted out and kept out of the ledger.
-    fn count_line_rejects(&mut self, file: usize, path: &Path, rejects: Vec<LineReject>) {
-        let counts = &mut self.per_file[file];
+    fn count_line_rejects(
+        &mut self,
+        tally: &mut Tally,
+        file: usize,
+        path: &Path,
+        rejects: Vec<LineReject>,
+    ) {
+        let counts = &mut tally.per_file[file];
         for reject in rejects {
             counts.read += 1;
             if reject.mentions_any(&self.opted_out) {
@@ -418,30 +333,46 @@ impl Classifier {
         if self.empty.is_none() {
             let schema = plan
                 .clone()
-                .select(self.kept.iter().map(|c| col(c.clone())).collect::<Vec<_>>())
+                .select(
+                    self.shared
+                        .kept
+                        .iter()
+                        .map(|c| col(c.clone()))
+                        .collect::<Vec<_>>(),
+                )
                 .collect_schema()?;
             self.empty = Some(DataFrame::empty_with_schema(&schema));
         }
         Ok(())
     }
 
-    fn finish(mut self, files: &[SourceFile], sink: &mut dyn RowSink) -> Result<TablePass> {
-        if !self.pushed {
-            let empty = self
-                .empty
-                .take()
-                .ok_or_else(|| Error::Internal(format!("table `{}` has no files", self.table)))?;
+    /// Adds up the workers' tallies into the table's summary, ledger and person ids.
+    fn finish(
+        mut self,
+        files: &[SourceFile],
+        tallies: Vec<Tally>,
+        sink: &mut dyn RowSink,
+    ) -> Result<TablePass> {
+        let mut total = Tally::new(files.len());
+        let mut person_ids = HashSet::new();
+        for tally in tallies {
+            total.add(tally, &mut person_ids);
+        }
+        if !total.pushed {
+            let empty = self.empty.take().ok_or_else(|| {
+                Error::Internal(format!("table `{}` has no files", self.shared.table))
+            })?;
             sink.push(empty)?;
         }
         let file_summaries = files
             .iter()
-            .zip(&self.per_file)
+            .zip(&total.per_file)
             .map(|(f, counts)| FileSummary {
                 path: f.path.clone(),
                 counts: *counts,
             })
             .collect();
-        let mut summary = TableSummary::new(self.table, file_summaries);
+        let mut summary = TableSummary::new(self.shared.table, file_summaries);
         let mut rows = self.value_rejects;
         rows.append(self.line_rejects);
         for reason in rows.reasons() {
@@ -450,18 +381,18 @@ impl Classifier {
                 .entry(reason.as_str().to_string())
                 .or_insert(0) += 1;
         }
-        summary.unknown_as_other = self.unknown_as_other;
-        summary.first_timestamp = self
+        summary.unknown_as_other = total.unknown_as_other;
+        summary.first_timestamp = total
             .first_ms
             .and_then(chrono::DateTime::from_timestamp_millis);
-        summary.last_timestamp = self
+        summary.last_timestamp = total
             .last_ms
             .and_then(chrono::DateTime::from_timestamp_millis);
-        let ledger = rows.into_frame(self.table);
+        let ledger = rows.into_frame(self.shared.table);
         Ok(TablePass {
             ledger,
             summary,
-            person_ids: self.person_ids.into_set(),
+            person_ids,
         })
     }
 }

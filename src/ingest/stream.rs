@@ -1,20 +1,42 @@
-//! Moves data between threads in order: a polars plan run on the streaming engine, handed out
-//! batch by batch; and an iterator read one item ahead on a second thread. The consumer runs on
-//! the calling thread; when it fails, the producer is stopped, never left blocked.
+//! Moves data between threads: a polars plan run on the streaming engine, its batches handed out
+//! to worker threads that keep the plan's order where it matters; and an iterator read one item
+//! ahead on a second thread. When a consumer fails, the producer is stopped, never left blocked.
 
+use std::cell::Cell;
 use std::num::NonZeroUsize;
 use std::path::Path;
+use std::sync::mpsc::Receiver;
+use std::sync::{Condvar, Mutex};
 
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
 /// Runs `plan` on polars' streaming engine and hands its batches, in order, to `each`.
+#[cfg(test)]
 pub fn stream_batches(
     plan: LazyFrame,
     path: &Path,
     batch_rows: usize,
-    mut each: impl FnMut(DataFrame) -> Result<()>,
+    each: impl FnMut(DataFrame) -> Result<()> + Send,
+) -> Result<()> {
+    let mut lanes = [each];
+    stream_to_lanes(plan, path, batch_rows, &mut lanes, |each, _, batch| {
+        each(batch)
+    })
+}
+
+/// Runs `plan` on polars' streaming engine and hands its batches out to `lanes`, one thread
+/// each: a batch goes to the first lane that is free, with its [`Turn`] (its place in the plan's
+/// order). `each` may run anything that must follow the plan's order through
+/// [`Turn::in_order`]. When a lane fails, the others stop at their next batch or turn, the
+/// engine is stopped, and the first error is returned.
+pub fn stream_to_lanes<L: Send>(
+    plan: LazyFrame,
+    path: &Path,
+    batch_rows: usize,
+    lanes: &mut [L],
+    each: impl Fn(&mut L, &Turn<'_>, DataFrame) -> Result<()> + Sync,
 ) -> Result<()> {
     let (sender, receiver) = std::sync::mpsc::sync_channel::<DataFrame>(2);
     // The callback returns true to stop: when the receiving side has given up.
@@ -22,22 +44,142 @@ pub fn stream_batches(
     let plan = plan
         .sink_batches(callback, true, NonZeroUsize::new(batch_rows))
         .map_err(|e| Error::unreadable(path, e))?;
+    let order = Order::default();
+    let source = Mutex::new(Some((receiver, 0u64)));
+    let first_error = Mutex::new(None);
     std::thread::scope(|scope| {
         let engine = scope.spawn(move || plan.collect_with_engine(Engine::Streaming).map(|_| ()));
-        let mut outcome = Ok(());
-        for batch in receiver.iter() {
-            if let Err(e) = each(batch) {
-                outcome = Err(e);
-                break;
+        let workers: Vec<_> = lanes
+            .iter_mut()
+            .map(|lane| {
+                let (order, source, first_error, each) = (&order, &source, &first_error, &each);
+                scope.spawn(move || {
+                    // A lane that panics must not leave the others waiting for its turn.
+                    let _unblock = FailOnPanic(order);
+                    while let Some((index, batch)) = next_batch(source, order) {
+                        let turn = Turn {
+                            index,
+                            order,
+                            taken: Cell::new(false),
+                        };
+                        let done = each(lane, &turn, batch).and_then(|()| turn.pass());
+                        if let Err(e) = done {
+                            lock(first_error).get_or_insert(e);
+                            order.fail();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
             }
         }
-        drop(receiver);
+        // Dropping the receiver stops an engine still sending.
+        lock(&source).take();
         let engine = engine
             .join()
             .map_err(|_| Error::Internal(format!("reading `{}` panicked", path.display())))?;
-        outcome?;
+        if let Some(e) = lock(&first_error).take() {
+            return Err(e);
+        }
         engine.map_err(|e| Error::unreadable(path, e))
     })
+}
+
+/// The next batch and its place in the plan's order; None when the plan has no more batches or
+/// a lane failed.
+fn next_batch(
+    source: &Mutex<Option<(Receiver<DataFrame>, u64)>>,
+    order: &Order,
+) -> Option<(u64, DataFrame)> {
+    if order.failed() {
+        return None;
+    }
+    let mut source = lock(source);
+    let (receiver, next) = source.as_mut()?;
+    let batch = receiver.recv().ok()?;
+    *next += 1;
+    Some((*next - 1, batch))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A lane that panicked is re-raised by `stream_to_lanes`; the data is still usable here.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Which batch's turn it is to run its ordered part.
+#[derive(Default)]
+struct Order {
+    state: Mutex<(u64, bool)>,
+    changed: Condvar,
+}
+
+impl Order {
+    fn failed(&self) -> bool {
+        lock(&self.state).1
+    }
+
+    fn fail(&self) {
+        lock(&self.state).1 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Stops the other lanes when the lane holding it unwinds from a panic.
+struct FailOnPanic<'a>(&'a Order);
+
+impl Drop for FailOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.fail();
+        }
+    }
+}
+
+/// A batch's place in the plan's order (see [`stream_to_lanes`]).
+pub struct Turn<'a> {
+    index: u64,
+    order: &'a Order,
+    taken: Cell<bool>,
+}
+
+impl Turn<'_> {
+    /// Runs `ordered` once every earlier batch has run its ordered part, and before any later
+    /// batch runs its own. At most once per batch; a batch that does not call it is passed over
+    /// when its lane is done with it.
+    pub fn in_order<R>(&self, ordered: impl FnOnce() -> R) -> Result<R> {
+        if self.taken.replace(true) {
+            return Err(Error::Internal("a batch took its turn twice".into()));
+        }
+        let mut state = lock(&self.order.state);
+        while state.0 != self.index && !state.1 {
+            state = self
+                .order
+                .changed
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        if state.1 {
+            return Err(Error::Internal("stopped: another batch failed".into()));
+        }
+        let out = ordered();
+        state.0 += 1;
+        drop(state);
+        self.order.changed.notify_all();
+        Ok(out)
+    }
+
+    /// Lets the next batch have its turn, if this one has not taken its own.
+    fn pass(&self) -> Result<()> {
+        if self.taken.get() {
+            return Ok(());
+        }
+        self.in_order(|| ())
+    }
 }
 
 /// Hands each item of `chunks` to `each` while a second thread produces the next one (one
@@ -104,6 +246,55 @@ mod tests {
             .select([col("n").strict_cast(DataType::Int64)]);
         let err = stream_batches(plan, Path::new("events.parquet"), 10, |_| Ok(())).unwrap_err();
         assert!(err.to_string().contains("events.parquet"), "{err}");
+    }
+
+    #[test]
+    fn lanes_share_the_batches_and_ordered_parts_run_in_the_plan_order() {
+        let ordered = Mutex::new(Vec::new());
+        let mut lanes = vec![Vec::new(); 3];
+        stream_to_lanes(
+            numbers(5_000),
+            Path::new("x"),
+            10,
+            &mut lanes,
+            |seen, turn, batch| {
+                let first = batch.column("n")?.i64()?.get(0);
+                seen.push(batch.height());
+                // Every other batch takes its turn; the others are passed over.
+                if first.is_some_and(|n| n % 20 == 0) {
+                    turn.in_order(|| lock(&ordered).push(first))?;
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        let rows: usize = lanes.iter().flatten().sum();
+        assert_eq!(rows, 5_000);
+        let expected: Vec<_> = (0..5_000).step_by(20).map(Some).collect();
+        assert_eq!(ordered.into_inner().unwrap(), expected);
+    }
+
+    #[test]
+    fn a_failing_lane_stops_the_others_and_its_error_comes_back() {
+        let calls = Mutex::new(0);
+        let mut lanes = vec![(); 4];
+        let err = stream_to_lanes(
+            numbers(100_000),
+            Path::new("x"),
+            10,
+            &mut lanes,
+            |_, turn, _| {
+                *lock(&calls) += 1;
+                // Batch 3 fails before its turn: later batches must not wait for it for ever.
+                if turn.index == 3 {
+                    return Err(Error::Internal("lane gave up".into()));
+                }
+                turn.in_order(|| ())
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("lane gave up"), "{err}");
+        assert!(*lock(&calls) < 100, "the lanes went on: {}", *lock(&calls));
     }
 
     #[test]

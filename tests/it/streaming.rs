@@ -1,6 +1,6 @@
-//! Events stream through ingest in batches: how the rows are cut into batches must not change
-//! any output, and a duplicate is found wherever its first copy was (another batch, another
-//! file).
+//! Events stream through ingest in batches, handed out to worker threads: how the rows are cut
+//! into batches and how many workers share them must not change any output, and a duplicate is
+//! found wherever its first copy was (another batch, another worker, another file).
 
 use std::path::Path;
 
@@ -9,11 +9,19 @@ use tempfile::tempdir;
 
 use crate::fixtures::*;
 
-/// The outputs that must not depend on the batch size, and the manifest's ingest accounting.
-fn run_outputs(input: &Path, batch_rows: Option<usize>) -> (Vec<(String, Vec<u8>)>, String) {
+/// The outputs that must not depend on the batch size or the workers, and the manifest's ingest
+/// accounting.
+fn run_outputs(
+    input: &Path,
+    batch_rows: Option<usize>,
+    workers: Option<usize>,
+) -> (Vec<(String, Vec<u8>)>, String) {
     let mut config = "[privacy]\nraw_ids = true\n[ingest]\nmax_reject_rate = 1.0\n".to_string();
     if let Some(rows) = batch_rows {
         config.push_str(&format!("batch_rows = {rows}\n"));
+    }
+    if let Some(workers) = workers {
+        config.push_str(&format!("workers = {workers}\n"));
     }
     let out = run_adept(input, &config);
     let run = out.path().join("run");
@@ -33,7 +41,7 @@ fn run_outputs(input: &Path, batch_rows: Option<usize>) -> (Vec<(String, Vec<u8>
 }
 
 #[test]
-fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_files() {
+fn batch_size_and_workers_change_no_output_and_duplicates_are_found_across_batches_and_files() {
     let generated = tempdir().unwrap();
     let params = adept::generate::GenerateParams {
         users: 40,
@@ -107,13 +115,14 @@ fn batch_size_changes_no_output_and_duplicates_are_found_across_batches_and_file
         ),
     );
 
-    let (default, default_ingest) = run_outputs(input.path(), None);
-    for batch_rows in [1, 7, 1000] {
-        let (small, small_ingest) = run_outputs(input.path(), Some(batch_rows));
-        for ((name, a), (_, b)) in default.iter().zip(&small) {
-            assert!(a == b, "{name} differs with batch_rows = {batch_rows}");
+    let (default, default_ingest) = run_outputs(input.path(), None, Some(1));
+    for (batch_rows, workers) in [(Some(1), 1), (Some(7), 3), (Some(1000), 1), (None, 4)] {
+        let (other, other_ingest) = run_outputs(input.path(), batch_rows, Some(workers));
+        let setting = format!("batch_rows = {batch_rows:?}, workers = {workers}");
+        for ((name, a), (_, b)) in default.iter().zip(&other) {
+            assert!(a == b, "{name} differs with {setting}");
         }
-        assert_eq!(default_ingest, small_ingest, "batch_rows = {batch_rows}");
+        assert_eq!(default_ingest, other_ingest, "{setting}");
     }
 
     let ingest: serde_json::Value = serde_json::from_str(&default_ingest).unwrap();
