@@ -63,6 +63,9 @@ pub struct OutputSettings {
     pub root: Option<PathBuf>,
 }
 
+/// The most ingest workers a configuration may ask for: each holds a batch and its own aggregates.
+const MAX_WORKERS: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestSettings {
@@ -155,6 +158,12 @@ impl Config {
         if !(0.0..=1.0).contains(&rate) {
             return Err(Error::Config(format!(
                 "ingest.max_reject_rate must be between 0 and 1, got `{rate}`"
+            )));
+        }
+        if self.ingest.workers > MAX_WORKERS {
+            return Err(Error::Config(format!(
+                "ingest.workers must be at most {MAX_WORKERS}, got `{}` (0: one per core, at most 8)",
+                self.ingest.workers
             )));
         }
         if self.ingest.batch_rows == 0 {
@@ -269,5 +278,7 @@ mod tests {
         assert!(err.to_string().contains("Mars/Olympus"), "{err}");
         let err = Config::from_toml("[ingest]\nmax_reject_rate = 5\n").unwrap_err();
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
+        let err = Config::from_toml("[ingest]\nworkers = 1000\n").unwrap_err();
+        assert!(err.to_string().contains("at most 64"), "{err}");
     }
 }

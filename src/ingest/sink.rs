@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 
 /// Receives the accepted rows of one table, in canonical columns: all of them, or those
 /// [`RowSink::columns`] names plus the person and time columns ingest reads itself. Every table
-/// gets at least one batch (possibly empty), so a sink always learns the schema.
+/// gives the sink, or one of its forks, at least one batch (possibly empty), so a sink that
+/// cannot fork always learns the schema.
 ///
 /// A sink whose result does not depend on the order its rows arrive in (sums, sets) can
 /// [`fork`](RowSink::fork): ingest then hands the batches out to several threads, each with its

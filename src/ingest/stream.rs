@@ -29,8 +29,9 @@ pub fn stream_batches(
 /// Runs `plan` on polars' streaming engine and hands its batches out to `lanes`, one thread
 /// each: a batch goes to the first lane that is free, with its [`Turn`] (its place in the plan's
 /// order). `each` may run anything that must follow the plan's order through
-/// [`Turn::in_order`]. When a lane fails, the others stop at their next batch or turn, the
-/// engine is stopped, and the first error is returned.
+/// [`Turn::in_order`]. When a batch fails, no later batch is handed out or takes its turn, the
+/// earlier ones finish, the engine is stopped, and the error of the earliest batch that failed
+/// is returned: the same error whatever the number of lanes.
 pub fn stream_to_lanes<L: Send>(
     plan: LazyFrame,
     path: &Path,
@@ -46,50 +47,62 @@ pub fn stream_to_lanes<L: Send>(
         .map_err(|e| Error::unreadable(path, e))?;
     let order = Order::default();
     let source = Mutex::new(Some((receiver, 0u64)));
-    let first_error = Mutex::new(None);
+    let errors = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         let engine = scope.spawn(move || plan.collect_with_engine(Engine::Streaming).map(|_| ()));
         let workers: Vec<_> = lanes
             .iter_mut()
             .map(|lane| {
-                let (order, source, first_error, each) = (&order, &source, &first_error, &each);
-                scope.spawn(move || {
-                    // A lane that panics must not leave the others waiting for its turn.
-                    let _unblock = FailOnPanic(order);
-                    while let Some((index, batch)) = next_batch(source, order) {
-                        let turn = Turn {
-                            index,
-                            order,
-                            taken: Cell::new(false),
-                        };
-                        let done = each(lane, &turn, batch).and_then(|()| turn.pass());
-                        if let Err(e) = done {
-                            lock(first_error).get_or_insert(e);
-                            order.fail();
-                        }
-                    }
-                })
+                let (order, source, errors, each) = (&order, &source, &errors, &each);
+                scope.spawn(move || run_lane(lane, source, order, errors, each))
             })
             .collect();
-        for worker in workers {
-            if let Err(panic) = worker.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-        // Dropping the receiver stops an engine still sending.
+        let panics: Vec<_> = workers.into_iter().filter_map(|w| w.join().err()).collect();
+        // Dropping the receiver stops an engine still sending (before a panic is re-raised:
+        // the scope waits for the engine).
         lock(&source).take();
+        if let Some(panic) = panics.into_iter().next() {
+            std::panic::resume_unwind(panic);
+        }
         let engine = engine
             .join()
             .map_err(|_| Error::Internal(format!("reading `{}` panicked", path.display())))?;
-        if let Some(e) = lock(&first_error).take() {
+        let earliest = lock(&errors).drain(..).min_by_key(|(index, _)| *index);
+        if let Some((_, e)) = earliest {
             return Err(e);
         }
         engine.map_err(|e| Error::unreadable(path, e))
     })
 }
 
+/// One lane: takes batches until there are none or one has failed.
+fn run_lane<L>(
+    lane: &mut L,
+    source: &Mutex<Option<(Receiver<DataFrame>, u64)>>,
+    order: &Order,
+    errors: &Mutex<Vec<(u64, Error)>>,
+    each: &impl Fn(&mut L, &Turn<'_>, DataFrame) -> Result<()>,
+) {
+    // A lane that panics must not leave the others waiting for its turn.
+    let _unblock = FailOnPanic(order);
+    while let Some((index, batch)) = next_batch(source, order) {
+        let turn = Turn {
+            index,
+            order,
+            taken: Cell::new(false),
+        };
+        if let Err(e) = each(lane, &turn, batch).and_then(|()| turn.pass()) {
+            // A batch stopped because an earlier one failed has no error of its own.
+            if !order.stops(index) {
+                lock(errors).push((index, e));
+                order.fail(index);
+            }
+        }
+    }
+}
+
 /// The next batch and its place in the plan's order; None when the plan has no more batches or
-/// a lane failed.
+/// a batch failed.
 fn next_batch(
     source: &Mutex<Option<(Receiver<DataFrame>, u64)>>,
     order: &Order,
@@ -111,31 +124,44 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Which batch's turn it is to run its ordered part.
+/// Whose turn it is to run its ordered part, and the earliest batch that failed.
 #[derive(Default)]
 struct Order {
-    state: Mutex<(u64, bool)>,
+    state: Mutex<OrderState>,
     changed: Condvar,
+}
+
+#[derive(Default)]
+struct OrderState {
+    next: u64,
+    failed_at: Option<u64>,
 }
 
 impl Order {
     fn failed(&self) -> bool {
-        lock(&self.state).1
+        lock(&self.state).failed_at.is_some()
     }
 
-    fn fail(&self) {
-        lock(&self.state).1 = true;
+    /// Whether batch `index` comes after one that failed.
+    fn stops(&self, index: u64) -> bool {
+        lock(&self.state).failed_at.is_some_and(|at| at < index)
+    }
+
+    fn fail(&self, index: u64) {
+        let mut state = lock(&self.state);
+        state.failed_at = Some(state.failed_at.map_or(index, |at| at.min(index)));
+        drop(state);
         self.changed.notify_all();
     }
 }
 
-/// Stops the other lanes when the lane holding it unwinds from a panic.
+/// Stops every other lane when the lane holding it unwinds from a panic.
 struct FailOnPanic<'a>(&'a Order);
 
 impl Drop for FailOnPanic<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.fail();
+            self.0.fail(0);
         }
     }
 }
@@ -156,19 +182,23 @@ impl Turn<'_> {
             return Err(Error::Internal("a batch took its turn twice".into()));
         }
         let mut state = lock(&self.order.state);
-        while state.0 != self.index && !state.1 {
+        loop {
+            if state.failed_at.is_some_and(|at| at < self.index) {
+                return Err(Error::Internal("stopped: an earlier batch failed".into()));
+            }
+            if state.next == self.index {
+                break;
+            }
             state = self
                 .order
                 .changed
                 .wait(state)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
-        if state.1 {
-            return Err(Error::Internal("stopped: another batch failed".into()));
-        }
-        let out = ordered();
-        state.0 += 1;
+        // No other batch can have this turn: the lock is not needed while `ordered` runs.
         drop(state);
+        let out = ordered();
+        lock(&self.order.state).next += 1;
         self.order.changed.notify_all();
         Ok(out)
     }
@@ -272,6 +302,59 @@ mod tests {
         assert_eq!(rows, 5_000);
         let expected: Vec<_> = (0..5_000).step_by(20).map(Some).collect();
         assert_eq!(ordered.into_inner().unwrap(), expected);
+    }
+
+    #[test]
+    fn the_earliest_failing_batch_gives_the_error_whatever_the_lanes() {
+        for lanes in [1, 2, 4] {
+            let mut lanes = vec![(); lanes];
+            let err = stream_to_lanes(
+                numbers(1_000),
+                Path::new("x"),
+                10,
+                &mut lanes,
+                |_, turn, _| {
+                    match turn.index {
+                        // Batch 1 fails late, batch 2 at once: batch 1's error is the one reported.
+                        1 => {
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                            Err(Error::Internal("batch 1 failed".into()))
+                        }
+                        2 => Err(Error::Internal("batch 2 failed".into())),
+                        _ => turn.in_order(|| ()),
+                    }
+                },
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("batch 1 failed"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_panicking_lane_is_raised_not_left_waiting() {
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let result = std::panic::catch_unwind(|| {
+                let mut lanes = vec![(); 2];
+                stream_to_lanes(
+                    numbers(100_000),
+                    Path::new("x"),
+                    10,
+                    &mut lanes,
+                    |_, turn, _| {
+                        if turn.index == 3 {
+                            panic!("lane broke");
+                        }
+                        turn.in_order(|| ())
+                    },
+                )
+            });
+            let _ = done.send(result.is_err());
+        });
+        let panicked = outcome
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("stream_to_lanes hung after a lane panicked");
+        assert!(panicked);
     }
 
     #[test]
