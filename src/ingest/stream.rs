@@ -243,6 +243,21 @@ mod tests {
         df!("n" => (0..n).collect::<Vec<_>>()).unwrap().lazy()
     }
 
+    /// `n` numbers in batches of 10, on `lanes` lanes that keep nothing.
+    fn on_lanes(
+        n: i64,
+        lanes: usize,
+        each: impl Fn(&Turn<'_>, DataFrame) -> Result<()> + Sync,
+    ) -> Result<()> {
+        stream_to_lanes(
+            numbers(n),
+            Path::new("x"),
+            10,
+            &mut vec![(); lanes],
+            |_, turn, batch| each(turn, batch),
+        )
+    }
+
     #[test]
     fn batches_arrive_in_order_and_whole() {
         let mut seen = Vec::new();
@@ -307,24 +322,15 @@ mod tests {
     #[test]
     fn the_earliest_failing_batch_gives_the_error_whatever_the_lanes() {
         for lanes in [1, 2, 4] {
-            let mut lanes = vec![(); lanes];
-            let err = stream_to_lanes(
-                numbers(1_000),
-                Path::new("x"),
-                10,
-                &mut lanes,
-                |_, turn, _| {
-                    match turn.index {
-                        // Batch 1 fails late, batch 2 at once: batch 1's error is the one reported.
-                        1 => {
-                            std::thread::sleep(std::time::Duration::from_millis(100));
-                            Err(Error::Internal("batch 1 failed".into()))
-                        }
-                        2 => Err(Error::Internal("batch 2 failed".into())),
-                        _ => turn.in_order(|| ()),
-                    }
-                },
-            )
+            let err = on_lanes(1_000, lanes, |turn, _| match turn.index {
+                // Batch 1 fails late, batch 2 at once: batch 1's error is the one reported.
+                1 => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    Err(Error::Internal("batch 1 failed".into()))
+                }
+                2 => Err(Error::Internal("batch 2 failed".into())),
+                _ => turn.in_order(|| ()),
+            })
             .unwrap_err();
             assert!(err.to_string().contains("batch 1 failed"), "{err}");
         }
@@ -335,19 +341,12 @@ mod tests {
         let (done, outcome) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let result = std::panic::catch_unwind(|| {
-                let mut lanes = vec![(); 2];
-                stream_to_lanes(
-                    numbers(100_000),
-                    Path::new("x"),
-                    10,
-                    &mut lanes,
-                    |_, turn, _| {
-                        if turn.index == 3 {
-                            panic!("lane broke");
-                        }
-                        turn.in_order(|| ())
-                    },
-                )
+                on_lanes(100_000, 2, |turn, _| {
+                    if turn.index == 3 {
+                        panic!("lane broke");
+                    }
+                    turn.in_order(|| ())
+                })
             });
             let _ = done.send(result.is_err());
         });
@@ -360,21 +359,14 @@ mod tests {
     #[test]
     fn a_failing_lane_stops_the_others_and_its_error_comes_back() {
         let calls = Mutex::new(0);
-        let mut lanes = vec![(); 4];
-        let err = stream_to_lanes(
-            numbers(100_000),
-            Path::new("x"),
-            10,
-            &mut lanes,
-            |_, turn, _| {
-                *lock(&calls) += 1;
-                // Batch 3 fails before its turn: later batches must not wait for it for ever.
-                if turn.index == 3 {
-                    return Err(Error::Internal("lane gave up".into()));
-                }
-                turn.in_order(|| ())
-            },
-        )
+        let err = on_lanes(100_000, 4, |turn, _| {
+            *lock(&calls) += 1;
+            // Batch 3 fails before its turn: later batches must not wait for it for ever.
+            if turn.index == 3 {
+                return Err(Error::Internal("lane gave up".into()));
+            }
+            turn.in_order(|| ())
+        })
         .unwrap_err();
         assert!(err.to_string().contains("lane gave up"), "{err}");
         assert!(*lock(&calls) < 100, "the lanes went on: {}", *lock(&calls));
