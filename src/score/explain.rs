@@ -6,6 +6,10 @@ use crate::features::{Feature, Signal, UserFeatures};
 
 /// A signal counts as a reason when it sits clearly above peers (about 0.4 robust spreads).
 const REASON_THRESHOLD: f64 = 0.6;
+/// A signal with less than this share of the score's weight moves the score too little to be a
+/// reason (a calibration can leave a signal a weight of 0.01; the defaults give each at least
+/// 0.05).
+const MIN_REASON_WEIGHT: f64 = 0.04;
 /// At most this many reasons per explanation...
 const MAX_REASONS: usize = 2;
 /// ...and this many pieces of evidence per reason, the strongest first.
@@ -192,16 +196,22 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
 }
 
 /// The explanation for a scored user: the strongest signals above peers, strongest first, by
-/// the weights the score used (a signal that counted for nothing is no reason).
+/// the weights the score used (a signal that counted for nothing, or next to nothing, is no
+/// reason).
 pub fn explanation(
     user: &UserFeatures,
     peers: &PeerStats,
     signals: &[f64; 6],
     weights: &[f64; 6],
 ) -> String {
+    let total: f64 = weights.iter().filter(|w| **w > 0.0).sum();
+    let counts = |s: Signal| {
+        let weight = weights[s as usize];
+        weight > 0.0 && weight >= MIN_REASON_WEIGHT * total
+    };
     let mut reasons: Vec<(f64, Signal)> = Signal::ALL
         .into_iter()
-        .filter(|s| signals[*s as usize] >= REASON_THRESHOLD && weights[*s as usize] > 0.0)
+        .filter(|s| signals[*s as usize] >= REASON_THRESHOLD && counts(*s))
         .map(|s| ((signals[s as usize] - 0.5) * weights[s as usize], s))
         .collect();
     reasons.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -280,5 +290,15 @@ mod tests {
         unweighted[Signal::Depth as usize] = 0.0;
         let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &unweighted);
         assert_eq!(ignored, "no signal clearly above peers");
+        // Nor is one a calibration left next to nothing (0.01 of about 0.8 in all).
+        let mut slight = unweighted;
+        slight[Signal::Depth as usize] = 0.01;
+        let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &slight);
+        assert_eq!(ignored, "no signal clearly above peers");
+        // The defaults' smallest weight, 0.05 of 1, still counts.
+        let mut small = params;
+        small[Signal::Depth as usize] = 0.05;
+        let cited = explanation(&user(6.0, 30.0), &peers(), &signals, &small);
+        assert!(cited.contains("advanced features"), "{cited}");
     }
 }
