@@ -4,6 +4,7 @@
 
 mod dedup;
 mod discover;
+mod json_line;
 mod lane;
 mod ledger;
 mod load;

@@ -7,14 +7,16 @@
 //! which is why text goes through the `csv` crate and `serde_json` here; Parquet goes straight to
 //! polars (see `parquet.rs`).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::discover::{Compression, SourceFile};
+use super::json_line::{JsonLine, Picked, Wanted, read_line};
 use super::ledger::{LineReject, RejectReason, clip_raw};
 use super::mapping::ColumnMapping;
 use crate::config::{SourceFormat, TableSettings};
@@ -28,6 +30,12 @@ pub struct TextRead {
     pub frame: DataFrame,
     pub rejects: Vec<LineReject>,
 }
+
+/// A JSON Lines chunk stops growing past this many bytes: lines of a few KiB (an analytics
+/// export's nested context) would otherwise hold hundreds of MiB of text per chunk.
+const JSON_CHUNK_BYTES: usize = 32 << 20;
+/// The most keys a missing-column error lists.
+const MAX_KEYS_LISTED: usize = 200;
 
 /// Name of the column holding each row's 1-based line (text) or row (Parquet) number.
 pub const LINE_COLUMN: &str = "__line";
@@ -467,106 +475,78 @@ impl DelimitedState {
 }
 
 impl JsonState {
-    /// Reads up to `chunk_rows` rows; true if the file may have more. At the end of the file,
-    /// fails if no line had a column the table requires.
+    /// Reads up to `chunk_rows` lines (fewer where they pass [`JSON_CHUNK_BYTES`]), then reads
+    /// them as JSON in parallel; true if the file may have more. At the end of the file, fails if
+    /// no line had a column the table requires.
     fn read_chunk(&mut self, file: &SourceFile, chunk_rows: usize) -> Result<(TextRead, bool)> {
         let path = &file.path;
-        let mut columns = ColumnsBuilder::new(self.canonical.iter().map(|(c, _)| *c).collect());
-        let mut rejects = Vec::new();
-        let mut texts: Vec<Option<String>> = vec![None; self.canonical.len()];
-        while columns.rows() < chunk_rows {
-            self.buf.clear();
+        let mut bytes = std::mem::take(&mut self.buf);
+        bytes.clear();
+        // (line number, first byte, byte after the line).
+        let mut spans: Vec<(u64, usize, usize)> = Vec::new();
+        let mut more = true;
+        while spans.len() < chunk_rows && bytes.len() < JSON_CHUNK_BYTES {
+            let start = bytes.len();
             let n = self
                 .reader
-                .read_until(b'\n', &mut self.buf)
+                .read_until(b'\n', &mut bytes)
                 .map_err(|e| stream_error(path, file, self.line, e))?;
             if n == 0 {
-                self.check_required_columns(path)?;
-                let frame = columns.finish()?;
-                return Ok((TextRead { frame, rejects }, false));
+                more = false;
+                break;
             }
             self.line += 1;
-            let line = self.line;
-            let text = match std::str::from_utf8(&self.buf) {
-                Ok(t) => t.trim(),
-                Err(_) => {
-                    let lossy = String::from_utf8_lossy(&self.buf).trim().to_string();
-                    rejects.push(LineReject {
-                        line,
-                        column: None,
-                        reason: RejectReason::InvalidUtf8,
-                        raw: clip_raw(&lossy),
-                        fields: vec![lossy],
-                    });
-                    continue;
+            spans.push((self.line, start, bytes.len()));
+        }
+        let known: Option<HashSet<String>> = (self.keys_found.len() < MAX_KEYS_LISTED)
+            .then(|| self.keys_found.iter().cloned().collect());
+        let wanted = Wanted::new(&self.canonical, known.as_ref());
+        let lines: Vec<JsonLine> = spans
+            .par_iter()
+            .map(|&(line, start, end)| read_line(&bytes[start..end], line, &wanted))
+            .collect();
+        drop(wanted);
+
+        let mut columns = ColumnsBuilder::new(self.canonical.iter().map(|(c, _)| *c).collect());
+        let mut rejects = Vec::new();
+        for ((line, _, _), read) in spans.iter().zip(lines) {
+            match read {
+                JsonLine::Empty => {}
+                JsonLine::Reject(reject) => rejects.push(reject),
+                JsonLine::WrongType(picked, reject) => {
+                    self.note_object(&picked);
+                    rejects.push(reject);
                 }
-            };
-            if text.is_empty() {
-                continue;
-            }
-            let value: serde_json::Value = match serde_json::from_str(text) {
-                Ok(v) => v,
-                Err(e) => {
-                    rejects.push(LineReject {
-                        line,
-                        column: None,
-                        reason: RejectReason::MalformedLine,
-                        raw: clip_raw(&format!("{e}: {text}")),
-                        fields: vec![text.to_string()],
-                    });
-                    continue;
-                }
-            };
-            let serde_json::Value::Object(object) = value else {
-                rejects.push(LineReject {
-                    line,
-                    column: None,
-                    reason: RejectReason::NotAnObject,
-                    raw: clip_raw(text),
-                    fields: vec![text.to_string()],
-                });
-                continue;
-            };
-            self.objects += 1;
-            if self.keys_found.len() < 200 {
-                for key in object.keys() {
-                    if !self.keys_found.contains(key) && self.keys_found.len() < 200 {
-                        self.keys_found.push(key.clone());
-                    }
+                JsonLine::Row(picked) => {
+                    self.note_object(&picked);
+                    let values: Vec<Option<&str>> =
+                        picked.values.iter().map(|v| v.as_deref()).collect();
+                    columns.push_row(*line, &values);
                 }
             }
-            let mut nested = None;
-            for (i, (canonical_name, source)) in self.canonical.iter().enumerate() {
-                texts[i] = match object.get(source.as_str()) {
-                    None | Some(serde_json::Value::Null) => None,
-                    Some(serde_json::Value::String(s)) => Some(s.clone()),
-                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                    Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
-                    Some(other) => {
-                        nested = Some((*canonical_name, other.to_string()));
-                        None
-                    }
-                };
-                self.seen[i] |= object.contains_key(source.as_str());
-            }
-            if let Some((column, raw)) = nested {
-                rejects.push(LineReject {
-                    line,
-                    column: Some(column.to_string()),
-                    reason: RejectReason::WrongType,
-                    raw: clip_raw(&raw),
-                    fields: object
-                        .values()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect(),
-                });
-                continue;
-            }
-            let values: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
-            columns.push_row(line, &values);
+        }
+        self.buf = bytes;
+        if !more {
+            self.check_required_columns(path)?;
         }
         let frame = columns.finish()?;
-        Ok((TextRead { frame, rejects }, true))
+        Ok((TextRead { frame, rejects }, more))
+    }
+
+    /// Counts an object, the mapped keys it has and the keys not met before.
+    fn note_object(&mut self, picked: &Picked) {
+        self.objects += 1;
+        for key in &picked.new_keys {
+            if self.keys_found.len() >= MAX_KEYS_LISTED {
+                break;
+            }
+            if !self.keys_found.contains(key) {
+                self.keys_found.push(key.clone());
+            }
+        }
+        for (i, seen) in self.seen.iter_mut().enumerate() {
+            *seen |= picked.present & (1 << i) != 0;
+        }
     }
 
     fn check_required_columns(&self, path: &Path) -> Result<()> {
