@@ -132,11 +132,23 @@ fn read_whole(
     let (raw, line_rejects) = match file.format {
         SourceFormat::Parquet => (scan_parquet(file, mapping)?, Vec::new()),
         _ => {
-            let mut chunks = TextChunks::open(file, mapping, usize::MAX)?;
-            let read = chunks.next().ok_or_else(|| {
+            // Every chunk: a chunk also ends at a size in bytes, however many rows it may hold.
+            let mut frame: Option<DataFrame> = None;
+            let mut rejects = Vec::new();
+            for chunk in TextChunks::open(file, mapping, usize::MAX)? {
+                let chunk = chunk?;
+                rejects.extend(chunk.rejects);
+                match frame.as_mut() {
+                    Some(frame) => {
+                        frame.vstack_mut(&chunk.frame)?;
+                    }
+                    None => frame = Some(chunk.frame),
+                }
+            }
+            let frame = frame.ok_or_else(|| {
                 Error::Internal(format!("`{}` gave no chunk", file.path.display()))
-            })??;
-            (read.frame.lazy(), read.rejects)
+            })?;
+            (frame.lazy(), rejects)
         }
     };
     let (plan, labels) = validate_file(raw.clone(), &file.path, table, rules)?;

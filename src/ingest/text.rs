@@ -41,6 +41,8 @@ const MAX_KEYS_LISTED: usize = 200;
 pub const LINE_COLUMN: &str = "__line";
 
 /// A text file read a chunk of rows at a time, so memory follows the chunk size, not the file.
+/// A chunk holds at most `chunk_rows` rows; a JSON Lines chunk also ends after
+/// [`JSON_CHUNK_BYTES`] of text, so a reader that wants the whole file reads every chunk.
 pub struct TextChunks {
     file: SourceFile,
     chunk_rows: usize,

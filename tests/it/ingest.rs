@@ -743,3 +743,36 @@ fn a_sink_that_reads_some_columns_gets_them_and_the_accounting_is_the_same() {
     assert_eq!(narrow.person_ids, wide.person_ids);
     assert_eq!(narrow.rejects, wide.rejects);
 }
+
+#[test]
+fn a_people_file_larger_than_one_chunk_is_read_to_its_end_opt_outs_included() {
+    // About 40 MB of JSON Lines: more than one chunk of text. The last person opted out, and a
+    // line near the end is malformed.
+    let dir = tempdir().unwrap();
+    let padding = "x".repeat(100);
+    let mut people = String::new();
+    for i in 0..300_000 {
+        people.push_str(&format!(
+            "{{\"user_id\":\"p{i:06}\",\"department\":\"Sales\",\"note\":\"{padding}\"}}\n"
+        ));
+    }
+    people.push_str("{\"user_id\": oops}\n");
+    people.push_str("{\"user_id\":\"last\",\"opt_out\":true}\n");
+    assert!(people.len() > 40 << 20);
+    write(dir.path(), "people.jsonl", &people);
+    write(
+        dir.path(),
+        "events.csv",
+        format!(
+            "{EVENTS_HEADER}p000001,2026-10-30T08:00:00Z,f,a,menu,1,,,\nlast,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"
+        ),
+    );
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let totals = ingested.summary.table(TableKind::People).unwrap().totals;
+    assert_eq!(
+        (totals.read, totals.rejected, totals.opted_out),
+        (300_002, 1, 1)
+    );
+    let events = ingested.summary.table(TableKind::Events).unwrap().totals;
+    assert_eq!((events.accepted, events.opted_out), (1, 1), "{events:?}");
+}
