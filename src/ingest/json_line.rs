@@ -50,6 +50,8 @@ pub(super) struct Wanted<'a> {
     keys: PlHashMap<&'a str, (Option<usize>, bool)>,
     /// Whether keys not in `keys` are reported as new.
     report_new: bool,
+    /// Per column: a bit for every column read from the same key (itself included).
+    same_key: Vec<u64>,
 }
 
 impl<'a> Wanted<'a> {
@@ -72,10 +74,18 @@ impl<'a> Wanted<'a> {
             let is_known = known.is_some_and(|k| k.contains(source));
             keys.insert(source.as_str(), (Some(i), is_known));
         }
+        let same_key = sources
+            .iter()
+            .map(|(_, key)| {
+                let same = sources.iter().enumerate().filter(|(_, (_, k))| k == key);
+                same.fold(0u64, |bits, (i, _)| bits | 1 << i)
+            })
+            .collect();
         Wanted {
             sources,
             keys,
             report_new: known.is_some(),
+            same_key,
         }
     }
 
@@ -213,13 +223,16 @@ impl<'de> Visitor<'de> for Pick<'_, '_> {
             };
             // A later copy of a key replaces an earlier one, as in a parsed object.
             let value = map.next_value::<Field<'de>>()?;
-            for i in (first..sources.len()).filter(|&i| sources[i].1 == sources[first].1) {
-                picked.present |= 1 << i;
-                nested &= !(1 << i);
-                if matches!(value, Field::Nested) {
-                    nested |= 1 << i;
+            let columns = self.0.same_key[first];
+            picked.present |= columns;
+            nested &= !columns;
+            if matches!(value, Field::Nested) {
+                nested |= columns;
+            }
+            for (i, slot) in picked.values.iter_mut().enumerate() {
+                if columns & (1 << i) != 0 {
+                    *slot = value.text();
                 }
-                picked.values[i] = value.text();
             }
         }
         if nested != 0 {
