@@ -64,7 +64,7 @@ pub struct OutputSettings {
 }
 
 /// The most ingest workers a configuration may ask for: each holds a batch and its own aggregates.
-const MAX_WORKERS: usize = 64;
+const WORKERS_LIMIT: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -160,9 +160,9 @@ impl Config {
                 "ingest.max_reject_rate must be between 0 and 1, got `{rate}`"
             )));
         }
-        if self.ingest.workers > MAX_WORKERS {
+        if self.ingest.workers > WORKERS_LIMIT {
             return Err(Error::Config(format!(
-                "ingest.workers must be at most {MAX_WORKERS}, got `{}` (0: one per core, at most 8)",
+                "ingest.workers must be at most {WORKERS_LIMIT}, got `{}` (0: one per core, at most 8)",
                 self.ingest.workers
             )));
         }

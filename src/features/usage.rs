@@ -32,6 +32,11 @@ pub struct UsageAggregator {
 /// A day without events (a day whose events all have count 0 has 0 uses).
 const NO_USE: i64 = -1;
 
+/// Adds `uses` to a day's uses ([`NO_USE`] until then).
+fn add_uses(day: &mut i64, uses: i64) {
+    *day = (*day).max(0) + uses;
+}
+
 /// One event row of a person, numbered.
 #[derive(Debug, Clone, Copy)]
 struct Coded {
@@ -80,8 +85,10 @@ impl UsageAggregator {
                         entry.1 += row.count;
                     }
                 }
-                let at = (row.day - window.history_first_day) as usize;
-                days[at] = days[at].max(0) + row.count;
+                add_uses(
+                    &mut days[(row.day - window.history_first_day) as usize],
+                    row.count,
+                );
             }
         }
     }
@@ -219,8 +226,7 @@ impl RowSink for UsageAggregator {
         for (from, row) in fork.days.chunks(span.max(1)).enumerate() {
             let to = users[from] as usize * span;
             for (day, &uses) in row.iter().enumerate().filter(|(_, u)| **u != NO_USE) {
-                let here = &mut self.days[to + day];
-                *here = (*here).max(0) + uses;
+                add_uses(&mut self.days[to + day], uses);
             }
         }
         Ok(())

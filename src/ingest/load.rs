@@ -133,19 +133,14 @@ fn read_whole(
         SourceFormat::Parquet => (scan_parquet(file, mapping)?, Vec::new()),
         _ => {
             // Every chunk: a chunk also ends at a size in bytes, however many rows it may hold.
-            let mut frame: Option<DataFrame> = None;
+            let mut rows = CollectRows::default();
             let mut rejects = Vec::new();
             for chunk in TextChunks::open(file, mapping, usize::MAX)? {
                 let chunk = chunk?;
                 rejects.extend(chunk.rejects);
-                match frame.as_mut() {
-                    Some(frame) => {
-                        frame.vstack_mut(&chunk.frame)?;
-                    }
-                    None => frame = Some(chunk.frame),
-                }
+                rows.push(chunk.frame)?;
             }
-            let frame = frame.ok_or_else(|| {
+            let frame = rows.finish().ok_or_else(|| {
                 Error::Internal(format!("`{}` gave no chunk", file.path.display()))
             })?;
             (frame.lazy(), rejects)
