@@ -3,6 +3,7 @@
 //! opted-out people and duplicate events, and accounts for every row in a rejects ledger.
 
 mod dedup;
+mod delimited;
 mod discover;
 mod json_line;
 mod lane;

@@ -4,10 +4,10 @@
 //! and checking values is left to `validate`.
 //!
 //! polars' own CSV and NDJSON readers stop at the first bad line and do not report line numbers,
-//! which is why text goes through the `csv` crate and `serde_json` here; Parquet goes straight to
-//! polars (see `parquet.rs`).
+//! which is why text goes through csv_core (the `csv` crate's parser; `delimited.rs`) and
+//! `serde_json` (`json_line.rs`) here; Parquet goes straight to polars (see `parquet.rs`).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -15,9 +15,10 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::delimited::DelimitedState;
 use super::discover::{Compression, SourceFile};
 use super::json_line::{JsonLine, Picked, Wanted, read_line};
-use super::ledger::{LineReject, RejectReason, clip_raw};
+use super::ledger::LineReject;
 use super::mapping::ColumnMapping;
 use crate::config::{SourceFormat, TableSettings};
 use crate::contract::TableKind;
@@ -31,9 +32,9 @@ pub struct TextRead {
     pub rejects: Vec<LineReject>,
 }
 
-/// A JSON Lines chunk stops growing past this many bytes: lines of a few KiB (an analytics
-/// export's nested context) would otherwise hold hundreds of MiB of text per chunk.
-const JSON_CHUNK_BYTES: usize = 32 << 20;
+/// A text chunk stops growing past this many bytes: lines of a few KiB (an analytics export's
+/// nested context) would otherwise hold hundreds of MiB of text per chunk.
+pub(super) const TEXT_CHUNK_BYTES: usize = 32 << 20;
 /// The most keys a missing-column error lists.
 const MAX_KEYS_LISTED: usize = 200;
 
@@ -41,8 +42,8 @@ const MAX_KEYS_LISTED: usize = 200;
 pub const LINE_COLUMN: &str = "__line";
 
 /// A text file read a chunk of rows at a time, so memory follows the chunk size, not the file.
-/// A chunk holds at most `chunk_rows` rows; a JSON Lines chunk also ends after
-/// [`JSON_CHUNK_BYTES`] of text, so a reader that wants the whole file reads every chunk.
+/// A chunk holds at most `chunk_rows` rows, and ends after [`TEXT_CHUNK_BYTES`] of text, so a
+/// reader that wants the whole file reads every chunk.
 pub struct TextChunks {
     file: SourceFile,
     chunk_rows: usize,
@@ -51,16 +52,8 @@ pub struct TextChunks {
 }
 
 enum TextFormat {
-    Delimited(DelimitedState),
+    Delimited(Box<DelimitedState>),
     Json(JsonState),
-}
-
-struct DelimitedState {
-    csv: csv::Reader<LineStarts<Box<dyn Read + Send>>>,
-    header: Vec<String>,
-    resolved: Vec<(&'static str, usize)>,
-    record: csv::ByteRecord,
-    last_line: u64,
 }
 
 struct JsonState {
@@ -107,7 +100,7 @@ impl TextChunks {
         };
         let format = match file.format {
             SourceFormat::Csv | SourceFormat::Tsv => {
-                TextFormat::Delimited(DelimitedState::open(file, reader, mapping)?)
+                TextFormat::Delimited(Box::new(DelimitedState::open(file, reader, mapping)?))
             }
             SourceFormat::Jsonl => TextFormat::Json(JsonState {
                 reader: BufReader::with_capacity(1 << 16, reader),
@@ -207,7 +200,7 @@ fn format_name(format: SourceFormat) -> &'static str {
     }
 }
 
-fn stream_error(
+pub(super) fn stream_error(
     path: &Path,
     file: &SourceFile,
     after_line: u64,
@@ -225,14 +218,14 @@ fn stream_error(
 }
 
 /// Collects string columns for the mapped canonical columns a file has.
-struct ColumnsBuilder {
+pub(super) struct ColumnsBuilder {
     names: Vec<&'static str>,
     builders: Vec<StringChunkedBuilder>,
     lines: Vec<u64>,
 }
 
 impl ColumnsBuilder {
-    fn new(names: Vec<&'static str>) -> Self {
+    pub(super) fn new(names: Vec<&'static str>) -> Self {
         let builders = names
             .iter()
             .map(|n| StringChunkedBuilder::new((*n).into(), 1024))
@@ -244,18 +237,14 @@ impl ColumnsBuilder {
         }
     }
 
-    fn rows(&self) -> usize {
-        self.lines.len()
-    }
-
-    fn push_row(&mut self, line: u64, values: &[Option<&str>]) {
+    pub(super) fn push_row(&mut self, line: u64, values: &[Option<&str>]) {
         self.lines.push(line);
         for (builder, value) in self.builders.iter_mut().zip(values) {
             builder.append_option(value.filter(|v| !v.is_empty()));
         }
     }
 
-    fn finish(self) -> Result<DataFrame> {
+    pub(super) fn finish(self) -> Result<DataFrame> {
         let height = self.lines.len();
         let mut columns = vec![Column::new(LINE_COLUMN.into(), self.lines)];
         columns.extend(self.builders.into_iter().map(|b| b.finish().into_column()));
@@ -264,220 +253,8 @@ impl ColumnsBuilder {
     }
 }
 
-/// The bytes the csv reader reads, noting where lines end, so that a record gets the line its
-/// first byte is on. The csv crate's own record lines count `\n` only and are taken before the
-/// rest of the previous line end is skipped: a record after a `\r\n` (BurntSushi/rust-csv#395)
-/// or a blank line (#208) got the line before its own, and after a bare `\r` (old Mac exports)
-/// the line of the record before.
-struct LineStarts<R> {
-    inner: R,
-    /// Bytes read so far.
-    read: u64,
-    /// Line ends read so far: `\n`, `\r\n` or a bare `\r`, as an editor counts them.
-    ends: u64,
-    /// Whether the last byte read was `\r` (a `\n` next ends the same line).
-    after_cr: bool,
-    /// Runs of `\r`/`\n` bytes not yet passed by [`LineStarts::line_at`]: (first byte, byte
-    /// after the run, line ends up to the end of the run).
-    runs: VecDeque<(u64, u64, u64)>,
-    /// Line ends up to the end of the last run passed.
-    passed: u64,
-}
-
-impl<R> LineStarts<R> {
-    fn new(inner: R) -> Self {
-        LineStarts {
-            inner,
-            read: 0,
-            ends: 0,
-            after_cr: false,
-            runs: VecDeque::new(),
-            passed: 0,
-        }
-    }
-
-    /// The 1-based line of the first byte that is not a line end at or after `byte`, a record's
-    /// position as the csv crate gives it. Each call must ask for a byte no earlier than the
-    /// last, and after the record has been read (so the line ends before it have been too).
-    fn line_at(&mut self, byte: u64) -> u64 {
-        while let Some(&(_, end, ends)) = self.runs.front() {
-            if end > byte {
-                break;
-            }
-            self.passed = ends;
-            self.runs.pop_front();
-        }
-        match self.runs.front() {
-            // `byte` is in a run of line ends: the record starts after it.
-            Some(&(start, _, ends)) if start <= byte => ends + 1,
-            _ => self.passed + 1,
-        }
-    }
-}
-
-impl<R: Read> Read for LineStarts<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let bytes = &buf[..n];
-        let mut from = 0;
-        while let Some(k) = find_line_end(&bytes[from..]) {
-            let at = from + k;
-            let after_cr = if at == 0 {
-                self.after_cr
-            } else {
-                bytes[at - 1] == b'\r'
-            };
-            if !(bytes[at] == b'\n' && after_cr) {
-                self.ends += 1;
-            }
-            let offset = self.read + at as u64;
-            match self.runs.back_mut() {
-                Some(run) if run.1 == offset => {
-                    run.1 += 1;
-                    run.2 = self.ends;
-                }
-                _ => self.runs.push_back((offset, offset + 1, self.ends)),
-            }
-            from = at + 1;
-        }
-        if let Some(&last) = bytes.last() {
-            self.after_cr = last == b'\r';
-        }
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-/// The index of the first `\r` or `\n` in `bytes`, looking at eight bytes at a time: counting
-/// line ends then costs about 0.5 ns a byte (0.9 a byte at a time) beside csv's 1.5 for parsing.
-fn find_line_end(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Non-zero exactly when one of the eight bytes of `w` is zero.
-    let has_zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
-    let mut at = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let w = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
-        if has_zero_byte(w ^ (ONES * u64::from(b'\n')))
-            | has_zero_byte(w ^ (ONES * u64::from(b'\r')))
-            != 0
-        {
-            break;
-        }
-        at += 8;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .map(|k| at + k)
-}
-
-impl DelimitedState {
-    fn open(
-        file: &SourceFile,
-        reader: Box<dyn Read + Send>,
-        mapping: &ColumnMapping,
-    ) -> Result<DelimitedState> {
-        let path = &file.path;
-        let mut csv = csv::ReaderBuilder::new()
-            .delimiter(file.delimiter)
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(LineStarts::new(reader));
-        let header = csv
-            .byte_headers()
-            .map_err(|e| stream_error(path, file, 0, e))?
-            .clone();
-        let header: Vec<String> = header
-            .iter()
-            .map(|h| {
-                std::str::from_utf8(h)
-                    .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
-                    .map_err(|_| Error::unreadable(path, "the header line is not valid UTF-8"))
-            })
-            .collect::<Result<_>>()?;
-        let resolved = mapping.resolve(path, &header)?;
-        Ok(DelimitedState {
-            csv,
-            header,
-            resolved,
-            record: csv::ByteRecord::new(),
-            last_line: 1,
-        })
-    }
-
-    /// Reads up to `chunk_rows` rows; true if the file may have more.
-    fn read_chunk(&mut self, file: &SourceFile, chunk_rows: usize) -> Result<(TextRead, bool)> {
-        let path = &file.path;
-        let mut columns = ColumnsBuilder::new(self.resolved.iter().map(|(c, _)| *c).collect());
-        let mut rejects = Vec::new();
-        let record = &mut self.record;
-        while columns.rows() < chunk_rows {
-            match self.csv.read_byte_record(record) {
-                Ok(false) => {
-                    let frame = columns.finish()?;
-                    return Ok((TextRead { frame, rejects }, false));
-                }
-                Ok(true) => {}
-                Err(e) => return Err(stream_error(path, file, self.last_line, e)),
-            }
-            let line = match record.position() {
-                Some(p) => self.csv.get_mut().line_at(p.byte()),
-                None => self.last_line + 1,
-            };
-            self.last_line = line;
-            if record.len() != self.header.len() {
-                let fields: Vec<String> = record
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect();
-                rejects.push(LineReject {
-                    line,
-                    column: None,
-                    reason: RejectReason::MalformedLine,
-                    raw: clip_raw(&format!(
-                        "expected {} fields, found {}: {}",
-                        self.header.len(),
-                        record.len(),
-                        fields.join(&(file.delimiter as char).to_string())
-                    )),
-                    fields,
-                });
-                continue;
-            }
-            let mut values: Vec<Option<&str>> = Vec::with_capacity(self.resolved.len());
-            let mut bad_utf8 = None;
-            for (canonical, index) in &self.resolved {
-                match std::str::from_utf8(&record[*index]) {
-                    Ok(v) => values.push(Some(v)),
-                    Err(_) => {
-                        bad_utf8 = Some((*canonical, *index));
-                        break;
-                    }
-                }
-            }
-            if let Some((canonical, index)) = bad_utf8 {
-                rejects.push(LineReject {
-                    line,
-                    column: Some(canonical.to_string()),
-                    reason: RejectReason::InvalidUtf8,
-                    raw: clip_raw(&String::from_utf8_lossy(&record[index])),
-                    fields: record
-                        .iter()
-                        .map(|f| String::from_utf8_lossy(f).into_owned())
-                        .collect(),
-                });
-                continue;
-            }
-            columns.push_row(line, &values);
-        }
-        let frame = columns.finish()?;
-        Ok((TextRead { frame, rejects }, true))
-    }
-}
-
 impl JsonState {
-    /// Reads up to `chunk_rows` lines (fewer where they pass [`JSON_CHUNK_BYTES`]), then reads
+    /// Reads up to `chunk_rows` lines (fewer where they pass [`TEXT_CHUNK_BYTES`]), then reads
     /// them as JSON in parallel; true if the file may have more. At the end of the file, fails if
     /// no line had a column the table requires.
     fn read_chunk(&mut self, file: &SourceFile, chunk_rows: usize) -> Result<(TextRead, bool)> {
@@ -487,7 +264,7 @@ impl JsonState {
         // (line number, first byte, byte after the line).
         let mut spans: Vec<(u64, usize, usize)> = Vec::new();
         let mut more = true;
-        while spans.len() < chunk_rows && bytes.len() < JSON_CHUNK_BYTES {
+        while spans.len() < chunk_rows && bytes.len() < TEXT_CHUNK_BYTES {
             let start = bytes.len();
             let n = self
                 .reader
@@ -654,25 +431,6 @@ mod tests {
         let text =
             "user_id,timestamp,feature\r\n\r\nu1,t,a\n\n\r\r\nu2,t,b\ru3,t,\"c\r\nc\"\r\nu4,t,d";
         assert_eq!(lines_of(text, 64), (vec![3, 7, 8, 10], vec![]));
-    }
-
-    #[test]
-    fn line_ends_are_found_wherever_they_are_in_a_word() {
-        for len in 0..40 {
-            for at in 0..=len {
-                for end in [b'\n', b'\r'] {
-                    // Bytes that differ from the line ends by one bit, or only in the high bit.
-                    let mut bytes: Vec<u8> = (0..len)
-                        .map(|i| [b'a', 0x0b, 0x8a, 0x8d, 0x0c, 0xff][i % 6])
-                        .collect();
-                    if at < len {
-                        bytes[at] = end;
-                    }
-                    let expected = (at < len).then_some(at);
-                    assert_eq!(find_line_end(&bytes), expected, "{bytes:?}");
-                }
-            }
-        }
     }
 
     #[test]
