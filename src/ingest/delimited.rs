@@ -314,10 +314,7 @@ impl RecordShape<'_> {
                 None => columns.push_row(line, &values),
             }
         }
-        Ok(TextRead {
-            frame: columns.finish()?,
-            rejects,
-        })
+        Ok(TextRead::new(columns.finish()?, rejects))
     }
 
     /// The reject of a record with more or fewer fields than the header.

@@ -18,7 +18,7 @@ use super::parse::WordSet;
 use super::sink::RowSink;
 use super::stream::{read_ahead, stream_to_lanes};
 use super::summary::{FileSummary, TableSummary};
-use super::text::{LINE_COLUMN, TextChunks};
+use super::text::{LINE_COLUMN, TextChunks, estimated_rows};
 use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of, raw_values};
 use crate::contract::{TableKind, ValueKind};
 use crate::error::{Error, Result};
@@ -94,13 +94,19 @@ pub(super) fn pass_table(
                 state.stream_piece(index, path, plan, &raw, &labels, &mut lanes)?;
                 state.count_line_rejects(&mut lanes[0].tally, index, path, line_rejects);
             }
-            FileSource::Text(chunks) => read_ahead(chunks, |chunk| {
-                let raw = chunk.frame.lazy();
-                let (plan, labels) = validate(raw.clone(), path)?;
-                state.stream_piece(index, path, plan, &raw, &labels, &mut lanes)?;
-                state.count_line_rejects(&mut lanes[0].tally, index, path, chunk.rejects);
-                Ok(())
-            })?,
+            FileSource::Text(chunks) => {
+                let mut rows = 0;
+                read_ahead(chunks, |chunk| {
+                    let before = rows;
+                    rows += chunk.frame.height() + chunk.rejects.len();
+                    state.expect_text_rows(before, rows, chunk.progress)?;
+                    let raw = chunk.frame.lazy();
+                    let (plan, labels) = validate(raw.clone(), path)?;
+                    state.stream_piece(index, path, plan, &raw, &labels, &mut lanes)?;
+                    state.count_line_rejects(&mut lanes[0].tally, index, path, chunk.rejects);
+                    Ok(())
+                })?
+            }
         }
     }
     let tallies: Vec<Tally> = lanes.into_iter().map(|lane| lane.tally).collect();
@@ -213,6 +219,24 @@ impl Classifier {
         seen.get_mut()
             .map_err(|_| Error::Internal("the event-id set was poisoned".into()))?
             .reserve(rows.u64()?.get(0).unwrap_or(0) as usize);
+        Ok(())
+    }
+
+    /// Makes room for the event ids a text file is expected to hold, from the `rows` read so far
+    /// (`before` of them already in the set) and how much of the file they took: a text file is
+    /// not counted first. Without it the set would double as it fills, each time moving every id
+    /// and briefly holding both sizes. An estimate that falls short leaves the rest to that
+    /// doubling.
+    fn expect_text_rows(&mut self, before: usize, rows: usize, progress: (u64, u64)) -> Result<()> {
+        let (Some(seen), Some(total)) = (self.shared.seen.as_mut(), estimated_rows(rows, progress))
+        else {
+            return Ok(());
+        };
+        let seen = seen
+            .get_mut()
+            .map_err(|_| Error::Internal("the event-id set was poisoned".into()))?;
+        // A twentieth more: rows are seldom of one length throughout.
+        seen.reserve((total + total / 20).saturating_sub(before));
         Ok(())
     }
 

@@ -11,6 +11,8 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -30,6 +32,43 @@ use crate::error::{Error, Result};
 pub struct TextRead {
     pub frame: DataFrame,
     pub rejects: Vec<LineReject>,
+    /// How far reading has gone: bytes of the file read so far, and its size, both as stored
+    /// (compressed where it is); (0, 0) where the size is not known.
+    pub progress: (u64, u64),
+}
+
+impl TextRead {
+    pub(super) fn new(frame: DataFrame, rejects: Vec<LineReject>) -> TextRead {
+        TextRead {
+            frame,
+            rejects,
+            progress: (0, 0),
+        }
+    }
+}
+
+/// About how many rows (and malformed lines) a text file holds in all, from `rows` met in the
+/// first `progress.0` of its `progress.1` bytes; None before any byte is read.
+pub(super) fn estimated_rows(rows: usize, progress: (u64, u64)) -> Option<usize> {
+    let (read, size) = progress;
+    (read > 0).then(|| {
+        let estimate = u128::from(size.max(read)) * rows as u128 / u128::from(read);
+        usize::try_from(estimate).unwrap_or(usize::MAX)
+    })
+}
+
+/// A file's bytes, counted as they are read (before any decompression).
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    read: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// A text chunk stops growing past this many bytes: lines of a few KiB (an analytics export's
@@ -49,6 +88,9 @@ pub struct TextChunks {
     chunk_rows: usize,
     format: TextFormat,
     finished: bool,
+    /// Bytes of the file read so far, and its size.
+    read: Arc<AtomicU64>,
+    size: u64,
 }
 
 enum TextFormat {
@@ -80,17 +122,24 @@ impl TextChunks {
             return Err(empty_file(file));
         }
         let raw = fs::File::open(path).map_err(|e| Error::unreadable(path, e))?;
-        TextChunks::from_reader(file, Box::new(raw), mapping, chunk_rows)
+        TextChunks::from_reader(file, Box::new(raw), size, mapping, chunk_rows)
     }
 
-    /// [`TextChunks::open`] after the file is open: `raw` is its (possibly compressed) bytes.
+    /// [`TextChunks::open`] after the file is open: `raw` is its (possibly compressed) bytes,
+    /// `size` of them.
     fn from_reader(
         file: &SourceFile,
         raw: Box<dyn Read + Send>,
+        size: u64,
         mapping: &ColumnMapping,
         chunk_rows: usize,
     ) -> Result<Self> {
         let path = &file.path;
+        let read = Arc::new(AtomicU64::new(0));
+        let raw: Box<dyn Read + Send> = Box::new(Counted {
+            inner: raw,
+            read: read.clone(),
+        });
         let reader: Box<dyn Read + Send> = match file.compression {
             Compression::None => raw,
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(raw))),
@@ -127,6 +176,8 @@ impl TextChunks {
             chunk_rows: chunk_rows.max(1),
             format,
             finished: false,
+            read,
+            size,
         })
     }
 }
@@ -144,8 +195,9 @@ impl Iterator for TextChunks {
             TextFormat::Json(state) => state.read_chunk(&self.file, self.chunk_rows),
         };
         match read {
-            Ok((read, more)) => {
+            Ok((mut read, more)) => {
                 self.finished = !more;
+                read.progress = (self.read.load(Ordering::Relaxed), self.size);
                 Some(Ok(read))
             }
             Err(e) => {
@@ -175,9 +227,11 @@ pub fn read_text_bytes(
         return Err(empty_file(file));
     }
     let mapping = ColumnMapping::new(table, settings);
+    let size = bytes.len() as u64;
     TextChunks::from_reader(
         file,
         Box::new(std::io::Cursor::new(bytes)),
+        size,
         &mapping,
         chunk_rows,
     )
@@ -309,7 +363,7 @@ impl JsonState {
             self.check_required_columns(path)?;
         }
         let frame = columns.finish()?;
-        Ok((TextRead { frame, rejects }, more))
+        Ok((TextRead::new(frame, rejects), more))
     }
 
     /// Counts an object, the mapped keys it has and the keys not met before.
@@ -397,7 +451,9 @@ mod tests {
         .unwrap();
         let mapping = ColumnMapping::new(TableKind::Events, &settings);
         let bytes = OneByte(std::io::Cursor::new(text.as_bytes().to_vec()));
-        let by_byte = TextChunks::from_reader(&csv_file(), Box::new(bytes), &mapping, chunk_rows);
+        let size = text.len() as u64;
+        let by_byte =
+            TextChunks::from_reader(&csv_file(), Box::new(bytes), size, &mapping, chunk_rows);
         let collect = |chunks: &mut dyn Iterator<Item = Result<TextRead>>| {
             let (mut rows, mut rejects) = (Vec::new(), Vec::new());
             for chunk in chunks {
@@ -431,6 +487,40 @@ mod tests {
         let text =
             "user_id,timestamp,feature\r\n\r\nu1,t,a\n\n\r\r\nu2,t,b\ru3,t,\"c\r\nc\"\r\nu4,t,d";
         assert_eq!(lines_of(text, 64), (vec![3, 7, 8, 10], vec![]));
+    }
+
+    #[test]
+    fn a_file_is_expected_to_hold_its_rows_in_proportion_to_its_bytes() {
+        // 250,000 rows in the first 30 MB of a 600 MB file: about 5M in all.
+        assert_eq!(
+            estimated_rows(250_000, (30 << 20, 600 << 20)),
+            Some(5_000_000)
+        );
+        // All read: the rows met are all there are.
+        assert_eq!(estimated_rows(1_234, (5_000, 5_000)), Some(1_234));
+        // Nothing read yet, or a size the file has outgrown since it was measured.
+        assert_eq!(estimated_rows(0, (0, 1_000)), None);
+        assert_eq!(estimated_rows(10, (2_000, 1_000)), Some(10));
+        // No overflow on very large files.
+        assert_eq!(estimated_rows(usize::MAX, (1, u64::MAX)), Some(usize::MAX));
+
+        // Each chunk says how far reading went; the last, all of the file.
+        let text = "user_id,timestamp,feature\nu1,t,a\nu2,t,b\nu3,t,c\n";
+        let chunks = read_text_bytes(
+            &csv_file(),
+            text.as_bytes().to_vec(),
+            TableKind::Events,
+            &TableSettings::default(),
+            1,
+        )
+        .unwrap();
+        let progress: Vec<(u64, u64)> = chunks.map(|c| c.unwrap().progress).collect();
+        let size = text.len() as u64;
+        assert!(
+            progress.iter().all(|p| p.1 == size && p.0 > 0),
+            "{progress:?}"
+        );
+        assert_eq!(progress.last(), Some(&(size, size)));
     }
 
     #[test]
