@@ -226,7 +226,8 @@ impl Classifier {
     /// (`before` of them already in the set) and how much of the file they took: a text file is
     /// not counted first. Without it the set would double as it fills, each time moving every id
     /// and briefly holding both sizes. An estimate that falls short leaves the rest to that
-    /// doubling.
+    /// doubling; one too high (a file whose first rows are much shorter than the rest) reserves
+    /// room in proportion.
     fn expect_text_rows(&mut self, before: usize, rows: usize, progress: (u64, u64)) -> Result<()> {
         let (Some(seen), Some(total)) = (self.shared.seen.as_mut(), estimated_rows(rows, progress))
         else {
