@@ -81,8 +81,8 @@ const MAX_KEYS_LISTED: usize = 200;
 pub const LINE_COLUMN: &str = "__line";
 
 /// A text file read a chunk of rows at a time, so memory follows the chunk size, not the file.
-/// A chunk holds at most `chunk_rows` rows, and ends after [`TEXT_CHUNK_BYTES`] of text, so a
-/// reader that wants the whole file reads every chunk.
+/// A chunk holds at most `chunk_rows` records (rows and malformed lines), and ends after about
+/// [`TEXT_CHUNK_BYTES`] of text, so a reader that wants the whole file reads every chunk.
 pub struct TextChunks {
     file: SourceFile,
     chunk_rows: usize,
@@ -210,7 +210,7 @@ impl Iterator for TextChunks {
 
 /// Reads a CSV, TSV or JSON Lines file held in memory with the chunk reader that
 /// [`ingest`](super::ingest) uses for text files on disk: the same header checks, the same
-/// chunks of at most `chunk_rows` rows (string columns plus `__line`) and the same line
+/// chunks of at most `chunk_rows` records (string columns plus `__line`) and the same line
 /// rejects. `file` describes the bytes as [`discover`](super::discover) would describe a file
 /// (format, compression, delimiter); its path only names it in messages.
 ///
