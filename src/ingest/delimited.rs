@@ -567,8 +567,8 @@ mod tests {
         assert_eq!(split(&text, b',', 4096, 0), expected);
     }
 
-    /// The lines of the rows and of each reject of an events CSV, read in chunks of `chunk_rows`.
-    fn rows_and_rejects(text: &[u8], chunk_rows: usize) -> (Vec<u64>, Vec<(u64, RejectReason)>) {
+    /// The chunks of an events CSV, read `chunk_rows` records at a time.
+    fn events_csv(text: &[u8], chunk_rows: usize) -> impl Iterator<Item = Result<TextRead>> {
         let file = SourceFile {
             path: "events.csv".into(),
             format: SourceFormat::Csv,
@@ -576,15 +576,20 @@ mod tests {
             delimiter: b',',
         };
         let settings = TableSettings::default();
-        let chunks = read_text_bytes(
+        read_text_bytes(
             &file,
             text.to_vec(),
             TableKind::Events,
             &settings,
             chunk_rows,
-        );
+        )
+        .unwrap()
+    }
+
+    /// The lines of the rows and of each reject of an events CSV, read in chunks of `chunk_rows`.
+    fn rows_and_rejects(text: &[u8], chunk_rows: usize) -> (Vec<u64>, Vec<(u64, RejectReason)>) {
         let (mut rows, mut rejects) = (Vec::new(), Vec::new());
-        for chunk in chunks.unwrap() {
+        for chunk in events_csv(text, chunk_rows) {
             let chunk = chunk.unwrap();
             let lines = chunk.frame.column("__line").unwrap().u64().unwrap();
             rows.extend(lines.into_no_null_iter());
@@ -605,16 +610,9 @@ mod tests {
             text.extend(std::iter::repeat_n(b',', 2_000));
             text.push(b'\n');
         }
-        let file = SourceFile {
-            path: "events.csv".into(),
-            format: SourceFormat::Csv,
-            compression: Compression::None,
-            delimiter: b',',
-        };
-        let settings = TableSettings::default();
-        let chunks =
-            read_text_bytes(&file, text, TableKind::Events, &settings, usize::MAX).unwrap();
-        let rows: Vec<usize> = chunks.map(|c| c.unwrap().frame.height()).collect();
+        let rows: Vec<usize> = events_csv(&text, usize::MAX)
+            .map(|c| c.unwrap().frame.height())
+            .collect();
         let most = TEXT_CHUNK_BYTES / (2_003 * size_of::<usize>()) + 1;
         assert!(rows.iter().all(|r| *r <= most), "{rows:?}");
         assert_eq!(rows.iter().sum::<usize>(), 5_000);
