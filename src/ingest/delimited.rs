@@ -67,8 +67,8 @@ impl DelimitedState {
         })
     }
 
-    /// Reads up to `chunk_rows` rows (fewer where they pass [`TEXT_CHUNK_BYTES`]); true if the
-    /// file may have more.
+    /// Reads up to `chunk_rows` records (see [`DelimitedState::read_records`]); true if the file
+    /// may have more.
     pub(super) fn read_chunk(
         &mut self,
         file: &SourceFile,
