@@ -203,22 +203,35 @@ impl Classifier {
         }
     }
 
+    /// The event-id set, where the table has a unique key.
+    fn seen_ids(&mut self) -> Result<Option<&mut SeenIds>> {
+        self.shared
+            .seen
+            .as_mut()
+            .map(|seen| {
+                seen.get_mut()
+                    .map_err(|_| Error::Internal("the event-id set was poisoned".into()))
+            })
+            .transpose()
+    }
+
     /// Makes room for a whole file's event ids at once: growing the set step by step would move
     /// every id several times and briefly hold the set twice. (Parquet gives the row count from
-    /// its metadata; text files are not counted first and grow the set as they go.)
+    /// its metadata; text files are not counted first, see [`Classifier::expect_text_rows`].)
     fn expect_rows(&mut self, path: &Path, raw: &LazyFrame) -> Result<()> {
-        let Some(seen) = self.shared.seen.as_mut() else {
+        if self.shared.seen.is_none() {
             return Ok(());
-        };
+        }
         let rows = raw
             .clone()
             .select([len()])
             .collect()
             .map_err(|e| Error::unreadable(path, e))?;
         let rows = rows.column("len")?.cast(&DataType::UInt64)?;
-        seen.get_mut()
-            .map_err(|_| Error::Internal("the event-id set was poisoned".into()))?
-            .reserve(rows.u64()?.get(0).unwrap_or(0) as usize);
+        let rows = rows.u64()?.get(0).unwrap_or(0) as usize;
+        if let Some(seen) = self.seen_ids()? {
+            seen.reserve(rows);
+        }
         Ok(())
     }
 
@@ -229,15 +242,10 @@ impl Classifier {
     /// doubling; one too high (a file whose first rows are much shorter than the rest) reserves
     /// room in proportion.
     fn expect_text_rows(&mut self, before: usize, rows: usize, progress: (u64, u64)) -> Result<()> {
-        let (Some(seen), Some(total)) = (self.shared.seen.as_mut(), estimated_rows(rows, progress))
-        else {
-            return Ok(());
-        };
-        let seen = seen
-            .get_mut()
-            .map_err(|_| Error::Internal("the event-id set was poisoned".into()))?;
-        // A twentieth more: rows are seldom of one length throughout.
-        seen.reserve((total + total / 20).saturating_sub(before));
+        if let (Some(total), Some(seen)) = (estimated_rows(rows, progress), self.seen_ids()?) {
+            // A twentieth more: rows are seldom of one length throughout.
+            seen.reserve((total + total / 20).saturating_sub(before));
+        }
         Ok(())
     }
 
