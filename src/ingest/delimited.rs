@@ -46,11 +46,11 @@ impl DelimitedState {
         let path = &file.path;
         let mut splitter = Splitter::new(LineStarts::new(reader), file.delimiter);
         let mut first = RawRecords::default();
-        splitter
+        let fields = splitter
             .next_record(&mut first)
-            .map_err(|e| stream_error(path, file, 0, e))?;
-        let header: Vec<String> = (0..first.len())
-            .flat_map(|i| first.record(i).1)
+            .map_err(|e| stream_error(path, file, 0, e))?
+            .map_or(0..0, |(_, fields)| fields);
+        let header: Vec<String> = fields
             .map(|f| {
                 std::str::from_utf8(first.field(f))
                     .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
@@ -109,14 +109,14 @@ impl DelimitedState {
         raw: &mut RawRecords,
     ) -> Result<bool> {
         while raw.len() < chunk_rows && raw.held() < TEXT_CHUNK_BYTES {
-            let start = match self.splitter.next_record(raw) {
-                Ok(Some(start)) => start,
+            let (start, fields) = match self.splitter.next_record(raw) {
+                Ok(Some(record)) => record,
                 Ok(None) => return Ok(false),
                 Err(e) => return Err(stream_error(&file.path, file, self.last_line, e)),
             };
             let line = self.splitter.input.line_at(start);
             self.last_line = line;
-            raw.set_last_line(line);
+            raw.records.push((line, fields.start));
         }
         Ok(true)
     }
@@ -151,9 +151,12 @@ impl<R: Read> Splitter<R> {
         }
     }
 
-    /// Splits the next record onto the end of `raw`; the byte it starts at, or None at the end of
-    /// the text.
-    fn next_record(&mut self, raw: &mut RawRecords) -> std::io::Result<Option<u64>> {
+    /// Splits the next record's fields onto the end of `raw`: the byte it starts at and the
+    /// indexes of its fields (for [`RawRecords::field`]), or None at the end of the text.
+    fn next_record(
+        &mut self,
+        raw: &mut RawRecords,
+    ) -> std::io::Result<Option<(u64, Range<usize>)>> {
         let start = self.parsed;
         let (base, first) = (raw.used, raw.ends_used);
         loop {
@@ -179,8 +182,7 @@ impl<R: Read> Splitter<R> {
                     for end in &mut raw.ends[first..raw.ends_used] {
                         *end += base;
                     }
-                    raw.records.push((0, first));
-                    return Ok(Some(start));
+                    return Ok(Some((start, first..raw.ends_used)));
                 }
                 csv_core::ReadRecordResult::End => {
                     raw.used = base;
@@ -247,12 +249,6 @@ impl RawRecords {
         }
         if self.ends.len() - self.ends_used < 256 {
             self.ends.resize(self.ends_used + 4096, 0);
-        }
-    }
-
-    fn set_last_line(&mut self, line: u64) {
-        if let Some(last) = self.records.last_mut() {
-            last.0 = line;
         }
     }
 
@@ -492,8 +488,7 @@ mod tests {
         let mut splitter = Splitter::new(input, delimiter);
         let mut raw = RawRecords::default();
         let mut out = Vec::new();
-        while let Some(start) = splitter.next_record(&mut raw).unwrap() {
-            let (_, fields) = raw.record(raw.len() - 1);
+        while let Some((start, fields)) = splitter.next_record(&mut raw).unwrap() {
             out.push((start, fields.map(|f| raw.field(f).to_vec()).collect()));
         }
         out
