@@ -36,8 +36,19 @@ pub struct CvResult {
     pub roc_auc: Spread,
     /// Precision at k, k = the positives in the held-out fold.
     pub precision_at_k: Spread,
-    /// ROC AUC per fold, repeat by repeat (for comparing two methods fold by fold).
-    pub per_fold: Vec<f64>,
+    /// The share of the held-out fold's positives in its top tier (its top `top_share`, as a
+    /// run's candidates are the top tier of everyone scored).
+    pub top_tier_recall: Spread,
+    /// Top-tier recall and ROC AUC per fold, repeat by repeat (for comparing two methods fold by
+    /// fold).
+    pub per_fold: Vec<FoldFigures>,
+}
+
+/// One held-out fold's figures that weightings are compared by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FoldFigures {
+    pub top_tier_recall: f64,
+    pub roc_auc: f64,
 }
 
 /// Fold of each row: positives and negatives are each shuffled (seeded) and dealt round-robin,
@@ -77,16 +88,18 @@ pub fn repeated_folds(labels: &[bool], k: usize, repeats: usize, seed: u64) -> V
 }
 
 /// Cross-validates `weights_for`, which gets the training rows of a fold and returns weights,
-/// over each fold of each assignment in `assignments` (from [`repeated_folds`]).
+/// over each fold of each assignment in `assignments` (from [`repeated_folds`]); the top tier of
+/// a fold is its top `top_share` (rounded up, as the score's tier is).
 pub fn cross_validate(
     method: &str,
     data: &[Vec<f64>],
     labels: &[bool],
     assignments: &[Vec<usize>],
     k: usize,
+    top_share: f64,
     weights_for: impl Fn(&[usize]) -> Vec<f64>,
 ) -> CvResult {
-    let (mut ap, mut auc, mut prec) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ap, mut auc, mut prec, mut top) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (fold, f) in assignments.iter().flat_map(|a| (0..k).map(move |f| (a, f))) {
         let train: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
         let test: Vec<usize> = (0..data.len()).filter(|&i| fold[i] == f).collect();
@@ -95,16 +108,26 @@ pub fn cross_validate(
         let order = ranked(&test, score, labels);
         let positives = order.iter().filter(|l| **l).count().max(1);
         let m = metrics(&order, positives);
+        let tier = (top_share * order.len() as f64).ceil() as usize;
         ap.push(m.average_precision);
         auc.push(m.roc_auc);
         prec.push(m.precision_at_k);
+        top.push(metrics(&order, tier).recall_at_k);
     }
     CvResult {
         method: method.to_string(),
         average_precision: Spread::of(&ap),
         roc_auc: Spread::of(&auc),
         precision_at_k: Spread::of(&prec),
-        per_fold: auc,
+        top_tier_recall: Spread::of(&top),
+        per_fold: top
+            .iter()
+            .zip(&auc)
+            .map(|(&top_tier_recall, &roc_auc)| FoldFigures {
+                top_tier_recall,
+                roc_auc,
+            })
+            .collect(),
     }
 }
 
@@ -147,13 +170,13 @@ mod tests {
             .collect();
         let fixed = |_: &[usize]| vec![1.0];
         let repeats = repeated_folds(&labels, 4, 3, 7);
-        let all = cross_validate("x", &data, &labels, &repeats, 4, fixed);
+        let all = cross_validate("x", &data, &labels, &repeats, 4, 0.1, fixed);
         assert_eq!(all.per_fold.len(), 12);
-        let one_by_one: Vec<f64> = repeats
+        let one_by_one: Vec<FoldFigures> = repeats
             .iter()
             .flat_map(|a| {
                 let single = std::slice::from_ref(a);
-                cross_validate("x", &data, &labels, single, 4, fixed).per_fold
+                cross_validate("x", &data, &labels, single, 4, 0.1, fixed).per_fold
             })
             .collect();
         assert_eq!(all.per_fold, one_by_one);
@@ -162,5 +185,23 @@ mod tests {
             all.per_fold[4..8],
             "the repeats measured the same folds"
         );
+    }
+
+    #[test]
+    fn top_tier_recall_is_the_share_of_a_folds_positives_in_its_top_share() {
+        // Rows rank in row order; fold 0 holds the even rows, fold 1 the odd ones (50 each).
+        let data: Vec<Vec<f64>> = (0..100).map(|i| vec![-f64::from(i)]).collect();
+        let labels: Vec<bool> = (0..100)
+            .map(|i| [0, 2, 4, 40, 42, 1, 91].contains(&i))
+            .collect();
+        let fold = vec![(0..100).map(|i| i % 2).collect::<Vec<usize>>()];
+        let top = |share: f64| -> Vec<f64> {
+            let r = cross_validate("x", &data, &labels, &fold, 2, share, |_| vec![1.0]);
+            r.per_fold.iter().map(|f| f.top_tier_recall).collect()
+        };
+        // Top 10% of a fold: its first 5 rows (0..=8 even: 3 of 5; 1..=9 odd: 1 of 2).
+        assert_eq!(top(0.1), [0.6, 0.5]);
+        // Rounded up as the score's tier is: 0.43 of 50 is 22 rows (even rows 0..=42), not 21.
+        assert_eq!(top(0.43), [1.0, 0.5]);
     }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use cv::{CvResult, Spread, cross_validate, folds, repeated_folds};
+pub use cv::{CvResult, FoldFigures, Spread, cross_validate, folds, repeated_folds};
 pub use fit::fit_non_negative;
 pub use labels::{Labels, MIN_POSITIVES, read_labels};
 
@@ -58,6 +58,9 @@ pub struct Calibration {
     pub repeats: usize,
     pub labels: PathBuf,
     pub labels_sha256: String,
+    /// The share of people in the run's top tier (its candidates): the top tier of each
+    /// held-out fold is its top `top_tier_share`.
+    pub top_tier_share: f64,
     /// The row of `results` whose weights were chosen (0: the defaults were kept).
     pub chosen: usize,
     pub why: Choice,
@@ -269,9 +272,9 @@ fn as_config(run: &RunSignals, over_features: bool, w: &[f64]) -> (Named, Named)
 /// Why a weighting was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Choice {
-    /// A fitted weighting (over signals or features), with the best ROC AUC.
+    /// A fitted weighting (over signals or features), the best by [`choose`]'s order.
     Fitted,
-    /// One signal or feature alone, with the best ROC AUC.
+    /// One signal or feature alone, the best by [`choose`]'s order.
     Part,
     /// The defaults, which beat the best alternative by more than the spread.
     DefaultsBetter,
@@ -280,24 +283,36 @@ pub enum Choice {
     LabelsAtChance,
 }
 
-/// Chooses a weighting from the cross-validated results (over every fold of every repeat): the
-/// best ROC AUC among the fits and each signal or feature alone. ROC AUC, because with
-/// nominations, unlabelled people count as negatives, and the AUC so measured orders weightings
-/// as the AUC against the full truth would (it is an affine function of it when nominations are
-/// a random share of the power users); average precision is not. The defaults come back when
-/// they beat that choice by more than the spread over folds, or when no weighting ranks the
-/// labelled people above chance by more than the spread (labels that define nothing the data
-/// can follow).
+/// Chooses a weighting from the cross-validated results (over every fold of every repeat): among
+/// the fits and each signal or feature alone, the one that puts the largest share of the
+/// labelled people in the top tier of the held-out folds (what a run lists as candidates), ties
+/// broken by ROC AUC. The defaults come back when they beat that choice by more than the spread
+/// over folds ([`beats`]), or when no weighting ranks the labelled people above chance by more
+/// than the spread in ROC AUC (labels that define nothing the data can follow).
 ///
-/// Measured on the generator's scenarios (docs/scoring.md), two stricter rules did worse: keeping
-/// the defaults unless beaten beyond the spread, and preferring the fits to one part alone unless
-/// beaten beyond the spread, each lost 0.07 to 0.12 in precision@k where the truth is one signal
-/// or where 52 nominations cannot resolve a gain that is there.
+/// Both measures are fair with nominations, where the unlabelled people count as negatives: when
+/// nominations are a random share of the power users, the share of them in the top tier is, on
+/// average, the share of all power users there, and ROC AUC is an affine function of the AUC
+/// against the full truth; average precision is neither. The top tier comes first because it is
+/// what the run is used for: ROC AUC weighs the order of the people far below it as much, and on
+/// the generator's scenarios a near-tie in it hid a difference of up to 0.165 in precision at the
+/// top (docs/scoring.md).
+///
+/// Measured on the same scenarios with the choice by ROC AUC, two stricter rules did worse:
+/// keeping the defaults unless beaten beyond the spread, and preferring the fits to one part
+/// alone unless beaten beyond the spread, each lost 0.07 to 0.12 in precision@k where the truth
+/// is one signal or where 52 nominations cannot resolve a gain that is there.
 fn choose(results: &[CvResult], candidates: &[Weighting]) -> (usize, Choice) {
-    let chosen = (1..results.len())
+    let alternatives = 1..results.len();
+    let chosen = alternatives
+        .clone()
         .max_by(|&a, &b| {
-            let auc = |i: usize| results[i].roc_auc.mean;
-            auc(a).total_cmp(&auc(b)).then(b.cmp(&a))
+            let key = |i: usize| (results[i].top_tier_recall.mean, results[i].roc_auc.mean);
+            let ((top_a, auc_a), (top_b, auc_b)) = (key(a), key(b));
+            top_a
+                .total_cmp(&top_b)
+                .then(auc_a.total_cmp(&auc_b))
+                .then(b.cmp(&a))
         })
         .unwrap_or(1);
     let why = if candidates[chosen].fixed.is_none() {
@@ -305,25 +320,35 @@ fn choose(results: &[CvResult], candidates: &[Weighting]) -> (usize, Choice) {
     } else {
         Choice::Part
     };
-    let auc = results[chosen].roc_auc;
-    if auc.mean - 0.5 <= auc.sd {
+    let above_chance = alternatives
+        .map(|i| results[i].roc_auc)
+        .any(|auc| auc.mean - 0.5 > auc.sd);
+    if !above_chance {
         (0, Choice::LabelsAtChance)
-    } else if beats_by_more_than_spread(&results[0], &results[chosen]) {
+    } else if beats(&results[0], &results[chosen]) {
         (0, Choice::DefaultsBetter)
     } else {
         (chosen, why)
     }
 }
 
-/// Whether `a` beats `b` in ROC AUC by more than the spread over folds of their difference
-/// (compared fold by fold, on the same folds).
-fn beats_by_more_than_spread(a: &CvResult, b: &CvResult) -> bool {
-    let diff: Vec<f64> = a
-        .per_fold
-        .iter()
-        .zip(&b.per_fold)
-        .map(|(x, y)| x - y)
-        .collect();
+/// Whether `a` beats `b` by more than the spread over folds, compared fold by fold on the same
+/// folds: in top-tier recall, or, where neither does so in that, in ROC AUC.
+fn beats(a: &CvResult, b: &CvResult) -> bool {
+    let top = |r: &CvResult| -> Vec<f64> { r.per_fold.iter().map(|f| f.top_tier_recall).collect() };
+    let auc = |r: &CvResult| -> Vec<f64> { r.per_fold.iter().map(|f| f.roc_auc).collect() };
+    if above_by_more_than_spread(&top(a), &top(b)) {
+        true
+    } else if above_by_more_than_spread(&top(b), &top(a)) {
+        false
+    } else {
+        above_by_more_than_spread(&auc(a), &auc(b))
+    }
+}
+
+/// Whether `a` is above `b` by more than the spread of their differences, fold by fold.
+fn above_by_more_than_spread(a: &[f64], b: &[f64]) -> bool {
+    let diff: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let n = diff.len() as f64;
     let mean = diff.iter().sum::<f64>() / n;
     let sd = (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
@@ -382,6 +407,7 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         .filter(|id| !scored.contains(id))
         .count();
     let candidates = weightings(&run, default_weights(&options.from, &run)?);
+    let top_share = read_manifest(&options.from)?.config.scoring.top_tier_share;
     let fit = |over_features: bool, rows: &[usize]| {
         let data = if over_features {
             &run.feature_rows
@@ -401,7 +427,7 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
             } else {
                 &run.rows
             };
-            cross_validate(&c.name, data, &y, &assignments, k, |train| {
+            cross_validate(&c.name, data, &y, &assignments, k, top_share, |train| {
                 c.fixed
                     .clone()
                     .unwrap_or_else(|| fit(c.over_features, train))
@@ -434,6 +460,7 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         feature_weights,
         discount_volume,
         results,
+        top_tier_share: top_share,
         people: y.len(),
         positives: y.iter().filter(|l| **l).count(),
         positives_only: !labels.has_negatives,
@@ -448,14 +475,12 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
 impl Calibration {
     /// Whether the chosen weights beat the defaults by more than the spread over folds.
     pub fn beats_defaults(&self) -> bool {
-        beats_by_more_than_spread(&self.results[self.chosen], &self.results[0])
+        beats(&self.results[self.chosen], &self.results[0])
     }
 
-    /// The other weightings (the defaults aside) that the chosen one does not beat in ROC AUC by
-    /// more than the spread over folds, best ROC AUC first: these labels cannot tell them apart
-    /// from it, though they may rank the top people differently (on the generator's scenarios a
-    /// near-tie between one feature alone and a fit over all features cost up to 0.16 in
-    /// precision@k; docs/scoring.md).
+    /// The other weightings (the defaults aside) that the chosen one does not beat by more than
+    /// the spread over folds ([`beats`]), best first by [`choose`]'s order: these labels cannot
+    /// tell them apart from it, though they may rank the top people differently.
     pub fn close_alternatives(&self) -> Vec<&str> {
         if self.chosen == 0 {
             return Vec::new();
@@ -464,9 +489,13 @@ impl Calibration {
         let mut close: Vec<&CvResult> = (1..self.results.len())
             .filter(|&i| i != self.chosen)
             .map(|i| &self.results[i])
-            .filter(|r| !beats_by_more_than_spread(chosen, r))
+            .filter(|r| !beats(chosen, r))
             .collect();
-        close.sort_by(|a, b| b.roc_auc.mean.total_cmp(&a.roc_auc.mean));
+        close.sort_by(|a, b| {
+            let key = |r: &CvResult| (r.top_tier_recall.mean, r.roc_auc.mean);
+            let ((top_a, auc_a), (top_b, auc_b)) = (key(a), key(b));
+            top_b.total_cmp(&top_a).then(auc_b.total_cmp(&auc_a))
+        });
         close.into_iter().map(|r| r.method.as_str()).collect()
     }
 
@@ -482,7 +511,8 @@ impl Calibration {
             n => format!(" and {n} more"),
         };
         format!(
-            "Not told apart from it by these labels (ROC AUC within the spread over folds): \
+            "Not told apart from it by these labels (top-tier recall and ROC AUC within the \
+             spread over folds): \
              {named}{more}. They may rank the top people differently; more nominations would \
              decide between them.\n"
         )
@@ -494,8 +524,17 @@ impl Calibration {
             1 => String::new(),
             r => format!(", repeated {r} times with fresh folds"),
         };
+        let tier = format!("top {}%", (self.top_tier_share * 100.0).round());
+        let width = self
+            .results
+            .iter()
+            .map(|r| r.method.len())
+            .max()
+            .unwrap_or(0);
         let mut text = format!(
-            "{}-fold cross-validated{repeated}, mean ± sd over the {} folds; {} people scored, {} positive{}\n{:<28} {:>15} {:>15} {:>15}\n",
+            "{}-fold cross-validated{repeated}, mean ± sd over the {} folds; {} people scored, {} positive{}\n\
+             {tier}: the share of a held-out fold's positives in its top tier (its top {}%, as a \
+             run's candidates are)\n{:<width$} {:>15} {:>15} {:>15} {:>15}\n",
             self.folds,
             self.folds * self.repeats,
             self.people,
@@ -505,19 +544,22 @@ impl Calibration {
             } else {
                 ""
             },
+            (self.top_tier_share * 100.0).round(),
             "method",
-            "avg_prec",
+            tier,
             "roc_auc",
+            "avg_prec",
             "prec@k"
         );
         for r in &self.results {
             let s = |x: Spread| format!("{:.3} ± {:.3}", x.mean, x.sd);
             let _ = writeln!(
                 text,
-                "{:<28} {:>15} {:>15} {:>15}",
+                "{:<width$} {:>15} {:>15} {:>15} {:>15}",
                 r.method,
-                s(r.average_precision),
+                s(r.top_tier_recall),
                 s(r.roc_auc),
+                s(r.average_precision),
                 s(r.precision_at_k)
             );
         }
@@ -529,12 +571,14 @@ impl Calibration {
         };
         let verdict = match self.why {
             Choice::Fitted | Choice::Part => format!(
-                "Chosen: {chosen}, the best cross-validated ROC AUC (which nominations measure \
-                 fairly; chosen on these folds, so its figures flatter it a little).{spread}\n{}",
+                "Chosen: {chosen}, which puts the most positives in the top tier, ties broken by \
+                 ROC AUC (both measured fairly with nominations; chosen on these folds, so its \
+                 figures flatter it a little).{spread}\n{}",
                 self.close_line()
             ),
-            Choice::DefaultsBetter => "Kept: the default weights, which beat every alternative \
-                 in ROC AUC by more than the spread over folds.\n"
+            Choice::DefaultsBetter => "Kept: the default weights, which beat the best \
+                 alternative by more than the spread over folds (in top-tier recall, or level \
+                 there and in ROC AUC).\n"
                 .to_string(),
             Choice::LabelsAtChance => "Kept: the default weights. No weighting ranks the \
                  labelled people above chance by more than the spread over folds, so these \
@@ -626,15 +670,30 @@ pub fn write_weights(out: &Path, fragment: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn result(method: &str, per_fold: &[f64]) -> CvResult {
-        let mean = per_fold.iter().sum::<f64>() / per_fold.len() as f64;
-        let spread = Spread { mean, sd: 0.01 };
+    /// Figures with `auc` per fold and a top-tier recall of 0.5 in every fold.
+    fn result(method: &str, auc: &[f64]) -> CvResult {
+        with_top(method, &vec![0.5; auc.len()], auc)
+    }
+
+    fn with_top(method: &str, top: &[f64], auc: &[f64]) -> CvResult {
+        let spread = |v: &[f64]| Spread {
+            mean: v.iter().sum::<f64>() / v.len() as f64,
+            sd: 0.01,
+        };
         CvResult {
             method: method.into(),
-            average_precision: spread,
-            roc_auc: spread,
-            precision_at_k: spread,
-            per_fold: per_fold.to_vec(),
+            average_precision: spread(auc),
+            roc_auc: spread(auc),
+            precision_at_k: spread(auc),
+            top_tier_recall: spread(top),
+            per_fold: top
+                .iter()
+                .zip(auc)
+                .map(|(&top_tier_recall, &roc_auc)| FoldFigures {
+                    top_tier_recall,
+                    roc_auc,
+                })
+                .collect(),
         }
     }
 
@@ -651,6 +710,7 @@ mod tests {
             repeats: 1,
             labels: PathBuf::from("nominations.csv"),
             labels_sha256: String::new(),
+            top_tier_share: 0.1,
             chosen,
             why,
             discount_volume: chosen == 0,
@@ -702,5 +762,93 @@ mod tests {
         let kept = calibration(clear, 0, Choice::DefaultsBetter);
         assert!(kept.close_alternatives().is_empty());
         assert!(!kept.table().contains("Not told apart"));
+    }
+
+    /// The weightings of `results` in order: the defaults, the two fits, then parts alone.
+    fn candidates(results: &[CvResult]) -> Vec<Weighting> {
+        results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Weighting {
+                name: r.method.clone(),
+                over_features: false,
+                fixed: (!(1..=2).contains(&i)).then(|| vec![1.0]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn more_labelled_people_in_the_top_tier_outweigh_a_higher_roc_auc() {
+        let auc_high = [0.96, 0.95, 0.96, 0.95, 0.96];
+        let auc_lower = [0.95, 0.95, 0.95, 0.94, 0.95];
+        let results = vec![
+            with_top("default weights", &[0.3, 0.4, 0.3, 0.3, 0.4], &[0.8; 5]),
+            with_top(
+                "calibrated signal weights",
+                &[0.6, 0.6, 0.7, 0.6, 0.6],
+                &auc_high,
+            ),
+            with_top(
+                "calibrated feature weights",
+                &[0.6, 0.7, 0.6, 0.6, 0.6],
+                &auc_high,
+            ),
+            // Orders every pair best, but fewer of the labelled in the top tier.
+            with_top("signal help alone", &[0.6, 0.7, 0.6, 0.7, 0.6], &[0.97; 5]),
+            with_top(
+                "feature people_helped alone",
+                &[0.8, 0.9, 0.8, 0.9, 0.8],
+                &auc_lower,
+            ),
+        ];
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (4, Choice::Part));
+        // Level in the top tier: ROC AUC decides.
+        let mut level = results.clone();
+        level[4] = with_top(
+            "feature people_helped alone",
+            &[0.6, 0.7, 0.6, 0.7, 0.6],
+            &auc_lower,
+        );
+        assert_eq!(choose(&level, &candidates(&level)), (3, Choice::Part));
+    }
+
+    #[test]
+    fn defaults_that_put_clearly_more_in_the_top_tier_are_kept() {
+        let results = vec![
+            with_top("default weights", &[0.9, 0.8, 0.9, 0.9, 0.8], &[0.90; 5]),
+            with_top(
+                "calibrated signal weights",
+                &[0.6, 0.6, 0.7, 0.6, 0.6],
+                &[0.95; 5],
+            ),
+            with_top(
+                "calibrated feature weights",
+                &[0.6, 0.7, 0.6, 0.6, 0.5],
+                &[0.95; 5],
+            ),
+        ];
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (0, Choice::DefaultsBetter));
+        // Better in some folds and worse in others: not beyond the spread, so the fit stands.
+        let mut close = results.clone();
+        close[0] = with_top("default weights", &[0.9, 0.5, 0.8, 0.4, 0.6], &[0.90; 5]);
+        assert_eq!(choose(&close, &candidates(&close)), (1, Choice::Fitted));
+    }
+
+    #[test]
+    fn labels_that_nothing_ranks_above_chance_keep_the_defaults() {
+        let chance = [0.52, 0.47, 0.55, 0.49, 0.51];
+        let results = vec![
+            with_top("default weights", &[0.1; 5], &chance),
+            with_top(
+                "calibrated signal weights",
+                &[0.3, 0.1, 0.0, 0.2, 0.1],
+                &chance,
+            ),
+            with_top("calibrated feature weights", &[0.1; 5], &chance),
+        ];
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (0, Choice::LabelsAtChance));
     }
 }
