@@ -3,6 +3,7 @@
 //! local day.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::aggregate::{Window, local_day};
 use crate::error::Result;
@@ -27,6 +28,23 @@ pub struct UsageAggregator {
     /// The current batch's rows, numbered, by person number, in batch order (emptied after each
     /// batch; their room is kept for the next).
     buckets: Vec<Vec<Coded>>,
+}
+
+/// People per run that [`UsageAggregator::finish`] turns into rows at once: enough that a run's
+/// rows outweigh starting it, few enough that the runs spread over the cores.
+const PEOPLE_PER_RUN: usize = 256;
+
+/// The frames of consecutive runs, stacked in order (the first run's frame gives the columns).
+fn stitch(frames: impl IndexedParallelIterator<Item = Result<DataFrame>>) -> Result<DataFrame> {
+    let frames: Vec<DataFrame> = frames.collect::<Result<_>>()?;
+    let mut parts = frames.into_iter();
+    let mut all = parts
+        .next()
+        .ok_or_else(|| crate::error::Error::Internal("no rows to stitch".into()))?;
+    for part in parts {
+        all.vstack_mut_owned(part)?;
+    }
+    Ok(all)
 }
 
 /// A day without events (a day whose events all have count 0 has 0 uses).
@@ -95,13 +113,32 @@ impl UsageAggregator {
 
     /// The two frames, sorted by text: people in order of their ids, and each person's triples
     /// in order of (app, feature, trigger), a missing trigger last. Numbers are put in that order
-    /// once, so the rows come out sorted, with no text compared per row.
+    /// once, so the rows come out sorted, with no text compared per row. Runs of people are
+    /// turned into rows in parallel and stitched in order.
     pub fn finish(self) -> Result<EventUsage> {
         let users = self.codes.users();
         let mut people: Vec<usize> = (0..users.len()).collect();
         people.sort_unstable_by(|a, b| users[*a].cmp(&users[*b]));
         let rank = self.triple_ranks();
-        let n = self.usage.iter().map(|m| m.len()).sum();
+        let runs: Vec<&[usize]> = if people.is_empty() {
+            vec![&[]]
+        } else {
+            people.chunks(PEOPLE_PER_RUN).collect()
+        };
+        let (usage, days) = rayon::join(
+            || stitch(runs.par_iter().map(|run| self.usage_rows(run, &rank))),
+            || stitch(runs.par_iter().map(|run| self.day_rows(run))),
+        );
+        Ok(EventUsage {
+            usage: usage?,
+            days: days?,
+        })
+    }
+
+    /// The usage rows of `people` (numbers, in output order).
+    fn usage_rows(&self, people: &[usize], rank: &[usize]) -> Result<DataFrame> {
+        let users = self.codes.users();
+        let n = people.iter().map(|&u| self.usage[u].len()).sum();
         let (mut user, mut app, mut feature, mut trigger) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -110,7 +147,7 @@ impl UsageAggregator {
         );
         let (mut uses, mut late) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut triples = Vec::new();
-        for &u in &people {
+        for &u in people {
             triples.clear();
             triples.extend(
                 self.usage[u]
@@ -128,18 +165,22 @@ impl UsageAggregator {
                 late.push(second_half);
             }
         }
-        let usage = df!(
+        Ok(df!(
             "user_id" => user,
             "app" => app,
             "feature" => feature,
             "trigger" => trigger,
             "uses" => uses,
             "late_uses" => late,
-        )?;
+        )?)
+    }
 
+    /// The rows of uses per day of `people` (numbers, in output order).
+    fn day_rows(&self, people: &[usize]) -> Result<DataFrame> {
+        let users = self.codes.users();
         let span = self.window.history_days().max(1);
         let (mut user, mut day, mut uses) = (Vec::new(), Vec::new(), Vec::new());
-        for &u in &people {
+        for &u in people {
             let row = self.days.get(u * span..(u + 1) * span).unwrap_or_default();
             for (d, &all) in row.iter().enumerate().filter(|(_, all)| **all != NO_USE) {
                 user.push(users[u].as_str());
@@ -147,8 +188,7 @@ impl UsageAggregator {
                 uses.push(all);
             }
         }
-        let days = df!("user_id" => user, "day" => day, "uses" => uses)?;
-        Ok(EventUsage { usage, days })
+        Ok(df!("user_id" => user, "day" => day, "uses" => uses)?)
     }
 
     /// Each triple number's place in (app, feature, trigger) order, a missing trigger last.
@@ -307,5 +347,79 @@ mod tests {
             rows(&out.days, &["user_id", "day", "uses"]),
             ["\"u1\" 12 1", "\"u1\" 16 5", "\"u2\" 8 5", "\"u2\" 12 1"]
         );
+    }
+
+    #[test]
+    fn many_people_come_out_in_id_order_across_runs_with_their_own_counts() {
+        let window = Window {
+            first_day: 10,
+            last_day: 19,
+            tz: chrono_tz::UTC,
+            history_first_day: 8,
+        };
+        // First seen in reverse id order, over more runs than one: person i uses feature
+        // "f{i % 3}" i times on day 12 and once on day 9 (history only).
+        let people = 3 * PEOPLE_PER_RUN + 7;
+        let ids: Vec<String> = (1..=people).rev().map(|i| format!("u{i:04}")).collect();
+        let features: Vec<String> = (1..=people).rev().map(|i| format!("f{}", i % 3)).collect();
+        let rows: Vec<(&str, &str, i32, i64)> = ids
+            .iter()
+            .zip(&features)
+            .enumerate()
+            .flat_map(|(j, (id, f))| {
+                let i = (people - j) as i64;
+                [
+                    (id.as_str(), f.as_str(), 12, i),
+                    (id.as_str(), f.as_str(), 9, 1),
+                ]
+            })
+            .collect();
+        let mut usage = UsageAggregator::new(window);
+        for batch in rows.chunks(500) {
+            usage.push(events(batch)).unwrap();
+        }
+        let out = usage.finish().unwrap();
+        let text = |frame: &DataFrame, name: &str| -> Vec<String> {
+            let column = frame.column(name).unwrap().str().unwrap();
+            column.iter().map(|v| v.unwrap().to_string()).collect()
+        };
+        let numbers = |frame: &DataFrame, name: &str| -> Vec<i64> {
+            let column = frame.column(name).unwrap().cast(&DataType::Int64).unwrap();
+            column.i64().unwrap().into_no_null_iter().collect()
+        };
+        let expected_ids: Vec<String> = (1..=people).map(|i| format!("u{i:04}")).collect();
+        assert_eq!(text(&out.usage, "user_id"), expected_ids);
+        let expected_features: Vec<String> = (1..=people).map(|i| format!("f{}", i % 3)).collect();
+        assert_eq!(text(&out.usage, "feature"), expected_features);
+        let expected_uses: Vec<i64> = (1..=people as i64).collect();
+        assert_eq!(numbers(&out.usage, "uses"), expected_uses);
+        // Two days per person, in person then day order.
+        let day_ids: Vec<String> = expected_ids
+            .iter()
+            .flat_map(|id| [id.clone(), id.clone()])
+            .collect();
+        assert_eq!(text(&out.days, "user_id"), day_ids);
+        let days: Vec<i64> = (0..people).flat_map(|_| [9, 12]).collect();
+        assert_eq!(numbers(&out.days, "day"), days);
+        let uses: Vec<i64> = (1..=people as i64).flat_map(|i| [1, i]).collect();
+        assert_eq!(numbers(&out.days, "uses"), uses);
+    }
+
+    #[test]
+    fn no_events_give_empty_frames_with_their_columns() {
+        let window = Window {
+            first_day: 10,
+            last_day: 19,
+            tz: chrono_tz::UTC,
+            history_first_day: 8,
+        };
+        let out = UsageAggregator::new(window).finish().unwrap();
+        assert_eq!(out.usage.height(), 0);
+        assert_eq!(
+            out.usage.get_column_names(),
+            ["user_id", "app", "feature", "trigger", "uses", "late_uses"]
+        );
+        assert_eq!(out.days.height(), 0);
+        assert_eq!(out.days.get_column_names(), ["user_id", "day", "uses"]);
     }
 }
