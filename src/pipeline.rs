@@ -95,7 +95,7 @@ pub fn ingest_events(
     let mut usage = features::usage_aggregator(as_of, &feature_params(config)?)?;
     let options = IngestOptions::new(input, as_of, config.clone());
     let ingested = ingest::ingest(&options, &mut usage, keep_ledger)?;
-    Ok((ingested, usage.finish()?))
+    Ok((ingested, usage.finish()))
 }
 
 /// Features, scores, personas and the analysis of an ingested input; no I/O.

@@ -15,7 +15,7 @@ use super::records::{self, Help, Person, TrainingSummary};
 use super::usage::EventUsage;
 use crate::contract::TableKind;
 use crate::error::Result;
-use crate::frames::{float_column as floats, text_column as strs};
+use crate::frames::text_column as strs;
 use crate::ingest::Ingested;
 
 /// What the organisation knows about one feature.
@@ -32,9 +32,10 @@ pub(super) struct FeatureInfo {
     pub idf: f64,
 }
 
-/// One aggregated usage row of a user.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Use {
+/// One aggregated usage row of a user: their uses of one (app, feature, trigger).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Use {
+    /// The feature's number: its place among the features used, in (app, feature) order.
     pub feature: usize,
     pub shortcut: Option<bool>,
     pub uses: f64,
@@ -49,7 +50,7 @@ pub(super) struct Org<'a> {
     pub infos: Vec<FeatureInfo>,
     /// Feature area names, by area id.
     pub areas: Vec<String>,
-    /// Each user's usage rows, in row order.
+    /// Each user's usage rows, one per (app, feature, trigger), in that order.
     pub uses: BTreeMap<String, Vec<Use>>,
     /// Each user's active days: (local day, uses).
     pub days: BTreeMap<String, Vec<(i32, f64)>>,
@@ -73,21 +74,16 @@ impl<'a> Org<'a> {
         params: &'a FeatureParams,
         window: Window,
     ) -> Result<Org<'a>> {
-        let EventUsage { usage, days } = events;
-        // The usage rows and the other tables are read side by side: neither needs the other.
-        let (usage, others) = rayon::join(
-            || Usage::of(&usage),
-            || -> Result<_> {
-                Ok((
-                    days_by_user(&days)?,
-                    records::people(ingested.table(TableKind::People))?,
-                    records::help(ingested, &window)?,
-                    records::training(ingested.table(TableKind::Training))?,
-                    records::feedback(ingested.table(TableKind::Feedback), &window)?,
-                ))
-            },
-        );
-        let (usage, (days, people, help, training, feedback)) = (usage?, others?);
+        let EventUsage {
+            features,
+            uses,
+            days,
+        } = events;
+        let usage = Usage::of(features, uses);
+        let people = records::people(ingested.table(TableKind::People))?;
+        let help = records::help(ingested, &window)?;
+        let training = records::training(ingested.table(TableKind::Training))?;
+        let feedback = records::feedback(ingested.table(TableKind::Feedback), &window)?;
         let catalog = Catalog::new(catalog_entries(ingested.table(TableKind::Catalog))?);
         let (infos, areas) = feature_infos(&usage, &catalog, params);
         let catalog_coverage = catalog.coverage(&usage.uses_per_feature());
@@ -176,55 +172,24 @@ impl Usage {
             .collect()
     }
 
-    fn of(usage: &DataFrame) -> Result<Usage> {
-        let (users, apps, features, triggers) = (
-            text(usage, "user_id")?,
-            text(usage, "app")?,
-            text(usage, "feature")?,
-            text(usage, "trigger")?,
-        );
-        let (users, apps, features, triggers) = (
-            borrowed(&users)?,
-            borrowed(&apps)?,
-            borrowed(&features)?,
-            borrowed(&triggers)?,
-        );
-        let counts = floats(usage, "uses")?;
-        let late = floats(usage, "late_uses")?;
-        let ids = feature_ids(&apps, &features);
-        let id_of: PlHashMap<(&str, &str), usize> = ids
-            .iter()
-            .map(|((app, feature), &id)| ((app.as_str(), feature.as_str()), id))
-            .collect();
-        let mut shortcut_seen = vec![false; ids.len()];
-        let mut by_user: PlHashMap<&str, Vec<Use>> = PlHashMap::default();
-        for i in 0..usage.height() {
-            let (Some(user), Some(uses)) = (users[i], counts[i]) else {
-                continue;
-            };
-            let feature = id_of[&(apps[i].unwrap_or(""), features[i].unwrap_or(""))];
-            let shortcut = triggers[i].map(|t| t == "shortcut");
-            if shortcut == Some(true) && uses > 0.0 {
-                shortcut_seen[feature] = true;
+    /// What the usage rows tell of each of `features` (numbered by place).
+    fn of(features: Vec<FeatureKey>, by_user: BTreeMap<String, Vec<Use>>) -> Usage {
+        let mut shortcut_seen = vec![false; features.len()];
+        for u in by_user.values().flatten() {
+            if u.shortcut == Some(true) && u.uses > 0.0 {
+                shortcut_seen[u.feature] = true;
             }
-            by_user.entry(user).or_default().push(Use {
-                feature,
-                shortcut,
-                uses,
-                late_uses: late[i].unwrap_or(0.0),
-            });
         }
-        drop(id_of);
-        let by_user: BTreeMap<String, Vec<Use>> = by_user
-            .into_iter()
-            .map(|(user, rows)| (user.to_string(), rows))
-            .collect();
-        Ok(Usage {
-            users_of_feature: users_of_feature(&by_user, ids.len()),
-            ids,
+        Usage {
+            users_of_feature: users_of_feature(&by_user, features.len()),
+            ids: features
+                .into_iter()
+                .enumerate()
+                .map(|(id, key)| (key, id))
+                .collect(),
             by_user,
             shortcut_seen,
-        })
+        }
     }
 }
 
@@ -244,36 +209,11 @@ fn users_of_feature(by_user: &BTreeMap<String, Vec<Use>>, features: usize) -> Ve
     users
 }
 
-/// A text column, cast to text if needed.
-fn text(frame: &DataFrame, name: &str) -> Result<Column> {
-    Ok(frame.column(name)?.cast(&DataType::String)?)
-}
-
-/// The values of a text column, borrowed.
-fn borrowed(column: &Column) -> Result<Vec<Option<&str>>> {
-    Ok(column.str()?.iter().collect())
-}
-
 fn feature_key(app: &Option<String>, feature: &Option<String>) -> FeatureKey {
     (
         app.clone().unwrap_or_default(),
         feature.clone().unwrap_or_default(),
     )
-}
-
-/// Numbers every (app, feature) of the usage rows, in key order.
-fn feature_ids(apps: &[Option<&str>], features: &[Option<&str>]) -> BTreeMap<FeatureKey, usize> {
-    let keys: PlHashSet<(&str, &str)> = apps
-        .iter()
-        .zip(features)
-        .map(|(app, feature)| (app.unwrap_or(""), feature.unwrap_or("")))
-        .collect();
-    let mut keys: Vec<(&str, &str)> = keys.into_iter().collect();
-    keys.sort_unstable();
-    keys.into_iter()
-        .enumerate()
-        .map(|(id, (app, feature))| ((app.to_string(), feature.to_string()), id))
-        .collect()
 }
 
 /// The catalog, by (app, feature); an entry without an app has "" there.
@@ -347,26 +287,4 @@ fn app_area(app: &str) -> String {
     } else {
         app.to_string()
     }
-}
-
-/// Each user's active days from the aggregated days frame: (local day, uses).
-fn days_by_user(days: &DataFrame) -> Result<BTreeMap<String, Vec<(i32, f64)>>> {
-    let users = text(days, "user_id")?;
-    let users = borrowed(&users)?;
-    let day: Vec<Option<i32>> = days.column("day")?.i32()?.iter().collect();
-    let uses = floats(days, "uses")?;
-    let mut grouped: PlHashMap<&str, Vec<(i32, f64)>> = PlHashMap::default();
-    for i in 0..days.height() {
-        if let (Some(user), Some(day)) = (users[i], day[i]) {
-            grouped
-                .entry(user)
-                .or_default()
-                .push((day, uses[i].unwrap_or(0.0)));
-        }
-    }
-    let by_user = grouped
-        .into_iter()
-        .map(|(user, days)| (user.to_string(), days))
-        .collect();
-    Ok(by_user)
 }

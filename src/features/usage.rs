@@ -1,11 +1,15 @@
 //! The events reduced to what the features need, built batch by batch as ingest streams the
 //! accepted events through: uses per person and (app, feature, trigger), and uses per person and
-//! local day.
+//! local day, handed to the features stage already grouped by person and numbered by feature.
+
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::aggregate::{Window, local_day};
+use super::catalog::FeatureKey;
+use super::org::Use;
 use crate::error::Result;
 use crate::event_codes::{EVENT_COLUMNS, EventCodes};
 use crate::ingest::{RowSink, fork_as};
@@ -16,7 +20,7 @@ use crate::ingest::{RowSink, fork_as};
 /// compared or copied per row. Each batch's rows are put in one bucket per person before they are
 /// added up: a person's counts sit together in memory, so adding a row rarely waits for main
 /// memory (in event order, nearly every row did). The numbers never leave this type:
-/// [`UsageAggregator::finish`] turns them back into text and sorts by it.
+/// [`UsageAggregator::finish`] turns them into people by id and features by (app, feature).
 pub struct UsageAggregator {
     window: Window,
     codes: EventCodes,
@@ -30,22 +34,9 @@ pub struct UsageAggregator {
     buckets: Vec<Vec<Coded>>,
 }
 
-/// People per run that [`UsageAggregator::finish`] turns into rows at once: enough that a run's
-/// rows outweigh starting it, few enough that the runs spread over the cores.
+/// People per run that [`UsageAggregator::finish`] handles at once: enough that a run's rows
+/// outweigh starting it, few enough that the runs spread over the cores.
 const PEOPLE_PER_RUN: usize = 256;
-
-/// The frames of consecutive runs, stacked in order (the first run's frame gives the columns).
-fn stitch(frames: impl IndexedParallelIterator<Item = Result<DataFrame>>) -> Result<DataFrame> {
-    let frames: Vec<DataFrame> = frames.collect::<Result<_>>()?;
-    let mut parts = frames.into_iter();
-    let mut all = parts
-        .next()
-        .ok_or_else(|| crate::error::Error::Internal("no rows to stitch".into()))?;
-    for part in parts {
-        all.vstack_mut_owned(part)?;
-    }
-    Ok(all)
-}
 
 /// A day without events (a day whose events all have count 0 has 0 uses).
 const NO_USE: i64 = -1;
@@ -63,14 +54,20 @@ struct Coded {
     count: i64,
 }
 
-/// What [`UsageAggregator`] produced: two small frames, sorted.
-#[derive(Debug, Clone)]
+/// What [`UsageAggregator`] produced, in the shape the features stage reads: people by id, and
+/// features numbered in (app, feature) order, so that nothing depends on the order of the events.
+#[derive(Debug, Clone, Default)]
 pub struct EventUsage {
-    /// user_id, app ("" when missing), feature, trigger, uses, late_uses.
-    pub usage: DataFrame,
-    /// user_id, day (local day number), uses: from `Window::history_first_day` on, so it
-    /// reaches back before the window (the features take the window's days from it).
-    pub days: DataFrame,
+    /// (app, feature) of every feature used in the window, in key order ("" for a missing app):
+    /// a feature's number is its place here.
+    pub(super) features: Vec<FeatureKey>,
+    /// Each person's uses in the window, one row per (app, feature, trigger), in that order with
+    /// a missing trigger last; people with none are absent.
+    pub(super) uses: BTreeMap<String, Vec<Use>>,
+    /// Each person's uses per local day from `Window::history_first_day` on (so from before the
+    /// window; the features take the window's days from it), in day order; people with none are
+    /// absent.
+    pub(super) days: BTreeMap<String, Vec<(i32, f64)>>,
 }
 
 impl UsageAggregator {
@@ -111,43 +108,77 @@ impl UsageAggregator {
         }
     }
 
-    /// The two frames, sorted by text: people in order of their ids, and each person's triples
-    /// in order of (app, feature, trigger), a missing trigger last. Numbers are put in that order
-    /// once, so the rows come out sorted, with no text compared per row. Runs of people are
-    /// turned into rows in parallel and stitched in order.
-    pub fn finish(self) -> Result<EventUsage> {
+    /// Each person's uses and days, by id, and the features' numbers. Numbers are put in order
+    /// once, so rows come out sorted with no text compared per row; runs of people are handled in
+    /// parallel and joined in order.
+    pub fn finish(self) -> EventUsage {
         let users = self.codes.users();
         let mut people: Vec<usize> = (0..users.len()).collect();
         people.sort_unstable_by(|a, b| users[*a].cmp(&users[*b]));
         let rank = self.triple_ranks();
-        let runs: Vec<&[usize]> = if people.is_empty() {
-            vec![&[]]
-        } else {
-            people.chunks(PEOPLE_PER_RUN).collect()
-        };
-        let (usage, days) = rayon::join(
-            || stitch(runs.par_iter().map(|run| self.usage_rows(run, &rank))),
-            || stitch(runs.par_iter().map(|run| self.day_rows(run))),
+        let (features, feature_of) = self.feature_numbers();
+        let runs: Vec<&[usize]> = people.chunks(PEOPLE_PER_RUN).collect();
+        let (uses, days) = rayon::join(
+            || {
+                let runs = runs
+                    .par_iter()
+                    .map(|run| self.uses_of(run, &rank, &feature_of));
+                runs.collect::<Vec<_>>().into_iter().flatten().collect()
+            },
+            || {
+                let runs = runs.par_iter().map(|run| self.days_of(run));
+                runs.collect::<Vec<_>>().into_iter().flatten().collect()
+            },
         );
-        Ok(EventUsage {
-            usage: usage?,
-            days: days?,
-        })
+        EventUsage {
+            features,
+            uses,
+            days,
+        }
     }
 
-    /// The usage rows of `people` (numbers, in output order).
-    fn usage_rows(&self, people: &[usize], rank: &[usize]) -> Result<DataFrame> {
+    /// The (app, feature) of every triple used in the window, in key order, and each triple
+    /// number's place there (`usize::MAX` for a triple used only outside the window).
+    fn feature_numbers(&self) -> (Vec<FeatureKey>, Vec<usize>) {
+        let count = self.codes.triple_count();
+        let mut used = vec![false; count];
+        for triples in &self.usage {
+            for t in triples.keys() {
+                used[*t as usize] = true;
+            }
+        }
+        let pair = |t: usize| {
+            let (app, feature, _) = self.codes.triple(t as u32);
+            (app.as_str(), feature.as_str())
+        };
+        let mut keys: Vec<(&str, &str)> = (0..count).filter(|t| used[*t]).map(pair).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let feature_of = (0..count)
+            .map(|t| match used[t] {
+                true => keys.binary_search(&pair(t)).unwrap_or(usize::MAX),
+                false => usize::MAX,
+            })
+            .collect();
+        let keys = keys
+            .into_iter()
+            .map(|(app, feature)| (app.to_string(), feature.to_string()))
+            .collect();
+        (keys, feature_of)
+    }
+
+    /// The uses of `people` (numbers, in id order), each person's in (app, feature, trigger)
+    /// order; people without any are left out.
+    fn uses_of(
+        &self,
+        people: &[usize],
+        rank: &[usize],
+        feature_of: &[usize],
+    ) -> Vec<(String, Vec<Use>)> {
         let users = self.codes.users();
-        let n = people.iter().map(|&u| self.usage[u].len()).sum();
-        let (mut user, mut app, mut feature, mut trigger) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut uses, mut late) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut triples = Vec::new();
-        for &u in people {
+        let mut out = Vec::with_capacity(people.len());
+        for &u in people.iter().filter(|&&u| !self.usage[u].is_empty()) {
             triples.clear();
             triples.extend(
                 self.usage[u]
@@ -155,40 +186,39 @@ impl UsageAggregator {
                     .map(|(&t, &counts)| (rank[t as usize], t, counts)),
             );
             triples.sort_unstable_by_key(|(rank, _, _)| *rank);
-            for &(_, t, (all, second_half)) in &triples {
-                let (a, f, tr) = self.codes.triple(t);
-                user.push(users[u].as_str());
-                app.push(a.as_str());
-                feature.push(f.as_str());
-                trigger.push(tr.as_deref());
-                uses.push(all);
-                late.push(second_half);
-            }
+            let rows = triples
+                .iter()
+                .map(|&(_, t, (all, second_half))| Use {
+                    feature: feature_of[t as usize],
+                    shortcut: self.codes.triple(t).2.as_deref().map(|t| t == "shortcut"),
+                    uses: all as f64,
+                    late_uses: second_half as f64,
+                })
+                .collect();
+            out.push((users[u].clone(), rows));
         }
-        Ok(df!(
-            "user_id" => user,
-            "app" => app,
-            "feature" => feature,
-            "trigger" => trigger,
-            "uses" => uses,
-            "late_uses" => late,
-        )?)
+        out
     }
 
-    /// The rows of uses per day of `people` (numbers, in output order).
-    fn day_rows(&self, people: &[usize]) -> Result<DataFrame> {
+    /// The uses per day of `people` (numbers, in id order), from the history's first day on;
+    /// people without any are left out.
+    fn days_of(&self, people: &[usize]) -> Vec<(String, Vec<(i32, f64)>)> {
         let users = self.codes.users();
         let span = self.window.history_days().max(1);
-        let (mut user, mut day, mut uses) = (Vec::new(), Vec::new(), Vec::new());
+        let mut out = Vec::with_capacity(people.len());
         for &u in people {
             let row = self.days.get(u * span..(u + 1) * span).unwrap_or_default();
-            for (d, &all) in row.iter().enumerate().filter(|(_, all)| **all != NO_USE) {
-                user.push(users[u].as_str());
-                day.push(self.window.history_first_day + d as i32);
-                uses.push(all);
+            let days: Vec<(i32, f64)> = row
+                .iter()
+                .enumerate()
+                .filter(|(_, all)| **all != NO_USE)
+                .map(|(d, &all)| (self.window.history_first_day + d as i32, all as f64))
+                .collect();
+            if !days.is_empty() {
+                out.push((users[u].clone(), days));
             }
         }
-        Ok(df!("user_id" => user, "day" => day, "uses" => uses)?)
+        out
     }
 
     /// Each triple number's place in (app, feature, trigger) order, a missing trigger last.
@@ -301,16 +331,28 @@ mod tests {
         frame
     }
 
-    #[test]
-    fn interleaved_people_over_batches_add_up_per_person_feature_and_day() {
+    fn window() -> Window {
         // Window days 10..=19 (second half from 15), history from day 8.
-        let window = Window {
+        Window {
             first_day: 10,
             last_day: 19,
             tz: chrono_tz::UTC,
             history_first_day: 8,
-        };
-        let mut usage = UsageAggregator::new(window);
+        }
+    }
+
+    fn used(feature: usize, uses: f64, late_uses: f64) -> Use {
+        Use {
+            feature,
+            shortcut: Some(false),
+            uses,
+            late_uses,
+        }
+    }
+
+    #[test]
+    fn interleaved_people_over_batches_add_up_per_person_feature_and_day() {
+        let mut usage = UsageAggregator::new(window());
         usage
             .push(events(&[
                 ("u2", "f", 12, 1),
@@ -326,37 +368,37 @@ mod tests {
                 ("u2", "f", 12, 0),
             ]))
             .unwrap();
-        let out = usage.finish().unwrap();
-        let rows = |frame: &DataFrame, columns: &[&str]| -> Vec<String> {
-            (0..frame.height())
-                .map(|i| {
-                    let values: Vec<String> = columns
-                        .iter()
-                        .map(|c| frame.column(c).unwrap().get(i).unwrap().to_string())
-                        .collect();
-                    values.join(" ")
-                })
-                .collect()
-        };
-        // Day 8 is history only; day 20 is after the window.
+        let out = usage.finish();
+        // Day 8 is history only ("g" is not used in the window); day 20 is after the window.
+        assert_eq!(out.features, [("a".to_string(), "f".to_string())]);
+        let uses: Vec<(&str, &[Use])> = out
+            .uses
+            .iter()
+            .map(|(id, rows)| (id.as_str(), rows.as_slice()))
+            .collect();
         assert_eq!(
-            rows(&out.usage, &["user_id", "feature", "uses", "late_uses"]),
-            ["\"u1\" \"f\" 6 5", "\"u2\" \"f\" 1 0"]
+            uses,
+            [
+                ("u1", &[used(0, 6.0, 5.0)][..]),
+                ("u2", &[used(0, 1.0, 0.0)][..])
+            ]
         );
+        let days: Vec<(&str, &[(i32, f64)])> = out
+            .days
+            .iter()
+            .map(|(id, days)| (id.as_str(), days.as_slice()))
+            .collect();
         assert_eq!(
-            rows(&out.days, &["user_id", "day", "uses"]),
-            ["\"u1\" 12 1", "\"u1\" 16 5", "\"u2\" 8 5", "\"u2\" 12 1"]
+            days,
+            [
+                ("u1", &[(12, 1.0), (16, 5.0)][..]),
+                ("u2", &[(8, 5.0), (12, 1.0)][..])
+            ]
         );
     }
 
     #[test]
     fn many_people_come_out_in_id_order_across_runs_with_their_own_counts() {
-        let window = Window {
-            first_day: 10,
-            last_day: 19,
-            tz: chrono_tz::UTC,
-            history_first_day: 8,
-        };
         // First seen in reverse id order, over more runs than one: person i uses feature
         // "f{i % 3}" i times on day 12 and once on day 9 (history only).
         let people = 3 * PEOPLE_PER_RUN + 7;
@@ -374,52 +416,49 @@ mod tests {
                 ]
             })
             .collect();
-        let mut usage = UsageAggregator::new(window);
+        let mut usage = UsageAggregator::new(window());
         for batch in rows.chunks(500) {
             usage.push(events(batch)).unwrap();
         }
-        let out = usage.finish().unwrap();
-        let text = |frame: &DataFrame, name: &str| -> Vec<String> {
-            let column = frame.column(name).unwrap().str().unwrap();
-            column.iter().map(|v| v.unwrap().to_string()).collect()
-        };
-        let numbers = |frame: &DataFrame, name: &str| -> Vec<i64> {
-            let column = frame.column(name).unwrap().cast(&DataType::Int64).unwrap();
-            column.i64().unwrap().into_no_null_iter().collect()
-        };
-        let expected_ids: Vec<String> = (1..=people).map(|i| format!("u{i:04}")).collect();
-        assert_eq!(text(&out.usage, "user_id"), expected_ids);
-        let expected_features: Vec<String> = (1..=people).map(|i| format!("f{}", i % 3)).collect();
-        assert_eq!(text(&out.usage, "feature"), expected_features);
-        let expected_uses: Vec<i64> = (1..=people as i64).collect();
-        assert_eq!(numbers(&out.usage, "uses"), expected_uses);
-        // Two days per person, in person then day order.
-        let day_ids: Vec<String> = expected_ids
-            .iter()
-            .flat_map(|id| [id.clone(), id.clone()])
+        let out = usage.finish();
+        let names: Vec<&str> = out.features.iter().map(|(_, f)| f.as_str()).collect();
+        assert_eq!(names, ["f0", "f1", "f2"]);
+        let expected: Vec<(String, Vec<Use>)> = (1..=people)
+            .map(|i| (format!("u{i:04}"), vec![used(i % 3, i as f64, 0.0)]))
             .collect();
-        assert_eq!(text(&out.days, "user_id"), day_ids);
-        let days: Vec<i64> = (0..people).flat_map(|_| [9, 12]).collect();
-        assert_eq!(numbers(&out.days, "day"), days);
-        let uses: Vec<i64> = (1..=people as i64).flat_map(|i| [1, i]).collect();
-        assert_eq!(numbers(&out.days, "uses"), uses);
+        assert_eq!(out.uses.into_iter().collect::<Vec<_>>(), expected);
+        let expected: Vec<(String, Vec<(i32, f64)>)> = (1..=people)
+            .map(|i| (format!("u{i:04}"), vec![(9, 1.0), (12, i as f64)]))
+            .collect();
+        assert_eq!(out.days.into_iter().collect::<Vec<_>>(), expected);
     }
 
     #[test]
-    fn no_events_give_empty_frames_with_their_columns() {
-        let window = Window {
-            first_day: 10,
-            last_day: 19,
-            tz: chrono_tz::UTC,
-            history_first_day: 8,
+    fn shortcuts_and_a_missing_trigger_are_kept_per_row_in_trigger_order() {
+        let mut frame = events(&[("u1", "f", 12, 2), ("u1", "f", 13, 3), ("u1", "f", 14, 4)]);
+        let triggers = Series::new("trigger".into(), [Some("shortcut"), None, Some("menu")]);
+        frame.with_column(triggers.into_column()).unwrap();
+        let mut usage = UsageAggregator::new(window());
+        usage.push(frame).unwrap();
+        let out = usage.finish();
+        let shortcut = |shortcut, uses| Use {
+            shortcut,
+            ..used(0, uses, 0.0)
         };
-        let out = UsageAggregator::new(window).finish().unwrap();
-        assert_eq!(out.usage.height(), 0);
+        // (app, feature, trigger) order, a missing trigger last.
         assert_eq!(
-            out.usage.get_column_names(),
-            ["user_id", "app", "feature", "trigger", "uses", "late_uses"]
+            out.uses["u1"],
+            [
+                shortcut(Some(false), 4.0),
+                shortcut(Some(true), 2.0),
+                shortcut(None, 3.0)
+            ]
         );
-        assert_eq!(out.days.height(), 0);
-        assert_eq!(out.days.get_column_names(), ["user_id", "day", "uses"]);
+    }
+
+    #[test]
+    fn no_events_give_no_people_and_no_features() {
+        let out = UsageAggregator::new(window()).finish();
+        assert!(out.features.is_empty() && out.uses.is_empty() && out.days.is_empty());
     }
 }
