@@ -34,7 +34,7 @@ pub(super) struct FeatureInfo {
 
 /// One aggregated usage row of a user: their uses of one (app, feature, trigger).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Use {
+pub(super) struct Use {
     /// The feature's number: its place among the features used, in (app, feature) order.
     pub feature: usize,
     pub shortcut: Option<bool>,

@@ -155,9 +155,9 @@ impl UsageAggregator {
         keys.sort_unstable();
         keys.dedup();
         let feature_of = (0..count)
-            .map(|t| match used[t] {
-                true => keys.binary_search(&pair(t)).unwrap_or(usize::MAX),
-                false => usize::MAX,
+            .map(|t| {
+                let place = used[t].then(|| keys.binary_search(&pair(t)).ok()).flatten();
+                place.unwrap_or(usize::MAX)
             })
             .collect();
         let keys = keys
