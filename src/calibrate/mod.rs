@@ -23,7 +23,7 @@ pub use labels::{Labels, MIN_POSITIVES, read_labels};
 use crate::error::{Error, Result};
 use crate::features::{Feature, Signal};
 use crate::frames::OutputTable;
-use crate::outputs::{SCORES_FILE, read_manifest, sha256_file};
+use crate::outputs::{Manifest, SCORES_FILE, read_manifest, sha256_file};
 use crate::privacy::Pseudonymizer;
 
 /// What `adept calibrate` needs.
@@ -197,10 +197,8 @@ fn weightings(run: &RunSignals, default: Vec<f64>) -> Vec<Weighting> {
 }
 
 /// The default weights of the run's signals: as used, else as configured.
-fn default_weights(from: &Path, run: &RunSignals) -> Result<Vec<f64>> {
-    let manifest = read_manifest(from)?;
-    Ok(run
-        .signals
+fn default_weights(manifest: &Manifest, run: &RunSignals) -> Vec<f64> {
+    run.signals
         .iter()
         .map(|s| {
             let used = manifest
@@ -209,7 +207,7 @@ fn default_weights(from: &Path, run: &RunSignals) -> Result<Vec<f64>> {
                 .find(|w| w.signal == s.name());
             used.map_or(manifest.config.scoring.weights.get(*s), |w| w.used)
         })
-        .collect())
+        .collect()
 }
 
 /// Weights by signal or feature name.
@@ -306,14 +304,7 @@ fn choose(results: &[CvResult], candidates: &[Weighting]) -> (usize, Choice) {
     let alternatives = 1..results.len();
     let chosen = alternatives
         .clone()
-        .max_by(|&a, &b| {
-            let key = |i: usize| (results[i].top_tier_recall.mean, results[i].roc_auc.mean);
-            let ((top_a, auc_a), (top_b, auc_b)) = (key(a), key(b));
-            top_a
-                .total_cmp(&top_b)
-                .then(auc_a.total_cmp(&auc_b))
-                .then(b.cmp(&a))
-        })
+        .max_by(|&a, &b| better_first(&results[b], &results[a]).then(b.cmp(&a)))
         .unwrap_or(1);
     let why = if candidates[chosen].fixed.is_none() {
         Choice::Fitted
@@ -330,6 +321,13 @@ fn choose(results: &[CvResult], candidates: &[Weighting]) -> (usize, Choice) {
     } else {
         (chosen, why)
     }
+}
+
+/// [`choose`]'s order, best first: more top-tier recall, then more ROC AUC (means over folds).
+fn better_first(a: &CvResult, b: &CvResult) -> std::cmp::Ordering {
+    let key = |r: &CvResult| (r.top_tier_recall.mean, r.roc_auc.mean);
+    let ((top_a, auc_a), (top_b, auc_b)) = (key(a), key(b));
+    top_b.total_cmp(&top_a).then(auc_b.total_cmp(&auc_a))
 }
 
 /// Whether `a` beats `b` by more than the spread over folds, compared fold by fold on the same
@@ -358,8 +356,7 @@ fn above_by_more_than_spread(a: &[f64], b: &[f64]) -> bool {
 /// The weights the run was configured with (before the evidence rule and the discount for
 /// volume, which later runs apply again to their own data), as signal and feature weights, and
 /// whether the run applied the discount.
-fn configured_defaults(from: &Path) -> Result<(Named, Named, bool)> {
-    let manifest = read_manifest(from)?;
+fn configured_defaults(manifest: Manifest) -> (Named, Named, bool) {
     // A run from before the discount records no correlation: its weights were used undiscounted.
     let discounted = manifest
         .signal_weights
@@ -371,11 +368,11 @@ fn configured_defaults(from: &Path) -> Result<(Named, Named, bool)> {
         .map(|s| (s.name().to_string(), scoring.weights.get(*s)))
         .collect();
     let discount = scoring.weights.discount_volume && discounted;
-    Ok((
+    (
         signals,
         scoring.feature_weights.into_iter().collect(),
         discount,
-    ))
+    )
 }
 
 /// Calibrates the weights of the run in `options.from` on the labels in `options.labels`.
@@ -406,8 +403,9 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         .keys()
         .filter(|id| !scored.contains(id))
         .count();
-    let candidates = weightings(&run, default_weights(&options.from, &run)?);
-    let top_share = read_manifest(&options.from)?.config.scoring.top_tier_share;
+    let manifest = read_manifest(&options.from)?;
+    let candidates = weightings(&run, default_weights(&manifest, &run));
+    let top_share = manifest.config.scoring.top_tier_share;
     let fit = |over_features: bool, rows: &[usize]| {
         let data = if over_features {
             &run.feature_rows
@@ -436,7 +434,7 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         .collect();
     let (chosen, why) = choose(&results, &candidates);
     let (weights, feature_weights, discount_volume) = if chosen == 0 {
-        configured_defaults(&options.from)?
+        configured_defaults(manifest)
     } else {
         let c = &candidates[chosen];
         let all: Vec<usize> = (0..y.len()).collect();
@@ -491,11 +489,7 @@ impl Calibration {
             .map(|i| &self.results[i])
             .filter(|r| !beats(chosen, r))
             .collect();
-        close.sort_by(|a, b| {
-            let key = |r: &CvResult| (r.top_tier_recall.mean, r.roc_auc.mean);
-            let ((top_a, auc_a), (top_b, auc_b)) = (key(a), key(b));
-            top_b.total_cmp(&top_a).then(auc_b.total_cmp(&auc_a))
-        });
+        close.sort_by(|a, b| better_first(a, b));
         close.into_iter().map(|r| r.method.as_str()).collect()
     }
 

@@ -38,6 +38,19 @@ pub struct UsageAggregator {
 /// outweigh starting it, few enough that the runs spread over the cores.
 const PEOPLE_PER_RUN: usize = 256;
 
+/// How [`UsageAggregator::finish`] reads each triple number (see [`UsageAggregator::triples`]).
+struct Triples {
+    /// Place in (app, feature, trigger) order, a missing trigger last.
+    rank: Vec<usize>,
+    /// Number of its (app, feature) in `features` (`usize::MAX` for a triple used only outside
+    /// the window).
+    feature: Vec<usize>,
+    /// Whether its trigger is a shortcut (None without a trigger).
+    shortcut: Vec<Option<bool>>,
+    /// (app, feature) of every feature used in the window, in key order.
+    features: Vec<FeatureKey>,
+}
+
 /// A day without events (a day whose events all have count 0 has 0 uses).
 const NO_USE: i64 = -1;
 
@@ -115,31 +128,31 @@ impl UsageAggregator {
         let users = self.codes.users();
         let mut people: Vec<usize> = (0..users.len()).collect();
         people.sort_unstable_by(|a, b| users[*a].cmp(&users[*b]));
-        let rank = self.triple_ranks();
-        let (features, feature_of) = self.feature_numbers();
+        let triples = self.triples();
         let runs: Vec<&[usize]> = people.chunks(PEOPLE_PER_RUN).collect();
         let (uses, days) = rayon::join(
             || {
-                let runs = runs
-                    .par_iter()
-                    .map(|run| self.uses_of(run, &rank, &feature_of));
-                runs.collect::<Vec<_>>().into_iter().flatten().collect()
+                runs.par_iter()
+                    .flat_map_iter(|run| self.uses_of(run, &triples))
+                    .collect()
             },
             || {
-                let runs = runs.par_iter().map(|run| self.days_of(run));
-                runs.collect::<Vec<_>>().into_iter().flatten().collect()
+                runs.par_iter()
+                    .flat_map_iter(|run| self.days_of(run))
+                    .collect()
             },
         );
         EventUsage {
-            features,
+            features: triples.features,
             uses,
             days,
         }
     }
 
-    /// The (app, feature) of every triple used in the window, in key order, and each triple
-    /// number's place there (`usize::MAX` for a triple used only outside the window).
-    fn feature_numbers(&self) -> (Vec<FeatureKey>, Vec<usize>) {
+    /// How each triple number is read: its place in (app, feature, trigger) order, a missing
+    /// trigger last; its feature's number; whether it is a shortcut. Sorted once, so that rows
+    /// come out in order with no text compared per row.
+    fn triples(&self) -> Triples {
         let count = self.codes.triple_count();
         let mut used = vec![false; count];
         for triples in &self.usage {
@@ -147,50 +160,56 @@ impl UsageAggregator {
                 used[*t as usize] = true;
             }
         }
-        let pair = |t: usize| {
-            let (app, feature, _) = self.codes.triple(t as u32);
-            (app.as_str(), feature.as_str())
+        let mut order: Vec<u32> = (0..count as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            let ((a1, f1, t1), (a2, f2, t2)) = (self.codes.triple(*a), self.codes.triple(*b));
+            let trigger = match (t1, t2) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            };
+            a1.cmp(a2).then_with(|| f1.cmp(f2)).then(trigger)
+        });
+        let mut read = Triples {
+            rank: vec![0; count],
+            feature: vec![usize::MAX; count],
+            shortcut: (0..count as u32)
+                .map(|t| self.codes.triple(t).2.as_deref().map(|t| t == "shortcut"))
+                .collect(),
+            features: Vec::new(),
         };
-        let mut keys: Vec<(&str, &str)> = (0..count).filter(|t| used[*t]).map(pair).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let feature_of = (0..count)
-            .map(|t| {
-                let place = used[t].then(|| keys.binary_search(&pair(t)).ok()).flatten();
-                place.unwrap_or(usize::MAX)
-            })
-            .collect();
-        let keys = keys
-            .into_iter()
-            .map(|(app, feature)| (app.to_string(), feature.to_string()))
-            .collect();
-        (keys, feature_of)
+        for (place, t) in order.into_iter().map(|t| t as usize).enumerate() {
+            read.rank[t] = place;
+            if used[t] {
+                let (app, feature, _) = self.codes.triple(t as u32);
+                let last = read.features.last();
+                if last.is_none_or(|(a, f)| a != app || f != feature) {
+                    read.features.push((app.clone(), feature.clone()));
+                }
+                read.feature[t] = read.features.len() - 1;
+            }
+        }
+        read
     }
 
     /// The uses of `people` (numbers, in id order), each person's in (app, feature, trigger)
     /// order; people without any are left out.
-    fn uses_of(
-        &self,
-        people: &[usize],
-        rank: &[usize],
-        feature_of: &[usize],
-    ) -> Vec<(String, Vec<Use>)> {
+    fn uses_of(&self, people: &[usize], triples: &Triples) -> Vec<(String, Vec<Use>)> {
         let users = self.codes.users();
-        let mut triples = Vec::new();
+        let mut ranked = Vec::new();
         let mut out = Vec::with_capacity(people.len());
         for &u in people.iter().filter(|&&u| !self.usage[u].is_empty()) {
-            triples.clear();
-            triples.extend(
+            ranked.clear();
+            ranked.extend(
                 self.usage[u]
                     .iter()
-                    .map(|(&t, &counts)| (rank[t as usize], t, counts)),
+                    .map(|(&t, &counts)| (triples.rank[t as usize], t as usize, counts)),
             );
-            triples.sort_unstable_by_key(|(rank, _, _)| *rank);
-            let rows = triples
+            ranked.sort_unstable_by_key(|(rank, _, _)| *rank);
+            let rows = ranked
                 .iter()
                 .map(|&(_, t, (all, second_half))| Use {
-                    feature: feature_of[t as usize],
-                    shortcut: self.codes.triple(t).2.as_deref().map(|t| t == "shortcut"),
+                    feature: triples.feature[t],
+                    shortcut: triples.shortcut[t],
                     uses: all as f64,
                     late_uses: second_half as f64,
                 })
@@ -219,25 +238,6 @@ impl UsageAggregator {
             }
         }
         out
-    }
-
-    /// Each triple number's place in (app, feature, trigger) order, a missing trigger last.
-    fn triple_ranks(&self) -> Vec<usize> {
-        let count = self.codes.triple_count();
-        let mut order: Vec<u32> = (0..count as u32).collect();
-        order.sort_unstable_by(|a, b| {
-            let ((a1, f1, t1), (a2, f2, t2)) = (self.codes.triple(*a), self.codes.triple(*b));
-            let trigger = match (t1, t2) {
-                (Some(x), Some(y)) => x.cmp(y),
-                (x, y) => y.is_some().cmp(&x.is_some()),
-            };
-            a1.cmp(a2).then_with(|| f1.cmp(f2)).then(trigger)
-        });
-        let mut rank = vec![0; count];
-        for (place, t) in order.into_iter().enumerate() {
-            rank[t as usize] = place;
-        }
-        rank
     }
 }
 
