@@ -22,6 +22,29 @@ pub struct Labels {
     pub has_negatives: bool,
 }
 
+/// Refuses fewer than [`MIN_POSITIVES`] positives among the people a calibration can use;
+/// `not_scored` positives were left out for too little activity.
+pub fn enough_positives(path: &Path, positives: usize, not_scored: usize) -> Result<()> {
+    if positives >= MIN_POSITIVES {
+        return Ok(());
+    }
+    let left_out = match not_scored {
+        0 => String::new(),
+        n => format!(
+            " among the people scored ({n} more had too little activity to be scored, so the \
+             run holds nothing to learn from about them)"
+        ),
+    };
+    Err(bad(
+        path,
+        format!(
+            "{positives} positive(s){left_out}: at least {MIN_POSITIVES} are needed. With fewer, \
+             a held-out fold holds one or two power users, and every figure would swing by whole \
+             tenths on a single person"
+        ),
+    ))
+}
+
 fn bad(path: &Path, message: String) -> Error {
     Error::Input(format!("labels `{}`: {message}", path.display()))
 }
@@ -95,16 +118,7 @@ pub fn read_labels(path: &Path, run_ids: &BTreeSet<String>, ids: &Pseudonymizer)
     if by_id.is_empty() {
         return Err(bad(path, "no labelled person".into()));
     }
-    if positives < MIN_POSITIVES {
-        return Err(bad(
-            path,
-            format!(
-                "{positives} positive(s): at least {MIN_POSITIVES} are needed. With fewer, a \
-                 held-out fold holds one or two power users, and every figure would swing by \
-                 whole tenths on a single person"
-            ),
-        ));
-    }
+    enough_positives(path, positives, 0)?;
     let has_negatives = by_id.values().any(|l| !l);
     Ok(Labels {
         by_id,

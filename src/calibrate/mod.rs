@@ -18,6 +18,7 @@ use serde::Serialize;
 
 pub use cv::{CvResult, FoldFigures, Spread, cross_validate, folds, repeated_folds};
 pub use fit::fit_non_negative;
+use labels::enough_positives;
 pub use labels::{Labels, MIN_POSITIVES, read_labels};
 
 use crate::error::{Error, Result};
@@ -324,10 +325,21 @@ fn choose(results: &[CvResult], candidates: &[Weighting]) -> (usize, Choice) {
 }
 
 /// [`choose`]'s order, best first: more top-tier recall, then more ROC AUC (means over folds).
+/// Means that differ only by rounding are level: the same hits dealt to other folds sum to
+/// means a last bit apart, and that must not decide over ROC AUC.
 fn better_first(a: &CvResult, b: &CvResult) -> std::cmp::Ordering {
     let key = |r: &CvResult| (r.top_tier_recall.mean, r.roc_auc.mean);
     let ((top_a, auc_a), (top_b, auc_b)) = (key(a), key(b));
-    top_b.total_cmp(&top_a).then(auc_b.total_cmp(&auc_a))
+    level_or(top_b, top_a).then(level_or(auc_b, auc_a))
+}
+
+/// `a` against `b`, with means within rounding of each other taken as equal.
+fn level_or(a: f64, b: f64) -> std::cmp::Ordering {
+    if (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.total_cmp(&b)
+    }
 }
 
 /// Whether `a` beats `b` by more than the spread over folds, compared fold by fold on the same
@@ -344,9 +356,18 @@ fn beats(a: &CvResult, b: &CvResult) -> bool {
     }
 }
 
-/// Whether `a` is above `b` by more than the spread of their differences, fold by fold.
+/// Whether `a` is above `b` by more than the spread of their differences, fold by fold (folds
+/// where either has no figure, such as no positive held out, left out as in the means).
 fn above_by_more_than_spread(a: &[f64], b: &[f64]) -> bool {
-    let diff: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let diff: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| x - y)
+        .filter(|d| d.is_finite())
+        .collect();
+    if diff.is_empty() {
+        return false;
+    }
     let n = diff.len() as f64;
     let mean = diff.iter().sum::<f64>() / n;
     let sd = (diff.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
@@ -385,12 +406,6 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
     }
     let run = run_signals(&options.from)?;
     let labels = read_labels(&options.labels, &run.known, ids)?;
-    if !(2..=labels.positives).contains(&k) {
-        return Err(Error::Config(format!(
-            "--folds must be between 2 and the number of positives ({}), got `{k}`",
-            labels.positives
-        )));
-    }
     // Unlabelled people count as negatives: nominations name some power users, not all.
     let y: Vec<bool> = run
         .ids
@@ -398,11 +413,25 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         .map(|id| labels.by_id.get(id).copied().unwrap_or(false))
         .collect();
     let scored: BTreeSet<&String> = run.ids.iter().collect();
-    let not_scored = labels
+    let not_scored: Vec<bool> = labels
         .by_id
-        .keys()
-        .filter(|id| !scored.contains(id))
-        .count();
+        .iter()
+        .filter(|(id, _)| !scored.contains(id))
+        .map(|(_, label)| *label)
+        .collect();
+    // Only the people scored take part: the folds and the minimum count their positives.
+    let positives = y.iter().filter(|l| **l).count();
+    enough_positives(
+        &options.labels,
+        positives,
+        not_scored.iter().filter(|l| **l).count(),
+    )?;
+    if !(2..=positives).contains(&k) {
+        return Err(Error::Config(format!(
+            "--folds must be between 2 and the number of positives among the people scored \
+             ({positives}), got `{k}`"
+        )));
+    }
     let manifest = read_manifest(&options.from)?;
     let candidates = weightings(&run, default_weights(&manifest, &run));
     let top_share = manifest.config.scoring.top_tier_share;
@@ -460,9 +489,9 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
         results,
         top_tier_share: top_share,
         people: y.len(),
-        positives: y.iter().filter(|l| **l).count(),
+        positives,
         positives_only: !labels.has_negatives,
-        labelled_not_scored: not_scored,
+        labelled_not_scored: not_scored.len(),
         folds: k,
         repeats,
         labels_sha256: sha256_file(&options.labels)?,
@@ -525,8 +554,15 @@ impl Calibration {
             .map(|r| r.method.len())
             .max()
             .unwrap_or(0);
+        let left_out = match self.labelled_not_scored {
+            0 => String::new(),
+            n => format!(
+                "; {n} labelled {} too little activity to be scored, left out",
+                if n == 1 { "person had" } else { "people had" }
+            ),
+        };
         let mut text = format!(
-            "{}-fold cross-validated{repeated}, mean ± sd over the {} folds; {} people scored, {} positive{}\n\
+            "{}-fold cross-validated{repeated}, mean ± sd over the {} folds; {} people scored, {} positive{}{left_out}\n\
              {tier}: the share of a held-out fold's positives in its top tier (its top {}%, as a \
              run's candidates are)\n{:<width$} {:>15} {:>15} {:>15} {:>15}\n",
             self.folds,
@@ -844,5 +880,67 @@ mod tests {
         ];
         let chosen = choose(&results, &candidates(&results));
         assert_eq!(chosen, (0, Choice::LabelsAtChance));
+    }
+
+    #[test]
+    fn folds_without_a_figure_do_not_stop_the_defaults_from_being_kept() {
+        // The defaults are clearly better in every fold that has figures; one fold has none
+        // (no positive held out), and the means leave it out.
+        let nan = f64::NAN;
+        let without_last = |mut r: CvResult| {
+            let mean = |f: &dyn Fn(&FoldFigures) -> f64| {
+                r.per_fold.iter().take(4).map(f).sum::<f64>() / 4.0
+            };
+            (r.top_tier_recall.mean, r.roc_auc.mean) =
+                (mean(&|f| f.top_tier_recall), mean(&|f| f.roc_auc));
+            r
+        };
+        let results: Vec<CvResult> = [
+            (
+                "default weights",
+                [0.9, 0.8, 0.9, 0.9, nan],
+                [0.9, 0.9, 0.9, 0.9, nan],
+            ),
+            (
+                "calibrated signal weights",
+                [0.6, 0.6, 0.7, 0.6, nan],
+                [0.95; 5],
+            ),
+            (
+                "calibrated feature weights",
+                [0.6, 0.7, 0.6, 0.5, nan],
+                [0.95; 5],
+            ),
+        ]
+        .into_iter()
+        .map(|(name, top, auc)| without_last(with_top(name, &top, &auc)))
+        .collect();
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (0, Choice::DefaultsBetter));
+    }
+
+    #[test]
+    fn the_same_hits_dealt_to_other_folds_are_a_tie_that_roc_auc_decides() {
+        // 17 of 50 in the top tier either way; summed in another order, the means differ in
+        // the last bit.
+        let results = vec![
+            with_top("default weights", &[0.1; 5], &[0.80; 5]),
+            with_top(
+                "calibrated signal weights",
+                &[0.3, 0.1, 0.7, 0.0, 0.6],
+                &[0.90; 5],
+            ),
+            with_top(
+                "calibrated feature weights",
+                &[0.6, 0.1, 0.7, 0.3, 0.0],
+                &[0.95; 5],
+            ),
+        ];
+        assert_ne!(
+            results[1].top_tier_recall.mean,
+            results[2].top_tier_recall.mean
+        );
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (2, Choice::Fitted));
     }
 }

@@ -126,6 +126,18 @@ fn nominations(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// People of the run with too little activity to be scored.
+fn not_scored(run: &Run) -> Vec<String> {
+    let scores = read_parquet(&run.out.path().join("scores.parquet"));
+    let unranked = scores.column("rank").unwrap().is_null();
+    strings(&scores, "user_id")
+        .into_iter()
+        .zip(unranked.iter())
+        .filter(|(_, unranked)| *unranked == Some(true))
+        .map(|(id, _)| id)
+        .collect()
+}
+
 fn calibrate(labels: &str, out: &Path) -> Output {
     let run = run_org();
     let file = out.parent().unwrap().join("labels.csv");
@@ -167,6 +179,11 @@ fn bad_labels_are_data_errors_that_say_what_is_wrong_and_write_nothing() {
         (format!("user_id,label\n{},maybe\n", good[0]), "`maybe`"),
         ("user_id\n".to_string(), "no labelled person"),
         (list(&good[..4]), "at least 10"),
+        // Twelve nominations, but eight of them were not scored: four to learn from.
+        (
+            list(&[good[..4].to_vec(), not_scored(run_org())[..8].to_vec()].concat()),
+            "4 positive(s) among the people scored (8 more had too little activity",
+        ),
     ];
     for (labels, expected) in cases {
         let o = calibrate(&labels, &out);
@@ -308,4 +325,23 @@ fn the_cross_validation_is_repeated_with_fresh_folds_and_says_so() {
     let o = with("0");
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--repeats must be at least 1"));
+}
+
+#[test]
+fn nominated_people_who_were_not_scored_are_left_out_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let scored = nominations(run_org());
+    let listed = [scored.clone(), not_scored(run_org())[..3].to_vec()].concat();
+    let o = calibrate(
+        &format!("user_id\n{}\n", listed.join("\n")),
+        &dir.path().join("weights.toml"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    let expected = format!(
+        "{} positive (positives only: everyone else counts as a negative); 3 labelled people \
+         had too little activity to be scored, left out",
+        scored.len()
+    );
+    assert!(said.contains(&expected), "{said}");
 }
