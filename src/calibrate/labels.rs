@@ -17,7 +17,6 @@ pub const MIN_POSITIVES: usize = 10;
 pub struct Labels {
     /// Published id -> label; people of the run not listed are unlabelled.
     pub by_id: BTreeMap<String, bool>,
-    pub positives: usize,
     /// Whether the file gave any negative label (otherwise: positives only).
     pub has_negatives: bool,
 }
@@ -122,7 +121,6 @@ pub fn read_labels(path: &Path, run_ids: &BTreeSet<String>, ids: &Pseudonymizer)
     let has_negatives = by_id.values().any(|l| !l);
     Ok(Labels {
         by_id,
-        positives,
         has_negatives,
     })
 }
