@@ -58,5 +58,6 @@ pub mod contract;
 pub mod error;
 pub(crate) mod event_codes;
 pub mod frames;
+pub mod wall_clock;
 
 pub use error::{Error, ErrorClass, Result};

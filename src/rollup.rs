@@ -11,6 +11,7 @@ use crate::atomic;
 use crate::error::Result;
 use crate::event_codes::{EVENT_COLUMNS, EventCodes, pair, unpair};
 use crate::ingest::{RowSink, fork_as, local_to_millis};
+use crate::wall_clock::local_day;
 
 /// Rolls the accepted events up as ingest streams them through (it is the events table's
 /// [`RowSink`]): uses per user x local day x app x feature x trigger, keyed by numbers (see
@@ -87,12 +88,7 @@ impl RowSink for DailyRollup {
     }
 
     fn push(&mut self, events: DataFrame) -> Result<()> {
-        let day = col("timestamp")
-            .dt()
-            .convert_time_zone(TimeZone::from_chrono(&self.tz))
-            .dt()
-            .date()
-            .cast(DataType::Int32);
+        let day = local_day("timestamp", self.tz);
         let rows = events
             .lazy()
             .select([

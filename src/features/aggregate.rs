@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use crate::error::Result;
+use crate::wall_clock::local_day;
 
 /// The window: local days (days since 1970-01-01 in `tz`), first and last included. Every table
 /// is filtered by the local day of its timestamps, so a day is the same day everywhere.
@@ -39,19 +40,10 @@ impl Window {
 }
 
 fn in_window(column: &str, window: &Window) -> Expr {
-    let day = local_day(column, &window.tz);
+    let day = local_day(column, window.tz);
     day.clone()
         .gt_eq(lit(window.first_day))
         .and(day.lt_eq(lit(window.last_day)))
-}
-
-pub(super) fn local_day(column: &str, tz: &chrono_tz::Tz) -> Expr {
-    col(column)
-        .dt()
-        .convert_time_zone(TimeZone::from_chrono(tz))
-        .dt()
-        .date()
-        .cast(DataType::Int32)
 }
 
 /// Help in the window with both people's departments: helper_id, helped_id, helper_department,

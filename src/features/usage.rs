@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::aggregate::{Window, local_day};
+use super::aggregate::Window;
 use super::catalog::FeatureKey;
 use super::org::Use;
 use crate::error::Result;
 use crate::event_codes::{EVENT_COLUMNS, EventCodes};
 use crate::ingest::{RowSink, fork_as};
+use crate::wall_clock::local_day;
 
 /// The events table's [`RowSink`] during a run.
 ///
@@ -254,7 +255,7 @@ impl RowSink for UsageAggregator {
                 col("app"),
                 col("feature"),
                 col("trigger"),
-                local_day("timestamp", &self.window.tz).alias("day"),
+                local_day("timestamp", self.window.tz).alias("day"),
                 col("count"),
             ])
             .collect()?;

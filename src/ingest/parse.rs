@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use crate::config::EpochUnit;
 use crate::frames::{has_missing, holds_value};
+use crate::wall_clock::WallClock;
 
 /// How timestamps without an offset, and integer timestamps, are read.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +49,27 @@ const OFFSET_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%
 
 /// Milliseconds since the Unix epoch (UTC) for one text timestamp, or None.
 pub fn parse_timestamp(text: &str, rules: TimestampRules) -> Option<i64> {
+    match parse_instant(text, rules)? {
+        Instant::Utc(millis) => Some(millis),
+        Instant::WallClock(naive) => local_to_millis(naive, rules.timezone),
+    }
+}
+
+/// [`parse_timestamp`] for many timestamps: `clock` remembers the zone's offsets.
+fn parse_timestamp_on(text: &str, rules: TimestampRules, clock: &mut WallClock) -> Option<i64> {
+    match parse_instant(text, rules)? {
+        Instant::Utc(millis) => Some(millis),
+        Instant::WallClock(naive) => clock.utc_millis_of(naive),
+    }
+}
+
+/// A text timestamp read: an instant, or a time on the configured zone's clock.
+enum Instant {
+    Utc(i64),
+    WallClock(NaiveDateTime),
+}
+
+fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -57,25 +79,25 @@ pub fn parse_timestamp(text: &str, rules: TimestampRules) -> Option<i64> {
         || first == b'-' && text[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
     {
         let value: f64 = text.parse().ok()?;
-        return epoch_to_millis(value, rules.epoch_unit);
+        return epoch_to_millis(value, rules.epoch_unit).map(Instant::Utc);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.timestamp_millis());
+        return Some(Instant::Utc(t.timestamp_millis()));
     }
     for format in OFFSET_FORMATS {
         if let Ok(t) = DateTime::parse_from_str(text, format) {
-            return Some(t.timestamp_millis());
+            return Some(Instant::Utc(t.timestamp_millis()));
         }
     }
-    let naive = NAIVE_FORMATS
+    NAIVE_FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .or_else(|| {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    local_to_millis(naive, rules.timezone)
+        })
+        .map(Instant::WallClock)
 }
 
 /// A wall-clock time in `tz` as UTC milliseconds; None for a time skipped by a DST change.
@@ -102,31 +124,28 @@ fn epoch_to_millis(value: f64, unit: EpochUnit) -> Option<i64> {
     (millis.abs() < 1e15).then(|| millis.round() as i64)
 }
 
-fn millis_to_naive(millis: i64) -> Option<NaiveDateTime> {
-    DateTime::from_timestamp_millis(millis).map(|t| t.naive_utc())
-}
-
 /// Any timestamp-capable column -> Int64 UTC milliseconds (null where a value does not parse).
 pub fn timestamps_to_millis(column: &Column, rules: TimestampRules) -> PolarsResult<Column> {
     let name = column.name().clone();
     let out: Int64Chunked = match column.dtype() {
-        DataType::String => column
-            .str()?
-            .iter()
-            .map(|v| v.and_then(|t| parse_timestamp(t, rules)))
-            .collect(),
+        DataType::String => {
+            let mut clock = WallClock::new(rules.timezone);
+            column
+                .str()?
+                .iter()
+                .map(|v| v.and_then(|t| parse_timestamp_on(t, rules, &mut clock)))
+                .collect()
+        }
         DataType::Datetime(_, tz) => {
             let naive_local = tz.is_none();
             let ms = column.cast(&DataType::Datetime(TimeUnit::Milliseconds, tz.clone()))?;
             let physical = ms.to_physical_repr();
             let values = physical.i64()?;
             if naive_local && rules.timezone != Tz::UTC {
+                let mut clock = WallClock::new(rules.timezone);
                 values
                     .iter()
-                    .map(|v| {
-                        v.and_then(millis_to_naive)
-                            .and_then(|n| local_to_millis(n, rules.timezone))
-                    })
+                    .map(|v| v.and_then(|local| clock.utc_millis(local)))
                     .collect()
             } else {
                 values.clone()
