@@ -48,14 +48,9 @@ impl WallClock {
             return Some(utc);
         }
         let tz = self.tz;
-        let offset = remembered(
-            &mut self.from_utc,
-            utc.div_euclid(HOUR),
-            |start, end| match (utc_offset(tz, start), utc_offset(tz, end)) {
-                (Some(a), Some(b)) if a == b => a,
-                _ => EXACT,
-            },
-        );
+        let offset = remembered(&mut self.from_utc, utc.div_euclid(HOUR), |start, end| {
+            steady(utc_offset(tz, start), utc_offset(tz, end))
+        });
         if offset == EXACT {
             utc.checked_add(utc_offset(tz, utc)?)
         } else {
@@ -81,10 +76,7 @@ impl WallClock {
         let offset = remembered(
             &mut self.from_local,
             local.div_euclid(HOUR),
-            |start, end| match (local_offset(tz, start), local_offset(tz, end)) {
-                (Some(a), Some(b)) if a == b => a,
-                _ => EXACT,
-            },
+            |start, end| steady(local_offset(tz, start), local_offset(tz, end)),
         );
         if offset == EXACT {
             local.checked_sub(local_offset_earliest(tz, local)?)
@@ -144,6 +136,14 @@ fn remembered(
         *slot = (hour, offset);
     }
     slot.1
+}
+
+/// The offset of an hour whose two ends have the same one, else [`EXACT`].
+fn steady(start: Option<i64>, end: Option<i64>) -> i64 {
+    match (start, end) {
+        (Some(a), Some(b)) if a == b => a,
+        _ => EXACT,
+    }
 }
 
 /// The zone's offset from UTC, in ms, at UTC milliseconds `utc`.
