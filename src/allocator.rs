@@ -34,3 +34,31 @@ pub fn tune() {
         }
     }
 }
+
+/// Asks the kernel to back a large buffer that has not been written yet with 2 MiB pages where it
+/// can (transparent huge pages, when the system leaves them to the program: `madvise` mode). A
+/// table probed at random then misses the processor's address translation cache far less often,
+/// and is faulted in 2 MiB at a time. Does nothing for buffers under 4 MiB, on other platforms, or
+/// where the kernel refuses.
+pub fn advise_huge_pages<T>(buf: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = buf.as_mut_ptr() as usize;
+        let end = start + std::mem::size_of_val(buf);
+        let (first, last) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if last >= first + HUGE {
+            // SAFETY: the range lies within `buf`, which this function borrows mutably; the advice
+            // changes only how the kernel backs the pages, not their contents.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    last - first,
+                    libc::MADV_HUGEPAGE,
+                );
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}

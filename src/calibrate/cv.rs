@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::evaluate::metrics;
+use crate::evaluate::{Ranked, metrics};
 
 /// Mean and spread (standard deviation over folds) of one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -70,11 +70,12 @@ fn dealt(labels: &[bool], k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
     fold
 }
 
-/// The labels of `rows` ranked by `score` (highest first, ties by row).
-fn ranked(rows: &[usize], score: impl Fn(usize) -> f64, labels: &[bool]) -> Vec<bool> {
-    let mut order = rows.to_vec();
-    order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
-    order.into_iter().map(|i| labels[i]).collect()
+/// The labels of `rows` ranked by `score` (highest first; equal scores are tied, and the metrics
+/// average over their orders).
+fn ranked(rows: &[usize], score: impl Fn(usize) -> f64, labels: &[bool]) -> Vec<Ranked> {
+    let mut order: Vec<Ranked> = rows.iter().map(|&i| (labels[i], score(i))).collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1));
+    order
 }
 
 /// The fold assignments of `repeats` repeated K-fold cross-validations, drawn one after another
@@ -106,7 +107,7 @@ pub fn cross_validate(
         let w = weights_for(&train);
         let score = |i: usize| data[i].iter().zip(&w).map(|(x, c)| x * c).sum::<f64>();
         let order = ranked(&test, score, labels);
-        let positives = order.iter().filter(|l| **l).count().max(1);
+        let positives = order.iter().filter(|(l, _)| *l).count().max(1);
         let m = metrics(&order, positives);
         let tier = (top_share * order.len() as f64).ceil() as usize;
         ap.push(m.average_precision);

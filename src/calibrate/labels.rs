@@ -82,11 +82,7 @@ pub fn read_labels(path: &Path, run_ids: &BTreeSet<String>, ids: &Pseudonymizer)
                 )
             })?,
         };
-        let id = if run_ids.contains(raw) {
-            raw.to_string()
-        } else {
-            ids.id(raw)
-        };
+        let id = ids.published(raw, |id| run_ids.contains(id));
         if !run_ids.contains(&id) {
             unknown.push(raw.to_string());
             continue;

@@ -477,7 +477,18 @@ pub fn calibrate(options: &CalibrateOptions, ids: &Pseudonymizer) -> Result<Cali
                 options.labels.display()
             )));
         }
-        let (weights, feature_weights) = as_config(&run, c.over_features, &w);
+        let (weights, mut feature_weights) = as_config(&run, c.over_features, &w);
+        if !c.over_features {
+            // The signals were measured as the run built them, with its feature weights: the
+            // weights file keeps those, so a run with it scores what was validated.
+            feature_weights = manifest
+                .config
+                .scoring
+                .feature_weights
+                .clone()
+                .into_iter()
+                .collect();
+        }
         (weights, feature_weights, false)
     };
     Ok(Calibration {
@@ -595,9 +606,14 @@ impl Calibration {
         }
         let chosen = &self.results[self.chosen].method;
         let spread = if self.chosen == 0 || self.beats_defaults() {
-            ""
+            String::new()
         } else {
-            " Its gain over the default weights is within the spread over folds: it may be chance."
+            let change = self.results[self.chosen].top_tier_recall.mean
+                - self.results[0].top_tier_recall.mean;
+            format!(
+                " Its difference from the default weights ({change:+.3} in top-tier recall) is \
+                 within the spread over folds: it may be chance."
+            )
         };
         let verdict = match self.why {
             Choice::Fitted | Choice::Part => format!(

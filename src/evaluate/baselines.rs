@@ -1,6 +1,7 @@
 //! The rankings compared: adept's score, raw activity volume, and the habitual-user rule used in
 //! workplace analytics (on average at least 15 actions a week and active in at least 9 of the
-//! last 12 weeks). Ties are broken by a fixed hash of the user id, never by input order.
+//! last 12 weeks). Ties are put in the order of a fixed hash of the user id, never input order;
+//! the metrics do not depend on that order (tied people share their places).
 
 use serde::{Serialize, Serializer};
 
@@ -95,8 +96,8 @@ fn descending(value: f64) -> f64 {
     }
 }
 
-/// A user's sort key under a method: smaller ranks first.
-fn key(u: &RankInput, method: Method) -> f64 {
+/// A user's sort key under a method: smaller ranks first; equal keys are tied.
+pub fn sort_key(u: &RankInput, method: Method) -> f64 {
     match method {
         Method::Adept => u.rank.map_or(f64::INFINITY, f64::from),
         Method::Volume => -u.total_uses,
@@ -113,8 +114,8 @@ fn key(u: &RankInput, method: Method) -> f64 {
 pub fn rankings(users: &[RankInput], method: Method) -> Vec<usize> {
     let mut order: Vec<usize> = (0..users.len()).collect();
     order.sort_by(|&a, &b| {
-        key(&users[a], method)
-            .total_cmp(&key(&users[b], method))
+        sort_key(&users[a], method)
+            .total_cmp(&sort_key(&users[b], method))
             .then_with(|| tie_break(&users[a].user_id).cmp(&tie_break(&users[b].user_id)))
             .then_with(|| users[a].user_id.cmp(&users[b].user_id))
     });

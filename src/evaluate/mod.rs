@@ -6,5 +6,5 @@ mod metrics;
 mod report;
 
 pub use baselines::{Method, rankings};
-pub use metrics::{Metrics, metrics};
+pub use metrics::{Metrics, Ranked, metrics};
 pub use report::{Evaluation, evaluate};

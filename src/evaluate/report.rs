@@ -1,13 +1,13 @@
 //! Reads a run's outputs and a labels file and evaluates every ranking method.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::baselines::{Method, RankInput, rankings};
-use super::metrics::{Metrics, metrics};
+use super::baselines::{Method, RankInput, rankings, sort_key};
+use super::metrics::{Metrics, Ranked, metrics};
 use crate::error::{Error, Result};
 use crate::features::{Feature, Signal};
 use crate::frames::OutputTable;
@@ -29,7 +29,13 @@ pub struct Evaluation {
     pub positives: usize,
     /// Labelled users absent from the outputs (opted out, or unknown to the input).
     pub labelled_but_absent: usize,
+    /// With a labels file of positives only (nominations): the people of the outputs it does
+    /// not name, counted as not power users (0 when the file has negatives).
+    pub unlabelled_as_negatives: usize,
     pub results: Vec<MethodResult>,
+    /// Parts of the composite that rank no one here: the same value for every person evaluated
+    /// (a table absent, a signal without evidence). Listed, not reported as figures.
+    pub without_spread: Vec<Method>,
 }
 
 impl Evaluation {
@@ -56,8 +62,14 @@ impl Evaluation {
     }
 }
 
-/// Labels: a CSV with `user_id` and `is_power_user` (true/false, yes/no, 1/0).
-pub fn read_labels(path: &Path) -> Result<BTreeMap<String, bool>> {
+/// Labels: a CSV with `user_id` (raw id or pseudonym) and `is_power_user` (true/false, yes/no,
+/// 1/0), by the ids the outputs published (`is_published` tells which ids those are, `ids` maps
+/// the others). An id labelled both ways is an error.
+pub fn read_labels(
+    path: &Path,
+    ids: &Pseudonymizer,
+    is_published: impl Fn(&str) -> bool,
+) -> Result<BTreeMap<String, bool>> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| Error::unreadable(path, e))?;
     let headers = reader
         .headers()
@@ -82,28 +94,37 @@ pub fn read_labels(path: &Path) -> Result<BTreeMap<String, bool>> {
     let mut labels = BTreeMap::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| Error::unreadable(path, e))?;
-        let id = record.get(id_col).unwrap_or("").trim().to_string();
+        let raw_id = record.get(id_col).unwrap_or("").trim();
         let raw = record.get(label_col).unwrap_or("");
+        let line = i + 2;
         let label = parse_bool(raw).ok_or_else(|| {
             Error::Input(format!(
-                "`{}`, line {}: `is_power_user` must be true or false, got `{raw}`",
+                "`{}`, line {line}: `is_power_user` must be true or false, got `{raw}`",
                 path.display(),
-                i + 2
             ))
         })?;
-        labels.insert(id, label);
+        let id = ids.published(raw_id, &is_published);
+        if labels
+            .insert(id, label)
+            .is_some_and(|before| before != label)
+        {
+            return Err(Error::Input(format!(
+                "`{}`, line {line}: `{raw_id}` is labelled both ways",
+                path.display(),
+            )));
+        }
     }
     Ok(labels)
 }
 
-/// Whether a method has anything to rank by: a part of the composite that no labelled user has a
-/// value for (a signal left out, a table absent) is not reported.
-fn has_evidence(users: &[RankInput], method: Method) -> bool {
-    match method {
-        Method::Signal(s) => users.iter().any(|u| u.signals[s as usize].is_finite()),
-        Method::Feature(f) => users.iter().any(|u| u.features[f as usize].is_finite()),
-        _ => true,
-    }
+/// Whether a method ranks anyone among `users`: a part of the composite with the same value for
+/// everyone (no evidence for anyone, a table absent) does not.
+fn has_spread(users: &[RankInput], method: Method) -> bool {
+    let mut keys = users.iter().map(|u| sort_key(u, method));
+    let Some(first) = keys.next() else {
+        return false;
+    };
+    !method.is_part() || keys.any(|k| k.total_cmp(&first).is_ne())
 }
 
 /// Evaluates the run in `outputs` against `labels`, cutting at `k` (default: the number of
@@ -115,12 +136,12 @@ pub fn evaluate(
     k: Option<usize>,
     ids: &Pseudonymizer,
 ) -> Result<Evaluation> {
-    let labels: BTreeMap<String, bool> = read_labels(labels_path)?
-        .into_iter()
-        .map(|(id, label)| (ids.id(&id), label))
-        .collect();
     let scores = OutputTable::read(outputs, SCORES_FILE)?;
-    let (ids, ranks) = (scores.strings("user_id")?, scores.floats("rank")?);
+    let (published, ranks) = (scores.strings("user_id")?, scores.floats("rank")?);
+    let published_ids: BTreeSet<&str> = published.iter().flatten().map(String::as_str).collect();
+    let labels = read_labels(labels_path, ids, |id| published_ids.contains(id))?;
+    // A file of positives only names nominations: everyone else is not known to be one.
+    let nominations = !labels.values().any(|l| !l);
     let features = OutputTable::read(outputs, FEATURES_FILE)?;
     let f_ids = features.strings("user_id")?;
     let floats = |name: &str| -> Result<Vec<f64>> {
@@ -156,15 +177,21 @@ pub fn evaluate(
 
     let mut users = Vec::new();
     let mut truth = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
+    let mut unlabelled_as_negatives = 0;
+    for (i, id) in published.iter().enumerate() {
         let Some(id) = id.as_deref() else {
             continue;
         };
         let Some(&f) = by_id.get(id) else {
             continue;
         };
-        let Some(label) = labels.get(id) else {
-            continue;
+        let label = match labels.get(id) {
+            Some(label) => label,
+            None if nominations => {
+                unlabelled_as_negatives += 1;
+                &false
+            }
+            None => continue,
         };
         users.push(RankInput {
             user_id: id.to_string(),
@@ -186,13 +213,15 @@ pub fn evaluate(
     }
     let positives = truth.iter().filter(|t| **t).count();
     let k = k.unwrap_or(positives).max(1);
-    let results = Method::all()
+    let (ranking, without_spread): (Vec<Method>, Vec<Method>) = Method::all()
         .into_iter()
-        .filter(|m| has_evidence(&users, *m))
+        .partition(|m| has_spread(&users, *m));
+    let results = ranking
+        .into_iter()
         .map(|method| {
-            let ranked: Vec<bool> = rankings(&users, method)
+            let ranked: Vec<Ranked> = rankings(&users, method)
                 .into_iter()
-                .map(|i| truth[i])
+                .map(|i| (truth[i], sort_key(&users[i], method)))
                 .collect();
             MethodResult {
                 method,
@@ -204,8 +233,10 @@ pub fn evaluate(
         k,
         users: users.len(),
         positives,
-        labelled_but_absent: labels.len() - users.len(),
+        labelled_but_absent: labels.len() - (users.len() - unlabelled_as_negatives),
+        unlabelled_as_negatives,
         results,
+        without_spread,
     })
 }
 
@@ -231,6 +262,20 @@ impl fmt::Display for Evaluation {
             "{} users, {} labelled power users, k = {} ({} labelled users not in the outputs)",
             self.users, self.positives, self.k, self.labelled_but_absent
         )?;
+        if self.unlabelled_as_negatives > 0 {
+            writeln!(
+                f,
+                "the labels name power users only (nominations): the other {} people of the \
+                 outputs count as not power users, so a figure is lower wherever someone not \
+                 nominated is one",
+                self.unlabelled_as_negatives
+            )?;
+        }
+        writeln!(
+            f,
+            "people tied under a method share their places: each figure is the average over \
+             the orders of the tied"
+        )?;
         writeln!(
             f,
             "{:<32} {:>8} {:>9} {:>8} {:>8} {:>7}",
@@ -242,6 +287,14 @@ impl fmt::Display for Evaluation {
         writeln!(f, "each part of the composite alone:")?;
         for r in self.results.iter().filter(|r| r.method.is_part()) {
             row(f, r)?;
+        }
+        if !self.without_spread.is_empty() {
+            let names: Vec<String> = self.without_spread.iter().map(|m| m.name()).collect();
+            writeln!(
+                f,
+                "not reported, the same value for everyone evaluated: {}",
+                names.join(", ")
+            )?;
         }
         if let Some(best) = self.best_part() {
             let composite = self.get(Method::Adept).average_precision;
@@ -255,5 +308,36 @@ impl fmt::Display for Evaluation {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_read_by_id_or_pseudonym_and_a_conflict_is_refused() {
+        let ids = Pseudonymizer::with_key(b"key");
+        let published: BTreeSet<String> = ["u1", "u2"].iter().map(|u| ids.id(u)).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.csv");
+        let read = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            read_labels(&path, &ids, |id| published.contains(id))
+        };
+        let labels = read(&format!(
+            "user_id,is_power_user\n{},true\nu2,no\n",
+            ids.id("u1")
+        ))
+        .unwrap();
+        assert_eq!(labels.get(&ids.id("u1")), Some(&true));
+        assert_eq!(labels.get(&ids.id("u2")), Some(&false));
+        let err = read(&format!(
+            "user_id,is_power_user\nu1,true\n{},false\n",
+            ids.id("u1")
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("line 3: `p"), "{err}");
+        assert!(err.to_string().contains("labelled both ways"), "{err}");
     }
 }

@@ -57,7 +57,7 @@ const NO_USE: i64 = -1;
 
 /// Adds `uses` to a day's uses ([`NO_USE`] until then).
 fn add_uses(day: &mut i64, uses: i64) {
-    *day = (*day).max(0) + uses;
+    *day = (*day).max(0).saturating_add(uses);
 }
 
 /// One event row of a person, numbered.
@@ -109,9 +109,10 @@ impl UsageAggregator {
             for row in rows.drain(..) {
                 if row.day >= first {
                     let entry = usage.entry(row.triple).or_default();
-                    entry.0 += row.count;
+                    // Saturating: an export's absurd count must not wrap a total around.
+                    entry.0 = entry.0.saturating_add(row.count);
                     if row.day >= middle {
-                        entry.1 += row.count;
+                        entry.1 = entry.1.saturating_add(row.count);
                     }
                 }
                 add_uses(
@@ -290,8 +291,8 @@ impl RowSink for UsageAggregator {
             let usage = &mut self.usage[users[from] as usize];
             for (triple, (all, late)) in counts {
                 let entry = usage.entry(triples[triple as usize]).or_default();
-                entry.0 += all;
-                entry.1 += late;
+                entry.0 = entry.0.saturating_add(all);
+                entry.1 = entry.1.saturating_add(late);
             }
         }
         for (from, row) in fork.days.chunks(span.max(1)).enumerate() {

@@ -100,6 +100,7 @@ impl SeenIds {
 /// core drop its cached translation of the page.
 fn empty_slots(n: usize) -> Vec<u128> {
     let mut slots = vec![EMPTY; n];
+    crate::allocator::advise_huge_pages(&mut slots);
     let per_page = 4096 / size_of::<u128>();
     for page in slots.chunks_mut(per_page) {
         // The slot already holds EMPTY: the write is kept only because the compiler cannot see

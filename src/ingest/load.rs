@@ -13,11 +13,11 @@ use super::discover::{SourceFile, discover};
 use super::ledger::empty_ledger;
 use super::mapping::ColumnMapping;
 use super::parquet::scan_parquet;
-use super::parse::{TimestampRules, local_to_millis};
+use super::parse::{TimestampRules, local_to_millis, parse_bool};
 use super::pass::{FileSource, pass_table};
 use super::sink::{CollectRows, RowSink};
 use super::summary::IngestSummary;
-use super::text::TextChunks;
+use super::text::{LINE_COLUMN, TextChunks};
 use super::validate::{ValueRules, validate_file};
 use crate::config::{Config, SourceFormat};
 use crate::contract::TableKind;
@@ -230,12 +230,25 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
             // files are small; they are read whole, then streamed like any other.
             let mut sources = Vec::new();
             let mut frames = Vec::new();
+            let mut unreadable = PlHashSet::new();
             for file in &files {
                 let (frame, source) = read_whole(file, table, &mapping, &rules)?;
+                refuse_unreadable_lines(file, &source)?;
+                for (line, id, value) in unreadable_opt_outs(&source, &file.path)? {
+                    summary.notes.push(format!(
+                        "people: `{}` line {line}: opt_out `{value}` is neither true nor \
+                         false; the person is taken as opted out (adept does not guess that \
+                         someone agreed to be analysed)",
+                        file.path.display()
+                    ));
+                    unreadable.insert(id);
+                }
                 frames.push(frame);
                 sources.push(Some(source));
             }
-            opted_out = Arc::new(opted_out_ids(frames.iter())?);
+            let mut ids = opted_out_ids(frames.iter())?;
+            ids.extend(unreadable);
+            opted_out = Arc::new(ids);
             let reopen = |i: usize, file: &SourceFile| {
                 sources[i].take().ok_or_else(|| {
                     Error::Internal(format!("`{}` opened twice", file.path.display()))
@@ -269,6 +282,76 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
         as_of: options.as_of,
         max_reject_rate: options.config.ingest.max_reject_rate,
     })
+}
+
+/// Stops at a `people` line that cannot be read when the file has an `opt_out` column: the line
+/// may hold someone's opt-out, and who it is cannot be told for sure.
+fn refuse_unreadable_lines(file: &SourceFile, source: &FileSource) -> Result<()> {
+    let FileSource::Plan {
+        raw, line_rejects, ..
+    } = source
+    else {
+        return Ok(());
+    };
+    let Some(first) = line_rejects.first() else {
+        return Ok(());
+    };
+    let mut raw = raw.clone();
+    let schema = raw
+        .collect_schema()
+        .map_err(|e| Error::unreadable(&file.path, e))?;
+    if !schema.contains("opt_out") {
+        return Ok(());
+    }
+    Err(Error::Input(format!(
+        "`{}` line {}: {} ({}); {} line(s) of the people table cannot be read, and any of them \
+         may hold an opt-out, which must be honoured: correct the line(s) (an unquoted comma in \
+         a name, say) and run again",
+        file.path.display(),
+        first.line,
+        first.reason,
+        first.raw.chars().take(80).collect::<String>(),
+        line_rejects.len()
+    )))
+}
+
+/// `people` rows whose `opt_out` holds something other than true or false (`1.0`, `pending`):
+/// (line, user id, value). Such a person is taken as opted out.
+fn unreadable_opt_outs(source: &FileSource, path: &Path) -> Result<Vec<(u64, String, String)>> {
+    let FileSource::Plan { raw, .. } = source else {
+        return Ok(Vec::new());
+    };
+    let mut raw = raw.clone();
+    let schema = raw
+        .collect_schema()
+        .map_err(|e| Error::unreadable(path, e))?;
+    if !(schema.contains("opt_out") && schema.contains("user_id")) {
+        return Ok(Vec::new());
+    }
+    let frame = raw
+        .select([
+            col(LINE_COLUMN).cast(DataType::UInt64),
+            col("user_id").cast(DataType::String),
+            col("opt_out").cast(DataType::String),
+        ])
+        .collect()
+        .map_err(|e| Error::unreadable(path, e))?;
+    let lines = frame.column(LINE_COLUMN)?.u64()?;
+    let (ids, values) = (
+        frame.column("user_id")?.str()?,
+        frame.column("opt_out")?.str()?,
+    );
+    let mut out = Vec::new();
+    for ((line, id), value) in lines.iter().zip(ids.iter()).zip(values.iter()) {
+        if let (Some(line), Some(id), Some(value)) = (line, id, value)
+            && !id.trim().is_empty()
+            && !value.trim().is_empty()
+            && parse_bool(value).is_none()
+        {
+            out.push((line, id.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    Ok(out)
 }
 
 /// People who opted out: every row of `people` with a user id and `opt_out` true, even a row

@@ -98,6 +98,9 @@ pub struct IngestSummary {
     pub tables: Vec<TableSummary>,
     /// Optional tables the input does not have.
     pub absent: Vec<String>,
+    /// What ingest decided for the reader to know (no ids: lines and values only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl IngestSummary {
@@ -147,6 +150,9 @@ impl fmt::Display for IngestSummary {
         }
         if !self.absent.is_empty() {
             writeln!(f, "absent (optional): {}", self.absent.join(", "))?;
+        }
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
         }
         Ok(())
     }

@@ -207,6 +207,11 @@ fn expected_description(kind: ValueKind) -> &'static str {
     }
 }
 
+/// True for not a number and for infinities; null stays null (a missing value has its own check).
+fn not_finite(value: Expr) -> Expr {
+    value.is_finite().not()
+}
+
 /// Checks beyond parsing, in the order they are reported.
 fn range_checks(table: TableKind, rules: &ValueRules) -> Vec<(Expr, &'static str, RejectReason)> {
     let v = |c: &str| col(value_name(c));
@@ -234,21 +239,30 @@ fn range_checks(table: TableKind, rules: &ValueRules) -> Vec<(Expr, &'static str
             ));
         }
         TableKind::Training => {
+            // Not a number and infinity are out of every range (a comparison alone lets them by).
             checks.push((
-                v("max_score").lt_eq(lit(0.0)),
+                v("max_score")
+                    .lt_eq(lit(0.0))
+                    .or(not_finite(v("max_score"))),
                 "max_score",
                 RejectReason::InvalidMaxScore,
             ));
             let max = v("max_score").fill_null(lit(100.0));
             checks.push((
-                v("score").lt(lit(0.0)).or(v("score").gt(max)),
+                v("score")
+                    .lt(lit(0.0))
+                    .or(v("score").gt(max))
+                    .or(not_finite(v("score"))),
                 "score",
                 RejectReason::ScoreOutOfRange,
             ));
         }
         TableKind::People => {
             checks.push((
-                v("fte").lt_eq(lit(0.0)).or(v("fte").gt(lit(1.0))),
+                v("fte")
+                    .lt_eq(lit(0.0))
+                    .or(v("fte").gt(lit(1.0)))
+                    .or(not_finite(v("fte"))),
                 "fte",
                 RejectReason::FteOutOfRange,
             ));

@@ -59,6 +59,17 @@ impl Pseudonymizer {
         out
     }
 
+    /// An id given by a user (a labels file, a command line) as a run published it: the id itself
+    /// when the run published it so (a pseudonym already, or an id of a run with raw ids), its
+    /// pseudonym otherwise.
+    pub fn published(&self, id: &str, is_published: impl Fn(&str) -> bool) -> String {
+        if is_published(id) {
+            id.to_string()
+        } else {
+            self.id(id)
+        }
+    }
+
     /// Replaces, in free text such as a malformed input line, every token that is a known user
     /// id by its pseudonym. Tokens are runs of letters, digits and `_ . @ -`.
     pub fn text(&self, text: &str, is_known_id: impl Fn(&str) -> bool) -> String {

@@ -265,7 +265,7 @@ fn every_reject_reason_is_recorded_with_line_column_and_raw_value() {
     write(
         dir.path(),
         "people.csv",
-        "user_id,hire_date,fte,opt_out\nu1,2020-01-01,1,no\nu2,someday,1,no\nu3,2020-01-01,1.5,no\nu4,2020-01-01,1,perhaps\n",
+        "user_id,hire_date,fte,opt_out\nu1,2020-01-01,1,no\nu2,someday,1,no\nu3,2020-01-01,1.5,no\nu4,2020-01-01,full,no\n",
     );
     write(
         dir.path(),
@@ -318,7 +318,7 @@ fn every_reject_reason_is_recorded_with_line_column_and_raw_value() {
         vec![
             ("unparseable_date".into(), "hire_date".into(), 3),
             ("fte_out_of_range".into(), "fte".into(), 4),
-            ("wrong_type".into(), "opt_out".into(), 5),
+            ("wrong_type".into(), "fte".into(), 5),
         ]
     );
     let mut help = ledger_rows(&ingested, "help");
@@ -746,8 +746,7 @@ fn a_sink_that_reads_some_columns_gets_them_and_the_accounting_is_the_same() {
 
 #[test]
 fn a_people_file_larger_than_one_chunk_is_read_to_its_end_opt_outs_included() {
-    // About 40 MB of JSON Lines: more than one chunk of text. The last person opted out, and a
-    // line near the end is malformed.
+    // About 40 MB of JSON Lines: more than one chunk of text. The last person opted out.
     let dir = tempdir().unwrap();
     let padding = "x".repeat(100);
     let mut people = String::new();
@@ -756,7 +755,6 @@ fn a_people_file_larger_than_one_chunk_is_read_to_its_end_opt_outs_included() {
             "{{\"user_id\":\"p{i:06}\",\"department\":\"Sales\",\"note\":\"{padding}\"}}\n"
         ));
     }
-    people.push_str("{\"user_id\": oops}\n");
     people.push_str("{\"user_id\":\"last\",\"opt_out\":true}\n");
     assert!(people.len() > 40 << 20);
     write(dir.path(), "people.jsonl", &people);
@@ -771,8 +769,108 @@ fn a_people_file_larger_than_one_chunk_is_read_to_its_end_opt_outs_included() {
     let totals = ingested.summary.table(TableKind::People).unwrap().totals;
     assert_eq!(
         (totals.read, totals.rejected, totals.opted_out),
-        (300_002, 1, 1)
+        (300_001, 0, 1)
     );
     let events = ingested.summary.table(TableKind::Events).unwrap().totals;
     assert_eq!((events.accepted, events.opted_out), (1, 1), "{events:?}");
+}
+
+#[test]
+fn an_opt_out_that_is_neither_true_nor_false_is_honoured_and_said() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "user_id,department,opt_out\nu1,Sales,1.0\nu2,Sales,no\n",
+    );
+    write(
+        dir.path(),
+        "events.csv",
+        format!(
+            "{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\nu2,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"
+        ),
+    );
+    let ingested = ingest_with_config(dir.path(), "").unwrap();
+    let events = ingested.summary.table(TableKind::Events).unwrap().totals;
+    assert_eq!((events.accepted, events.opted_out), (1, 1), "{events:?}");
+    let people = ingested.summary.table(TableKind::People).unwrap().totals;
+    assert_eq!(
+        (people.accepted, people.opted_out, people.rejected),
+        (1, 1, 0)
+    );
+    let text = ingested.summary.to_string();
+    assert!(
+        text.contains("line 2: opt_out `1.0` is neither true nor false"),
+        "{text}"
+    );
+    assert!(!text.contains("u1"), "the note names no one: {text}");
+}
+
+#[test]
+fn a_people_line_that_cannot_be_read_stops_ingest_when_it_may_hold_an_opt_out() {
+    // An unquoted comma in a name: the line has a field too many, and whose opt-out it holds
+    // cannot be told for sure.
+    let events = format!("{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\n");
+    let with_opt_out = tempdir().unwrap();
+    write(
+        with_opt_out.path(),
+        "people.csv",
+        "user_id,display_name,opt_out\nu1,Ann,no\nu2,Müller, José,true\n",
+    );
+    write(with_opt_out.path(), "events.csv", &events);
+    let Err(err) = ingest_with_config(with_opt_out.path(), "[ingest]\nmax_reject_rate = 1.0")
+    else {
+        panic!("a people line that cannot be read stops the run");
+    };
+    let message = err.to_string();
+    assert!(message.contains("people.csv` line 3"), "{message}");
+    assert!(message.contains("may hold an opt-out"), "{message}");
+    assert_eq!(err.class().exit_code(), 3);
+
+    // Without an opt_out column the line cannot hold one: it is rejected like any other.
+    let without = tempdir().unwrap();
+    write(
+        without.path(),
+        "people.csv",
+        "user_id,display_name\nu1,Ann\nu2,Müller, José\n",
+    );
+    write(without.path(), "events.csv", &events);
+    let ingested = ingest_with_config(without.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let people = ingested.summary.table(TableKind::People).unwrap().totals;
+    assert_eq!((people.accepted, people.rejected), (1, 1));
+}
+
+#[test]
+fn numbers_that_are_not_finite_are_rejected_not_read_as_a_score() {
+    let dir = tempdir().unwrap();
+    write(dir.path(), "people.csv", "user_id,fte\nu1,1\nu2,NaN\n");
+    write(
+        dir.path(),
+        "events.csv",
+        format!("{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"),
+    );
+    write(
+        dir.path(),
+        "training.csv",
+        "user_id,course,taken_at,score,max_score,phase\n\
+         u1,c,2026-10-01,50,inf,baseline\n\
+         u1,c,2026-10-02,NaN,100,final\n\
+         u1,c,2026-10-03,-inf,100,final\n\
+         u1,c,2026-10-04,80,100,final\n",
+    );
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let mut training = ledger_rows(&ingested, "training");
+    training.sort_by_key(|r| r.2);
+    assert_eq!(
+        training,
+        vec![
+            ("invalid_max_score".into(), "max_score".into(), 2),
+            ("score_out_of_range".into(), "score".into(), 3),
+            ("score_out_of_range".into(), "score".into(), 4),
+        ]
+    );
+    assert_eq!(
+        ledger_rows(&ingested, "people"),
+        vec![("fte_out_of_range".into(), "fte".into(), 3)]
+    );
 }

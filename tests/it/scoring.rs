@@ -273,6 +273,68 @@ fn adept_ranks_planted_power_users_far_better_than_volume_or_the_habitual_rule()
 }
 
 #[test]
+fn evaluating_nominations_counts_everyone_else_as_not_a_power_user_and_reads_pseudonyms() {
+    let org = org();
+    let out = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.privacy.key_file = Some(keys.path().join("pseudonym.key"));
+    run(&RunOptions {
+        input: org.dir.path().to_path_buf(),
+        out: out.path().to_path_buf(),
+        as_of: as_of(),
+        config: config.clone(),
+        history: None,
+        progress: false,
+    })
+    .unwrap();
+    let (ids, _) = adept::pipeline::pseudonymizer(&config, out.path()).unwrap();
+    let full = adept::evaluate::evaluate(out.path(), &org.dir.path().join("truth.csv"), None, &ids)
+        .unwrap();
+    // The same power users as nominations only, half of them by the pseudonym the run published.
+    let mut nominations = String::from("user_id,is_power_user\n");
+    let truth = std::fs::read_to_string(org.dir.path().join("truth.csv")).unwrap();
+    let positives: Vec<&str> = truth
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some("true"))
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    for (i, id) in positives.iter().enumerate() {
+        let shown = if i % 2 == 0 {
+            ids.id(id)
+        } else {
+            id.to_string()
+        };
+        nominations += &format!("{shown},true\n");
+    }
+    let path = out.path().join("nominations.csv");
+    std::fs::write(&path, &nominations).unwrap();
+    let nominated = adept::evaluate::evaluate(out.path(), &path, None, &ids).unwrap();
+    assert_eq!(nominated.users, full.users);
+    assert_eq!(nominated.positives, full.positives);
+    assert_eq!(
+        nominated.unlabelled_as_negatives,
+        full.users - full.positives
+    );
+    assert_eq!(nominated.results, full.results, "{nominated}\n{full}");
+    assert!(nominated.to_string().contains("count as not power users"));
+
+    // One person labelled both ways, once by id and once by pseudonym, is refused.
+    let first = positives[0];
+    std::fs::write(
+        &path,
+        format!(
+            "user_id,is_power_user\n{first},true\n{},false\n",
+            ids.id(first)
+        ),
+    )
+    .unwrap();
+    let err = adept::evaluate::evaluate(out.path(), &path, None, &ids).unwrap_err();
+    assert!(err.to_string().contains("labelled both ways"), "{err}");
+}
+
+#[test]
 fn personas_are_named_from_their_profiles_and_cover_every_scored_user() {
     let org = org();
     let (_, scores, clustering) = scored(org.dir.path());
