@@ -177,6 +177,15 @@ impl Config {
         self.clustering.check()?;
         self.segments.check()?;
         self.privacy.check()?;
+        let (peers, group) = (self.scoring.min_peer_group, self.privacy.min_group_size);
+        if peers < group {
+            // Explanations quote a peer group's median: a group smaller than the privacy minimum
+            // would be described where every other output withholds it.
+            return Err(Error::Config(format!(
+                "scoring.min_peer_group ({peers}) must be at least privacy.min_group_size \
+                 ({group}): explanations quote each peer group's median"
+            )));
+        }
         for (name, settings) in &self.tables {
             let table = TableKind::from_name(name).ok_or_else(|| {
                 Error::Config(format!(
@@ -280,5 +289,25 @@ mod tests {
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
         let err = Config::from_toml("[ingest]\nworkers = 1000\n").unwrap_err();
         assert!(err.to_string().contains("at most 64"), "{err}");
+    }
+
+    #[test]
+    fn a_peer_group_may_not_be_smaller_than_the_privacy_minimum() {
+        let err = Config::from_toml(
+            "[scoring]
+min_peer_group = 3
+",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("min_peer_group (3)"), "{err}");
+        let config = Config::from_toml(
+            "[scoring]
+min_peer_group = 3
+[privacy]
+min_group_size = 3
+",
+        )
+        .unwrap();
+        assert_eq!(config.scoring.min_peer_group, 3);
     }
 }

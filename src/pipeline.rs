@@ -150,14 +150,17 @@ pub fn write_ledger(
 
 /// This run as later runs will see it: published ids, scores and tiers, headline figures.
 fn snapshot(as_of: NaiveDate, stages: &Stages, published: &Published) -> RunSnapshot {
-    let people = stages
+    let (scored, unscored): (Vec<_>, Vec<_>) = stages
         .scores
         .users
         .iter()
         .zip(&published.people)
-        .filter(|(s, _)| s.status == UserStatus::Scored)
+        .partition(|(s, _)| s.status == UserStatus::Scored);
+    let people = scored
+        .into_iter()
         .map(|(s, p)| (p.id.clone(), (s.score, s.tier)))
         .collect();
+    let unscored = unscored.into_iter().map(|(_, p)| p.id.clone()).collect();
     let segments = published
         .people
         .iter()
@@ -167,6 +170,7 @@ fn snapshot(as_of: NaiveDate, stages: &Stages, published: &Published) -> RunSnap
     RunSnapshot {
         as_of,
         people,
+        unscored,
         headline: published.headline.figures,
         segments,
     }

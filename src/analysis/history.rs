@@ -5,7 +5,7 @@
 //! Runs are compared by the identifiers they published (pseudonyms unless raw ids are enabled),
 //! since that is all an earlier run kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
@@ -24,6 +24,9 @@ pub struct RunSnapshot {
     pub as_of: NaiveDate,
     /// Published id -> (score, tier), for the people scored.
     pub people: BTreeMap<String, (f64, Tier)>,
+    /// Published ids of the run's other people (too little activity to be scored). Someone in
+    /// neither (who left, or opted out) is not named by a later run's comparison.
+    pub unscored: BTreeSet<String>,
     pub headline: AdoptionFigures,
     /// Published id -> segment in the run's last week, for the people judged (empty for a run
     /// from before segments).
@@ -41,7 +44,7 @@ impl RunSnapshot {
 pub enum Movement {
     /// A candidate now, not in the previous run.
     NewCandidate,
-    /// A candidate in the previous run, not now.
+    /// A candidate in the previous run, not now, and still in the run.
     DroppedCandidate,
     /// Among the largest score gains since the oldest run compared.
     RisingStar,
@@ -137,6 +140,8 @@ fn dropped_candidates(previous: &RunSnapshot, current: &RunSnapshot) -> Vec<Move
         .people
         .iter()
         .filter(|(id, (_, tier))| *tier == Tier::Candidate && !current.is_candidate(id))
+        // Only people still in the run: an opt-out holds for the history too.
+        .filter(|(id, _)| current.people.contains_key(*id) || current.unscored.contains(*id))
         .map(|(id, (before, _))| {
             let now = current.people.get(id).map(|c| c.0);
             Move {

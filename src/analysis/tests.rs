@@ -155,6 +155,7 @@ fn snapshot(day: u32, people: &[(&str, f64, crate::score::Tier)]) -> RunSnapshot
             .iter()
             .map(|(id, score, tier)| (id.to_string(), (*score, *tier)))
             .collect(),
+        unscored: Default::default(),
         headline: figures(&[]),
         segments: Default::default(),
     }
@@ -172,15 +173,25 @@ fn moves(history: &RunHistory, movement: Movement) -> Vec<(String, Option<f64>)>
 #[test]
 fn history_names_new_and_dropped_candidates_and_the_fastest_risers() {
     let oldest = snapshot(1, &[("a", 50.0, O), ("b", 80.0, C), ("c", 10.0, O)]);
-    let previous = snapshot(8, &[("a", 60.0, O), ("b", 85.0, C), ("d", 70.0, C)]);
-    let current = snapshot(15, &[("a", 90.0, C), ("b", 84.0, C), ("c", 30.0, O)]);
+    let previous = snapshot(
+        8,
+        &[
+            ("a", 60.0, O),
+            ("b", 85.0, C),
+            ("d", 70.0, C),
+            ("e", 75.0, C),
+        ],
+    );
+    let mut current = snapshot(15, &[("a", 90.0, C), ("b", 84.0, C), ("c", 30.0, O)]);
+    // d is still in the run, too little active to be scored; e is gone (left, or opted out).
+    current.unscored.insert("d".into());
     let h = history(&[oldest, previous], &current);
     assert_eq!(h.headline.len(), 3);
     assert_eq!(
         moves(&h, Movement::NewCandidate),
         [("a".into(), Some(30.0))]
     );
-    // d was a candidate and is no longer scored at all.
+    // d was a candidate and is no longer scored; e, no longer in the run, is not named.
     assert_eq!(moves(&h, Movement::DroppedCandidate), [("d".into(), None)]);
     // Gains since the oldest run: a +40, c +20, b +4; only gains count.
     let rising: Vec<String> = moves(&h, Movement::RisingStar)

@@ -130,15 +130,16 @@ fn head(page: &mut String, data: &ReportData) {
     let _ = write!(
         page,
         "<header><h1>{}</h1><p class=\"muted\">{} days of usage up to {} &middot; adept {} &middot; \
-         people are shown by pseudonym{}</p></header>",
+         {}</p></header>",
         html(&title),
         m.config.features.window_days,
         m.as_of,
         html(&m.adept_version),
-        if m.pseudonymised {
-            ""
-        } else {
-            " (raw ids enabled)"
+        match (m.pseudonymised, m.config.privacy.show_names) {
+            (true, false) => "people are shown by pseudonym",
+            (true, true) => "people are shown by pseudonym and name (names enabled)",
+            (false, false) => "people are shown by their ids (raw ids enabled)",
+            (false, true) => "people are shown by id and name (raw ids and names enabled)",
         }
     );
     let _ = write!(

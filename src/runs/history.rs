@@ -1,7 +1,7 @@
 //! Reads what earlier runs under an output root published, for the analysis to compare the
 //! current run with (see `analysis::history`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -56,6 +56,7 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
         features.floats("helps_given")?,
     );
     let mut rows = Vec::new();
+    let mut unscored = BTreeSet::new();
     for i in 0..features.height() {
         let status = parse(
             &features,
@@ -64,6 +65,7 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
             UserStatus::from_name,
         )?;
         if status != UserStatus::Scored {
+            unscored.extend(f_ids[i].clone());
             continue;
         }
         let tier = f_ids[i].as_ref().and_then(|id| tier_of.get(id));
@@ -77,6 +79,7 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
     Ok(RunSnapshot {
         as_of,
         people,
+        unscored,
         headline: figures(&rows),
         segments: last_segments(dir)?,
     })

@@ -342,3 +342,59 @@ fn an_earlier_run_with_a_mistyped_column_is_a_data_error_naming_file_and_column(
     let o = nightly(input.path(), "2026-10-31", root.path());
     assert_data_error(&o, &["2026-10-30", "scores.parquet", "`score`"]);
 }
+
+#[test]
+fn a_candidate_who_opts_out_is_not_named_by_the_next_run_as_no_longer_a_candidate() {
+    use polars::prelude::*;
+    let input = org();
+    let root = tempdir().unwrap();
+    let o = nightly(input.path(), "2026-10-30", root.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The first run's top candidate, by raw id.
+    let ids = adept::privacy::Pseudonymizer::with_key(KEY.as_bytes());
+    let candidates = read_parquet(&root.path().join("runs/2026-10-30/candidates.parquet"));
+    let top = strings(&candidates, "user_id")[0].clone();
+    let mut people = read_parquet(&input.path().join("people.parquet"));
+    let raw: Vec<String> = strings(&people, "user_id");
+    let who = raw.iter().position(|id| ids.id(id) == top).unwrap();
+    let before: Vec<bool> = people
+        .column("opt_out")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|v| v == Some(true))
+        .collect();
+    let opted: Vec<bool> = before
+        .iter()
+        .enumerate()
+        .map(|(i, b)| *b || i == who)
+        .collect();
+    people
+        .with_column(Column::new("opt_out".into(), opted))
+        .unwrap();
+    write_parquet(input.path(), "people.parquet", &mut people);
+
+    let o = nightly(input.path(), "2026-10-31", root.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let latest = root.path().join("runs/2026-10-31");
+    for file in PARQUET {
+        let table = read_parquet(&latest.join(file));
+        if let Ok(column) = table.column("user_id") {
+            let column = column.cast(&DataType::String).unwrap();
+            assert!(
+                column
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .all(|id| id != Some(top.as_str())),
+                "{file} names the person who opted out"
+            );
+        }
+    }
+    let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
+    assert!(
+        !html.contains(&top),
+        "the report names the person who opted out"
+    );
+}
