@@ -120,6 +120,12 @@ pub struct Vocabulary {
     pub unknown_becomes: Option<&'static str>,
 }
 
+/// Whether a column's values may run over several lines (free text, quoted in a delimited file).
+/// No id, time, number or code can: a line end in one means a quote ran on too far.
+pub fn may_span_lines(column: &str) -> bool {
+    matches!(column, "topic" | "display_name")
+}
+
 /// One canonical column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnSpec {

@@ -157,7 +157,9 @@ pub fn headline(features: &FeatureTable, scores: &ScoreTable) -> Headline {
 }
 
 /// Adoption per department, sorted by name; departments with fewer than `min_group_size`
-/// people scored are pooled into one row after the others.
+/// people scored are pooled into one row after the others. A pool itself smaller than that
+/// takes in the smallest other department: the organisation's figures less the departments
+/// shown would otherwise give the figures of a group too small to show.
 pub fn by_department(
     features: &FeatureTable,
     scores: &ScoreTable,
@@ -167,20 +169,33 @@ pub fn by_department(
     for (department, row) in scored_rows(features, scores) {
         departments.entry(department).or_default().push(row);
     }
-    let mut shown = Vec::new();
     let mut pooled: Vec<AdoptionRow> = Vec::new();
     let mut pooled_count = 0;
-    for (name, rows) in departments {
-        if rows.len() < min_group_size {
+    departments.retain(|_, rows| {
+        let small = rows.len() < min_group_size;
+        if small {
+            pooled.append(rows);
+            pooled_count += 1;
+        }
+        !small
+    });
+    if pooled_count > 0 && pooled.len() < min_group_size {
+        let smallest = departments
+            .iter()
+            .min_by_key(|(name, rows)| (rows.len(), *name))
+            .map(|(name, _)| *name);
+        if let Some(rows) = smallest.and_then(|n| departments.remove(n)) {
             pooled.extend(rows);
             pooled_count += 1;
-        } else {
-            shown.push(DepartmentAdoption {
-                group: DepartmentGroup::Department(name.to_string()),
-                figures: figures(&rows),
-            });
         }
     }
+    let mut shown: Vec<DepartmentAdoption> = departments
+        .into_iter()
+        .map(|(name, rows)| DepartmentAdoption {
+            group: DepartmentGroup::Department(name.to_string()),
+            figures: figures(&rows),
+        })
+        .collect();
     if pooled_count > 0 {
         shown.push(DepartmentAdoption {
             group: DepartmentGroup::Pooled(pooled_count),

@@ -94,7 +94,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         catalog: None,
         weeks: Default::default(),
         features: Vec::new(),
-        help_topics: Vec::new(),
+        help_topics: None,
         feedback_questions: None,
     };
     (

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::experts::AreaExpert;
 use super::group::PRESENTERS_PER_AREA;
 use super::recommend::Recommendation;
-use crate::features::{FeatureTable, HelpTopic};
+use crate::features::{FeatureTable, HelpTopic, HelpTopics};
 use crate::score::Tier;
 
 /// One session of the programme.
@@ -18,9 +18,10 @@ pub struct Session {
     pub area: usize,
     /// People with one of the area's features among their recommendations (rows).
     pub audience: Vec<usize>,
-    /// Help requests on the area's topic in the window, and how many were not resolved.
-    pub help_requests: u64,
-    pub unresolved_help: u64,
+    /// Help requests on the area's topic in the window, and how many were not resolved (None
+    /// where the help table does not record topics, or which requests were resolved).
+    pub help_requests: Option<u64>,
+    pub unresolved_help: Option<u64>,
     /// Candidates who present it (rows), best first; empty where no candidate knows it.
     pub presenters: Vec<usize>,
 }
@@ -29,7 +30,7 @@ impl Session {
     /// The need a session meets: the people who would learn from it, and the unresolved
     /// requests for help on it.
     pub fn need(&self) -> u64 {
-        self.audience.len() as u64 + self.unresolved_help
+        self.audience.len() as u64 + self.unresolved_help.unwrap_or(0)
     }
 }
 
@@ -62,12 +63,8 @@ pub fn programme(
     }
     let mut sessions: Vec<Session> = (0..features.areas.len())
         .map(|area| {
-            let topics = features
-                .help_topics
-                .iter()
-                .filter(|t| same_name(&t.topic, &features.areas[area]));
             let (requests, unresolved) =
-                topics.fold((0, 0), |a, t| (a.0 + t.requests, a.1 + t.unresolved));
+                help_on(features.help_topics.as_ref(), &features.areas[area]);
             let mut people = audience.remove(&area).unwrap_or_default();
             people.dedup();
             Session {
@@ -85,6 +82,7 @@ pub fn programme(
     let other_topics = features
         .help_topics
         .iter()
+        .flat_map(|h| &h.topics)
         .filter(|t| !features.areas.iter().any(|a| same_name(&t.topic, a)))
         .cloned()
         .collect();
@@ -92,6 +90,19 @@ pub fn programme(
         sessions,
         other_topics,
     }
+}
+
+/// The help requests on an area's topic, and how many were not resolved, where recorded.
+fn help_on(help: Option<&HelpTopics>, area: &str) -> (Option<u64>, Option<u64>) {
+    let Some(help) = help else {
+        return (None, None);
+    };
+    let topics = help.topics.iter().filter(|t| same_name(&t.topic, area));
+    let (requests, unresolved) = topics.fold((0, 0), |a, t| (a.0 + t.requests, a.1 + t.unresolved));
+    (
+        Some(requests),
+        help.resolution_recorded.then_some(unresolved),
+    )
 }
 
 /// In session order, the candidates who know each area, fewest sessions presented so far first,
@@ -174,7 +185,7 @@ mod tests {
             .collect();
         // Two people would learn charts, one macros; macros has 3 unresolved help requests,
         // "Pivots " one, and "printing" names no area.
-        f.help_topics = vec![
+        let topics = vec![
             HelpTopic {
                 topic: "macros".into(),
                 requests: 5,
@@ -191,6 +202,10 @@ mod tests {
                 unresolved: 2,
             },
         ];
+        f.help_topics = Some(HelpTopics {
+            topics,
+            resolution_recorded: true,
+        });
         let recs = [rec(3, 0), rec(4, 0), rec(4, 1)];
         let experts = [
             expert(0, 0, 1),

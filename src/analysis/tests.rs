@@ -122,9 +122,11 @@ fn presenters_are_the_candidates_who_know_an_area_best_two_per_area_by_area_name
 #[test]
 fn small_departments_are_pooled_after_the_others() {
     let mut people = Vec::new();
-    let big = ["b1", "b2", "b3", "b4", "b5"];
-    for id in big {
-        people.push(p(id, Some("Big"), 50.0, O));
+    for i in 0..6 {
+        people.push(p(format!("b{i}").leak(), Some("Big"), 50.0, O));
+    }
+    for i in 0..5 {
+        people.push(p(format!("m{i}").leak(), Some("Mid"), 45.0, O));
     }
     people.push(p("t1", Some("Tiny"), 90.0, C));
     people.push(p("t2", Some("Tiny"), 40.0, O));
@@ -132,19 +134,26 @@ fn small_departments_are_pooled_after_the_others() {
     // Not scored: counts for nothing but the headline's insufficient figure.
     people.push(p("z1", Some("Big"), f64::NAN, I));
     let (f, s) = tables(people, &[]);
+    let labels = |min: usize| -> Vec<String> {
+        let departments = by_department(&f, &s, min);
+        departments.iter().map(|d| d.group.label()).collect()
+    };
+    // Tiny (2) and the people without a department (1) make a pool of 3.
+    assert_eq!(labels(3), ["Big", "Mid", "2 smaller departments"]);
+    // Under a minimum of 5 that pool could be had by subtraction from the organisation's
+    // figures: the smallest department shown joins it.
+    assert_eq!(labels(5), ["Big", "3 smaller departments"]);
     let departments = by_department(&f, &s, 5);
-    let labels: Vec<String> = departments.iter().map(|d| d.group.label()).collect();
-    assert_eq!(labels, ["Big", "2 smaller departments"]);
-    assert_eq!(departments[1].group, DepartmentGroup::Pooled(2));
+    assert_eq!(departments[1].group, DepartmentGroup::Pooled(3));
     assert_eq!(
         (
             departments[1].figures.people,
             departments[1].figures.candidates
         ),
-        (3, 1)
+        (8, 1)
     );
     let h = headline(&f, &s);
-    assert_eq!((h.figures.people, h.insufficient_data), (8, 1));
+    assert_eq!((h.figures.people, h.insufficient_data), (14, 1));
     assert_eq!(h.departments_with_candidates, 1);
 }
 

@@ -9,8 +9,10 @@ const HIGH: f64 = 0.60;
 /// ...provided it also stands out from the organisation as a whole: a cluster holding most people
 /// sits near the average and has no trait of its own.
 const ABOVE_AVERAGE: f64 = 0.05;
-/// A dimension at or below this is a lack.
-const LOW: f64 = 0.45;
+/// A dimension at or below this is a lack (as far below the median user as `HIGH` is above),
+/// provided it also sits below the organisation as a whole by `ABOVE_AVERAGE`: a cluster of
+/// most people a little below the median person is not "occasional".
+const LOW: f64 = 0.40;
 
 /// Names a centroid. `value(None)` is the volume dimension; a signal not used returns NaN. Names
 /// are read by leadership about real colleagues: each says only what the centroid shows, in
@@ -21,7 +23,7 @@ pub fn persona_name(
     average: impl Fn(Option<Signal>) -> f64,
 ) -> &'static str {
     let high = |d: Option<Signal>| value(d) >= HIGH && value(d) >= average(d) + ABOVE_AVERAGE;
-    let low = |d: Option<Signal>| value(d) <= LOW;
+    let low = |d: Option<Signal>| value(d) <= LOW && value(d) <= average(d) - ABOVE_AVERAGE;
     let (depth, shortcuts, help) = (
         Some(Signal::Depth),
         Some(Signal::Shortcuts),
@@ -43,6 +45,8 @@ pub fn persona_name(
         "shortcut-fluent"
     } else if high(depth) {
         "explorers"
+    } else if high(Some(Signal::Feedback)) {
+        "feedback givers"
     } else if low(Some(Signal::Consistency)) {
         "occasional"
     } else {
@@ -75,18 +79,34 @@ mod tests {
         assert_eq!(name(0.55, 0.5, 0.9, 0.6, 0.5), "helpers");
         assert_eq!(name(0.4, 0.2, 0.4, 0.8, 0.95), "high volume, few features");
         assert_eq!(
-            name(0.45, 0.8, 0.4, 0.6, 0.5),
+            name(0.40, 0.8, 0.4, 0.6, 0.5),
             "shortcut-fluent, few features"
         );
         // Depth above the median but not a trait: busy, and nothing says otherwise.
         assert_eq!(name(0.56, 0.5, 0.4, 0.8, 0.95), "high volume");
         assert_eq!(name(0.55, 0.8, 0.4, 0.6, 0.5), "shortcut-fluent");
         assert_eq!(name(0.3, 0.4, 0.45, 0.2, 0.3), "occasional");
+        let feedback = persona_name(
+            |d| {
+                if d == Some(Signal::Feedback) {
+                    0.9
+                } else {
+                    0.45
+                }
+            },
+            |_| 0.5,
+        );
+        assert_eq!(feedback, "feedback givers");
         assert_eq!(name(0.5, 0.5, 0.5, 0.5, 0.5), "casual");
+        // A little below the median person is no lack.
+        assert_eq!(name(0.5, 0.5, 0.5, 0.44, 0.5), "casual");
         // A signal that is not used (NaN) is never a trait.
         assert_eq!(name(0.8, 0.8, f64::NAN, 0.7, 0.6), "deep & fluent");
         // A high value that is merely the organisation's average is not a trait.
         let majority = persona_name(|_| 0.62, |_| 0.63);
         assert_eq!(majority, "casual");
+        // Nor is a low value that is merely the organisation's average a lack.
+        let low_majority = persona_name(|_| 0.40, |_| 0.42);
+        assert_eq!(low_majority, "casual");
     }
 }

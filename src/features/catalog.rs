@@ -101,7 +101,8 @@ impl Catalog {
             },
             warning: None,
         };
-        if coverage.share_of_features() < LOW_COVERAGE {
+        // With no use at all there is nothing the catalog could fail to know.
+        if !used.is_empty() && coverage.share_of_features() < LOW_COVERAGE {
             coverage.warning = Some(self.likely_cause(used, &coverage));
         }
         Some(coverage)
@@ -198,5 +199,8 @@ mod tests {
             .unwrap();
         assert!(fine.warning.is_none());
         assert!((fine.share_of_uses - 40.0 / 45.0).abs() < 1e-12);
+        // No use at all (an events file with a header only): nothing to warn about.
+        let nothing = catalog(&[key("", "a")]).coverage(&[]).unwrap();
+        assert!(nothing.warning.is_none());
     }
 }

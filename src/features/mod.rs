@@ -21,5 +21,5 @@ pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
 pub use per_user::{compute_features, usage_aggregator};
-pub use table::{FeatureEntry, FeatureTable, HelpTopic, UserFeatures, Weeks};
+pub use table::{FeatureEntry, FeatureTable, HelpTopic, HelpTopics, UserFeatures, Weeks};
 pub use usage::{EventUsage, UsageAggregator};

@@ -42,9 +42,20 @@ pub(super) struct Use {
     pub late_uses: f64,
 }
 
+/// Which of the optional record tables the run was given. Where one is absent its features are
+/// unknown (NaN, null in the outputs), not zero: nobody's help was recorded, which does not mean
+/// nobody helped.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tables {
+    pub training: bool,
+    pub help: bool,
+    pub feedback: bool,
+}
+
 /// Everything the per-user signals share.
 pub(super) struct Org<'a> {
     pub params: &'a FeatureParams,
+    pub tables: Tables,
     pub window: Window,
     /// By feature id.
     pub infos: Vec<FeatureInfo>,
@@ -87,8 +98,14 @@ impl<'a> Org<'a> {
         let catalog = Catalog::new(catalog_entries(ingested.table(TableKind::Catalog))?);
         let (infos, areas) = feature_infos(&usage, &catalog, params);
         let catalog_coverage = catalog.coverage(&usage.uses_per_feature());
+        let tables = Tables {
+            training: ingested.table(TableKind::Training).is_some(),
+            help: ingested.table(TableKind::Help).is_some(),
+            feedback: ingested.table(TableKind::Feedback).is_some(),
+        };
         let mut org = Org {
             params,
+            tables,
             window,
             infos,
             areas,

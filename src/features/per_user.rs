@@ -9,7 +9,7 @@ use super::definitions::{Feature, UserStatus};
 use super::org::Org;
 use super::params::FeatureParams;
 use super::signals;
-use super::table::{FeatureEntry, FeatureTable, HelpTopic, UserFeatures, Weeks};
+use super::table::{FeatureEntry, FeatureTable, HelpTopic, HelpTopics, UserFeatures, Weeks};
 use super::usage::{EventUsage, UsageAggregator};
 use crate::contract::TableKind;
 use crate::error::Result;
@@ -81,9 +81,9 @@ pub fn compute_features(
             .transpose()?,
         users,
         areas: org.areas,
-        has_training: ingested.table(TableKind::Training).is_some(),
-        has_help: ingested.table(TableKind::Help).is_some(),
-        has_feedback: ingested.table(TableKind::Feedback).is_some(),
+        has_training: org.tables.training,
+        has_help: org.tables.help,
+        has_feedback: org.tables.feedback,
         catalog: org.catalog_coverage.clone(),
         weeks: Weeks {
             starts: week_starts(&org.window),
@@ -103,9 +103,16 @@ fn user_features(org: &Org, user: &str, rank: f64) -> UserFeatures {
     let area_depth = signals::depth(org, uses, &mut values);
     signals::shortcuts(org, uses, &mut values);
     let observed = signals::consistency(org, days, &person, &mut values);
-    signals::help(org, user, rank, observed, &mut values);
-    signals::training(org, user, &mut values);
-    signals::feedback(org, user, observed, &mut values);
+    // Without a table its features stay unknown (NaN), not zero.
+    if org.tables.help {
+        signals::help(org, user, rank, observed, &mut values);
+    }
+    if org.tables.training {
+        signals::training(org, user, &mut values);
+    }
+    if org.tables.feedback {
+        signals::feedback(org, user, observed, &mut values);
+    }
     UserFeatures {
         user_id: user.to_string(),
         display_name: person.display_name,
@@ -126,18 +133,25 @@ fn user_features(org: &Org, user: &str, rank: f64) -> UserFeatures {
 }
 
 /// Help requests in the window per topic.
-fn help_topics(ingested: &Ingested, window: &Window) -> Result<Vec<HelpTopic>> {
+fn help_topics(ingested: &Ingested, window: &Window) -> Result<Option<HelpTopics>> {
     let Some(help) = ingested.table(TableKind::Help) else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
+    if help.column("topic").is_err() {
+        return Ok(None);
+    }
+    let resolution_recorded = help.column("resolved").is_ok();
     let rows = super::aggregate::help_topics(help, window)?;
     if rows.height() == 0 {
-        return Ok(Vec::new());
+        return Ok(Some(HelpTopics {
+            topics: Vec::new(),
+            resolution_recorded,
+        }));
     }
     let topics = rows.column("topic")?.str()?.clone();
     let requests = rows.column("requests")?.u64()?.clone();
     let unresolved = rows.column("unresolved")?.u64()?.clone();
-    Ok((0..rows.height())
+    let topics = (0..rows.height())
         .filter_map(|i| {
             Some(HelpTopic {
                 topic: topics.get(i)?.to_string(),
@@ -145,7 +159,11 @@ fn help_topics(ingested: &Ingested, window: &Window) -> Result<Vec<HelpTopic>> {
                 unresolved: unresolved.get(i).unwrap_or(0),
             })
         })
-        .collect())
+        .collect();
+    Ok(Some(HelpTopics {
+        topics,
+        resolution_recorded,
+    }))
 }
 
 /// Uses per complete week of the history, oldest first; the last week ends on the as-of date.

@@ -50,10 +50,20 @@ pub struct FeatureTable {
     pub weeks: Weeks,
     /// Every feature used in the window, by index.
     pub features: Vec<FeatureEntry>,
-    /// Help requests in the window by topic, by topic name.
-    pub help_topics: Vec<HelpTopic>,
+    /// Help requests in the window by topic (None where topics were not recorded: no help
+    /// table, or one without a `topic` column).
+    pub help_topics: Option<HelpTopics>,
     /// Feedback items of kind `question` in the window (None without a feedback table).
     pub feedback_questions: Option<u64>,
+}
+
+/// Help requests in the window, by topic name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HelpTopics {
+    pub topics: Vec<HelpTopic>,
+    /// Whether the help table says which requests were resolved (a `resolved` column): without
+    /// it `unresolved` is 0 and means nothing.
+    pub resolution_recorded: bool,
 }
 
 /// Help requests in the window on one topic.

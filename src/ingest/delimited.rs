@@ -13,6 +13,7 @@ use super::discover::SourceFile;
 use super::ledger::{LineReject, RejectReason, clip_raw};
 use super::mapping::ColumnMapping;
 use super::text::{ColumnsBuilder, TEXT_CHUNK_BYTES, TextRead, stream_error};
+use crate::contract::may_span_lines;
 use crate::error::{Error, Result};
 
 /// Records turned into columns together, on one core: the pieces of a chunk, and so the chunks of
@@ -57,7 +58,9 @@ impl DelimitedState {
                     .map_err(|_| Error::unreadable(path, "the header line is not valid UTF-8"))
             })
             .collect::<Result<_>>()?;
-        let resolved = mapping.resolve(path, &header)?;
+        let resolved = mapping
+            .resolve(path, &header)
+            .map_err(|e| other_delimiter(e, &header, file.delimiter))?;
         Ok(DelimitedState {
             splitter,
             fields: header.len(),
@@ -290,8 +293,15 @@ impl RecordShape<'_> {
         let mut values: Vec<Option<&str>> = Vec::with_capacity(self.resolved.len());
         for i in range {
             let (line, fields) = raw.record(i);
+            let lines = self.lines_taken(raw, &fields);
             if fields.len() != self.fields {
-                rejects.push(self.malformed(raw, line, fields));
+                let head = format!("expected {} fields, found {}", self.fields, fields.len());
+                rejects.push(self.line_reject(raw, line, fields, lines, &head));
+                continue;
+            }
+            if lines > 1 {
+                // A quote ran over line ends into a value that cannot span lines.
+                rejects.push(self.line_reject(raw, line, fields, lines, "unbalanced quote"));
                 continue;
             }
             values.clear();
@@ -307,6 +317,7 @@ impl RecordShape<'_> {
             }
             match bad_utf8 {
                 Some((canonical, at)) => rejects.push(LineReject {
+                    lines: 1,
                     line,
                     column: Some(canonical.to_string()),
                     reason: RejectReason::InvalidUtf8,
@@ -319,21 +330,98 @@ impl RecordShape<'_> {
         Ok(TextRead::new(columns.finish()?, rejects))
     }
 
-    /// The reject of a record with more or fewer fields than the header.
-    fn malformed(&self, raw: &RawRecords, line: u64, fields: Range<usize>) -> LineReject {
-        let found = fields.len();
+    /// The lines of the file a record took, as far as a value that cannot span lines (an id, a
+    /// time, a number, a code) shows: 1 plus the line ends inside such values. A quote opened at
+    /// the start of one (`"sess`) and not closed runs on over the following lines, which would
+    /// otherwise vanish into one value.
+    fn lines_taken(&self, raw: &RawRecords, fields: &Range<usize>) -> u64 {
+        let mut lines = 1;
+        for (canonical, index) in self.resolved {
+            let at = fields.start + index;
+            if at < fields.end && !may_span_lines(canonical) {
+                lines += line_ends(raw.field(at));
+            }
+        }
+        lines
+    }
+
+    /// A malformed record's reject: `head`, how many lines it took, and its fields.
+    fn line_reject(
+        &self,
+        raw: &RawRecords,
+        line: u64,
+        fields: Range<usize>,
+        lines: u64,
+        head: &str,
+    ) -> LineReject {
         let fields = raw.lossy(fields);
         LineReject {
             line,
             column: None,
             reason: RejectReason::MalformedLine,
             raw: clip_raw(&format!(
-                "expected {} fields, found {found}: {}",
-                self.fields,
+                "{head}{}: {}",
+                over_lines(lines),
                 fields.join(&self.delimiter.to_string())
             )),
             fields,
+            lines,
         }
+    }
+}
+
+/// A header read as one column that another delimiter would split (`user_id;timestamp;...`
+/// read with `,`): the error says which delimiter to set, not only which column is missing.
+fn other_delimiter(error: Error, header: &[String], delimiter: u8) -> Error {
+    let Error::MissingColumn { path, table, .. } = &error else {
+        return error;
+    };
+    let [only] = header else {
+        return error;
+    };
+    let splits = |d: &u8| *d != delimiter && only.as_bytes().contains(d);
+    let Some(likely) = [b';', b'\t', b'|', b','].into_iter().find(splits) else {
+        return error;
+    };
+    let shown = if likely == b'\t' {
+        "\\t".to_string()
+    } else {
+        char::from(likely).to_string()
+    };
+    Error::unreadable(
+        path,
+        format!(
+            "the header is one column, `{}`, that `{shown}` would split: the file looks \
+             separated by `{shown}`; set `delimiter = \"{shown}\"` under [tables.{table}] in the \
+             config file",
+            clip_raw(only)
+        ),
+    )
+}
+
+/// Line ends in a value: `\n`, `\r\n` or a lone `\r`; one that ends the value (a quote left open
+/// to the end of the file takes the last line end) starts no further line.
+fn line_ends(value: &[u8]) -> u64 {
+    let value = value.strip_suffix(b"\n").unwrap_or(value);
+    let value = value.strip_suffix(b"\r").unwrap_or(value);
+    let mut ends = 0;
+    for (i, byte) in value.iter().enumerate() {
+        let lone_cr = *byte == b'\r' && value.get(i + 1) != Some(&b'\n');
+        if *byte == b'\n' || lone_cr {
+            ends += 1;
+        }
+    }
+    ends
+}
+
+/// How a reject's message says that a quote took `lines` lines (nothing for one line).
+fn over_lines(lines: u64) -> String {
+    match lines {
+        1 => String::new(),
+        n => format!(
+            " (a quote at the start of a value runs over {n} lines, read as one record; each \
+             line counts as a rejected row)"
+        ),
     }
 }
 
@@ -659,5 +747,61 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_header_another_delimiter_would_split_names_that_delimiter() {
+        let file = SourceFile {
+            path: "events.csv".into(),
+            format: SourceFormat::Csv,
+            compression: Compression::None,
+            delimiter: b',',
+        };
+        let text = b"user_id;timestamp;feature\nu1;2026-10-30;copy\n".to_vec();
+        let settings = TableSettings::default();
+        let Err(error) = read_text_bytes(&file, text, TableKind::Events, &settings, 10) else {
+            panic!("a semicolon-separated file read with commas was accepted");
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("set `delimiter = \";\"` under [tables.events]"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_quote_run_on_over_line_ends_is_one_reject_that_counts_every_line() {
+        let header = "user_id,timestamp,feature,app,trigger,count,session_id,duration_ms,client\n";
+        let row =
+            |i: usize, session: &str| format!("u{i},2026-10-30T08:00:00Z,f,a,menu,1,{session},,\n");
+        // Line 3 opens a quote that line 6 closes: lines 3 to 6 are read as one record.
+        let mut text = String::from(header);
+        text += &row(1, "s1");
+        text += &row(2, "\"s2");
+        text += &row(3, "s3");
+        text += &row(4, "s4");
+        text += &row(5, "s5\"");
+        text += &row(6, "s6");
+        let rejects: Vec<LineReject> = events_csv(text.as_bytes(), 100)
+            .flat_map(|chunk| chunk.unwrap().rejects)
+            .collect();
+        assert_eq!(rejects.len(), 1);
+        assert_eq!((rejects[0].line, rejects[0].lines), (3, 4));
+        assert!(
+            rejects[0].raw.starts_with("unbalanced quote"),
+            "{}",
+            rejects[0].raw
+        );
+        // A quote never closed takes every line to the end of the file, and no more.
+        let mut open = String::from(header);
+        open += &row(1, "\"s1");
+        open += &row(2, "s2");
+        let rejects: Vec<LineReject> = events_csv(open.as_bytes(), 100)
+            .flat_map(|chunk| chunk.unwrap().rejects)
+            .collect();
+        assert_eq!(rejects.iter().map(|r| r.lines).sum::<u64>(), 2);
+        // A line end inside free text (a quoted help topic) is text, not a lost line.
+        assert_eq!(line_ends(b"one\r\ntwo\rthree\n"), 2);
+        assert!(may_span_lines("topic") && !may_span_lines("session_id"));
     }
 }

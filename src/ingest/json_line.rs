@@ -99,6 +99,7 @@ pub(super) fn read_line<'t>(bytes: &'t [u8], line: u64, wanted: &Wanted<'_>) -> 
     let Ok(text) = std::str::from_utf8(bytes) else {
         let lossy = String::from_utf8_lossy(bytes).trim().to_string();
         return JsonLine::Reject(LineReject {
+            lines: 1,
             line,
             column: None,
             reason: RejectReason::InvalidUtf8,
@@ -106,7 +107,8 @@ pub(super) fn read_line<'t>(bytes: &'t [u8], line: u64, wanted: &Wanted<'_>) -> 
             fields: vec![lossy],
         });
     };
-    let text = text.trim();
+    // A UTF-8 byte order mark, which some tools write at the start of a file, is no JSON.
+    let text = text.trim().trim_start_matches('\u{feff}').trim_start();
     if text.is_empty() {
         return JsonLine::Empty;
     }
@@ -130,6 +132,7 @@ fn slow<'t>(text: &str, line: u64, wanted: &Wanted<'_>) -> JsonLine<'t> {
         Ok(v) => v,
         Err(e) => {
             return JsonLine::Reject(LineReject {
+                lines: 1,
                 line,
                 column: None,
                 reason: RejectReason::MalformedLine,
@@ -140,6 +143,7 @@ fn slow<'t>(text: &str, line: u64, wanted: &Wanted<'_>) -> JsonLine<'t> {
     };
     let serde_json::Value::Object(object) = value else {
         return JsonLine::Reject(LineReject {
+            lines: 1,
             line,
             column: None,
             reason: RejectReason::NotAnObject,
@@ -173,6 +177,7 @@ fn slow<'t>(text: &str, line: u64, wanted: &Wanted<'_>) -> JsonLine<'t> {
     match nested {
         Some((column, raw)) => {
             let reject = LineReject {
+                lines: 1,
                 line,
                 column: Some(column.to_string()),
                 reason: RejectReason::WrongType,
@@ -482,6 +487,18 @@ mod tests {
         for table in crate::contract::TableKind::ALL {
             assert!(table.columns().len() <= MAX_COLUMNS, "{table}");
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_object_is_not_part_of_it() {
+        let sources = sources();
+        let wanted = Wanted::new(&sources, None);
+        let line = "\u{feff}{\"userId\":\"u1\",\"n\":2}\n";
+        let JsonLine::Row(picked) = read_line(line.as_bytes(), 1, &wanted) else {
+            panic!("the first line of a file with a byte order mark was not read");
+        };
+        let values: Vec<Option<&str>> = picked.values.iter().map(|v| v.as_deref()).collect();
+        assert_eq!(values, [Some("u1"), None, Some("2"), None]);
     }
 
     #[test]

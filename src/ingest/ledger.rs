@@ -97,6 +97,9 @@ pub struct LineReject {
     pub raw: String,
     /// The fields of the line as far as they could be split: used to honour opt-outs.
     pub fields: Vec<String>,
+    /// The lines of the file the record took: more than one where a quote that was never meant
+    /// ran over line ends, each of them a row that was lost.
+    pub lines: u64,
 }
 
 impl LineReject {

@@ -270,6 +270,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
         }
     }
 
+    refuse_near_opt_outs(&opted_out, &person_ids)?;
     let mut rejects = empty_ledger();
     for ledger in ledgers {
         rejects.vstack_mut(&ledger)?;
@@ -282,6 +283,30 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
         as_of: options.as_of,
         max_reject_rate: options.config.ingest.max_reject_rate,
     })
+}
+
+/// Stops where an id kept in the input differs from an opted-out id only in letter case
+/// (`Ana.Lima@x.org` opted out, `ana.lima@x.org` in the events): ids are compared exactly, so
+/// that person's rows would be analysed, and most systems treat such ids as one person. No id
+/// is named: the message goes to logs.
+fn refuse_near_opt_outs(opted_out: &PlHashSet<String>, kept: &HashSet<String>) -> Result<()> {
+    if opted_out.is_empty() {
+        return Ok(());
+    }
+    let folded: PlHashSet<String> = opted_out.iter().map(|id| id.to_lowercase()).collect();
+    let near = kept
+        .iter()
+        .filter(|id| !opted_out.contains(*id) && folded.contains(&id.to_lowercase()))
+        .count();
+    if near == 0 {
+        return Ok(());
+    }
+    Err(Error::Input(format!(
+        "{near} id(s) kept in the input differ from an opted-out person's id only in letter \
+         case. adept compares ids exactly, so their rows would be analysed although they are \
+         most likely the same person's. Make the ids agree in case across the tables, or add \
+         each spelling to `people` with opt_out = true"
+    )))
 }
 
 /// Stops at a `people` line that cannot be read when the file has an `opt_out` column: the line

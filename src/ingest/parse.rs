@@ -79,15 +79,13 @@ fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
         || first == b'-' && text[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
     {
         let value: f64 = text.parse().ok()?;
-        return epoch_to_millis(value, rules.epoch_unit).map(Instant::Utc);
+        return number_to_instant(value, rules.epoch_unit);
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(Instant::Utc(t.timestamp_millis()));
+    if let Some(millis) = with_offset(text) {
+        return Some(Instant::Utc(millis));
     }
-    for format in OFFSET_FORMATS {
-        if let Ok(t) = DateTime::parse_from_str(text, format) {
-            return Some(Instant::Utc(t.timestamp_millis()));
-        }
+    if let Some(millis) = with_seconds(text).as_deref().and_then(with_offset) {
+        return Some(Instant::Utc(millis));
     }
     NAIVE_FORMATS
         .iter()
@@ -98,6 +96,47 @@ fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         })
         .map(Instant::WallClock)
+}
+
+/// UTC milliseconds of a timestamp with an offset (`Z`, `+02:00`, `+0200`), or None.
+fn with_offset(text: &str) -> Option<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.timestamp_millis());
+    }
+    OFFSET_FORMATS
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(text, f).ok())
+        .map(|t| t.timestamp_millis())
+}
+
+/// A timestamp with an offset but no seconds (`2026-10-15T08:15Z`, `2026-10-15 08:15+02:00`)
+/// with `:00` seconds put in, so that the offset forms read it; None for any other text.
+fn with_seconds(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let offset_follows = matches!(bytes.get(16), Some(b'Z' | b'z' | b'+' | b'-'));
+    (bytes.len() > 16 && bytes[13] == b':' && offset_follows)
+        .then(|| format!("{}:00{}", &text[..16], &text[16..]))
+}
+
+/// A number read as a timestamp: epoch seconds or milliseconds by `unit`, except that with
+/// `auto` an eight-digit number that is a date (`20261031`) is that date's midnight on the
+/// zone's clock: epoch seconds of that size would fall in 1970.
+fn number_to_instant(value: f64, unit: EpochUnit) -> Option<Instant> {
+    if matches!(unit, EpochUnit::Auto)
+        && let Some(date) = compact_date(value)
+    {
+        return date.and_hms_opt(0, 0, 0).map(Instant::WallClock);
+    }
+    epoch_to_millis(value, unit).map(Instant::Utc)
+}
+
+/// The date an eight-digit whole number `YYYYMMDD` names (years 1900 to 2999), or None.
+fn compact_date(value: f64) -> Option<NaiveDate> {
+    if value.fract() != 0.0 || !(19_000_101.0..=29_991_231.0).contains(&value) {
+        return None;
+    }
+    let n = value as u32;
+    NaiveDate::from_ymd_opt((n / 10_000) as i32, n / 100 % 100, n % 100)
 }
 
 /// A wall-clock time in `tz` as UTC milliseconds; None for a time skipped by a DST change.
@@ -162,12 +201,18 @@ pub fn timestamps_to_millis(column: &Column, rules: TimestampRules) -> PolarsRes
             })
             .collect(),
         DataType::Null => Int64Chunked::full_null(name.clone(), column.len()),
-        dtype if dtype.is_integer() || dtype.is_float() => column
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| v.and_then(|v| epoch_to_millis(v, rules.epoch_unit)))
-            .collect(),
+        dtype if dtype.is_integer() || dtype.is_float() => {
+            let mut clock = WallClock::new(rules.timezone);
+            column
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| match number_to_instant(v?, rules.epoch_unit)? {
+                    Instant::Utc(millis) => Some(millis),
+                    Instant::WallClock(naive) => clock.utc_millis_of(naive),
+                })
+                .collect()
+        }
         other => {
             polars_bail!(InvalidOperation: "cannot read timestamps from a column of type {other}")
         }
@@ -185,13 +230,7 @@ pub fn dates_to_days(column: &Column) -> PolarsResult<Column> {
             .str()?
             .iter()
             .map(|v| {
-                let text = v?.trim();
-                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                    .ok()
-                    .or_else(|| {
-                        text.get(..10)
-                            .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok())
-                    })?;
+                let date = text_to_date(v?.trim())?;
                 Some((date - epoch).num_days() as i32)
             })
             .collect(),
@@ -201,6 +240,24 @@ pub fn dates_to_days(column: &Column) -> PolarsResult<Column> {
         other => polars_bail!(InvalidOperation: "cannot read dates from a column of type {other}"),
     };
     Ok(out.with_name(name).into_column())
+}
+
+/// A date in text: `2024-03-01`, `20240301`, or a timestamp in one of the accepted text forms
+/// whose date part (as written, before any offset is applied) is taken. Anything after the date
+/// must be a time: `2024-03-01garbage` is no date.
+fn text_to_date(text: &str) -> Option<NaiveDate> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(date);
+    }
+    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return compact_date(text.parse().ok()?);
+    }
+    let rules = TimestampRules {
+        timezone: Tz::UTC,
+        epoch_unit: EpochUnit::Auto,
+    };
+    let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    parse_instant(text, rules).map(|_| date)
 }
 
 /// Text that means true or false, case-insensitive.
@@ -238,6 +295,30 @@ pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
         }
     };
     Ok(out.with_name(name).into_column())
+}
+
+/// Text -> Int64 whole numbers: `12`, and `12.0` or `1.2e1` (a whole number written as a
+/// decimal, as JSON writers and pandas do); null for `12.5`, text and missing values. The cast
+/// reads the usual case; only values it could not read are tried as decimals.
+pub fn whole_numbers(column: &Column) -> PolarsResult<Column> {
+    let integers = column.cast(&DataType::Int64)?;
+    if integers.null_count() == column.null_count() || !column.dtype().is_string() {
+        return Ok(integers);
+    }
+    let text = column.str()?;
+    let out: Int64Chunked = integers
+        .i64()?
+        .iter()
+        .zip(text.iter())
+        .map(|(integer, text)| integer.or_else(|| whole_decimal(text?)))
+        .collect();
+    Ok(out.with_name(column.name().clone()).into_column())
+}
+
+fn whole_decimal(text: &str) -> Option<i64> {
+    let value: f64 = text.trim().parse().ok()?;
+    let whole = value.is_finite() && value.fract() == 0.0 && value.abs() < 9.0e15;
+    whole.then_some(value as i64)
 }
 
 /// Text with surrounding white space removed and empty text as null. Returns the column itself,
@@ -601,6 +682,8 @@ mod tests {
             "1761898500",
             "1761898500000",
             " 1761898500.0 ",
+            "2025-10-31T08:15Z",
+            "2025-10-31 10:15+02:00",
         ] {
             assert_eq!(parse_timestamp(text, utc()), expected, "{text}");
         }
@@ -608,6 +691,56 @@ mod tests {
             parse_timestamp("2025-10-31", utc()),
             Some(1_761_868_800_000)
         );
+        // A compact date is that date, not epoch seconds in 1970; unless seconds are asked for.
+        assert_eq!(parse_timestamp("20251031", utc()), Some(1_761_868_800_000));
+        let seconds = TimestampRules {
+            timezone: Tz::UTC,
+            epoch_unit: EpochUnit::Seconds,
+        };
+        assert_eq!(parse_timestamp("20251031", seconds), Some(20_251_031_000));
+        let numbers = Column::new("t".into(), [20_251_031i64, 1_761_898_500]);
+        let read = timestamps_to_millis(&numbers, utc()).unwrap();
+        let read: Vec<_> = read.i64().unwrap().iter().collect();
+        assert_eq!(read, [Some(1_761_868_800_000), expected]);
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_decimals_but_fractions_are_not_whole() {
+        let texts = Column::new(
+            "n".into(),
+            [
+                Some("3"),
+                Some("3.0"),
+                Some("1.2e1"),
+                Some("2.5"),
+                Some("x"),
+                None,
+            ],
+        );
+        let read = whole_numbers(&texts).unwrap();
+        let read: Vec<_> = read.i64().unwrap().iter().collect();
+        assert_eq!(read, [Some(3), Some(3), Some(12), None, None, None]);
+    }
+
+    #[test]
+    fn a_date_is_a_date_or_a_timestamp_and_nothing_else() {
+        let texts = Column::new(
+            "d".into(),
+            [
+                "2024-03-01",
+                "20240301",
+                "2024-03-01T23:30:00-05:00",
+                "2024-03-01 08:15",
+                "2024-03-01garbage",
+                "20241301",
+                "01/03/2024",
+            ],
+        );
+        let days = dates_to_days(&texts).unwrap();
+        let days: Vec<_> = days.i32().unwrap().iter().collect();
+        let march_first = Some(19_783);
+        let read = [march_first, march_first, march_first, march_first];
+        assert_eq!(days, [&read[..], &[None, None, None]].concat());
     }
 
     #[test]

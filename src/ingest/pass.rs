@@ -345,11 +345,12 @@ impl Classifier {
     ) {
         let counts = &mut tally.per_file[file];
         for reject in rejects {
-            counts.read += 1;
+            // A record that took several lines (a quote run on) stands for that many rows.
+            counts.read += reject.lines;
             if reject.mentions_any(&self.opted_out) {
-                counts.opted_out += 1;
+                counts.opted_out += reject.lines;
             } else {
-                counts.rejected += 1;
+                counts.rejected += reject.lines;
                 self.line_rejects.push(
                     path,
                     reject.line,

@@ -483,9 +483,10 @@ mod tests {
                 "{end:?}"
             );
         }
-        // Blank lines, mixed line ends, a quoted field over two lines, no final line end.
-        let text =
-            "user_id,timestamp,feature\r\n\r\nu1,t,a\n\n\r\r\nu2,t,b\ru3,t,\"c\r\nc\"\r\nu4,t,d";
+        // Blank lines, mixed line ends, a quoted field over two lines (free text in a column
+        // adept does not read: an id, time or code over two lines is a quote run on), no final
+        // line end.
+        let text = "user_id,timestamp,feature,note\r\n\r\nu1,t,a,\n\n\r\r\nu2,t,b,\ru3,t,c,\"c\r\nc\"\r\nu4,t,d,";
         assert_eq!(lines_of(text, 64), (vec![3, 7, 8, 10], vec![]));
     }
 

@@ -67,7 +67,11 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
             .then(value.cast(DataType::Int64))
             .otherwise(lit(NULL).cast(DataType::Int64))
         }
-        ValueKind::Integer => text_or(spec.name, raw, dtype).cast(DataType::Int64),
+        ValueKind::Integer if dtype.is_string() => trimmed_text(spec.name, raw, dtype).map(
+            |c| parse::whole_numbers(&c),
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+        ),
+        ValueKind::Integer => raw.cast(DataType::Int64),
         ValueKind::Number => text_or(spec.name, raw, dtype).cast(DataType::Float64),
         ValueKind::Boolean => raw.map(
             |c| parse::to_booleans(&c),

@@ -460,8 +460,8 @@ fn session_rows(
         session: number,
         area: area(),
         people: Some(session.audience.len() as u64),
-        requests: Some(session.help_requests),
-        unresolved: Some(session.unresolved_help),
+        requests: session.help_requests,
+        unresolved: session.unresolved_help,
         ..Default::default()
     }];
     for p in &session.presenters {
@@ -513,11 +513,15 @@ fn programme_frame(
         .enumerate()
         .flat_map(|(i, s)| session_rows(i, s, features, published, settings))
         .collect();
+    let resolution_recorded = features
+        .help_topics
+        .as_ref()
+        .is_some_and(|h| h.resolution_recorded);
     rows.extend(programme.other_topics.iter().map(|t| ProgrammeRow {
         kind: "pain_point",
         topic: Some(t.topic.clone()),
         requests: Some(t.requests),
-        unresolved: Some(t.unresolved),
+        unresolved: resolution_recorded.then_some(t.unresolved),
         ..Default::default()
     }));
     // Questions filed as feedback: the feedback table has no topic, so they go to no session.

@@ -231,8 +231,14 @@ mod tests {
         assert_eq!(out.personas[1].mean_score, None);
         assert!(out.personas[1].centroid.is_none());
         assert_eq!(out.personas[0].size, Some(6));
-        // Tiny's pool (3 people) is too small to show at all.
-        let shown: Vec<String> = out.departments.iter().map(|d| d.group.label()).collect();
-        assert_eq!(shown, ["Big"]);
+        // Tiny's pool (3 people) is too small to show; shown beside it, Big would give Tiny's
+        // figures by subtraction from the organisation's (one candidate of three), so Big
+        // joins the pool.
+        let shown: Vec<(String, u64)> = out
+            .departments
+            .iter()
+            .map(|d| (d.group.label(), d.figures.people))
+            .collect();
+        assert_eq!(shown, [("2 smaller departments".to_string(), 9)]);
     }
 }

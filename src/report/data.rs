@@ -88,8 +88,9 @@ pub struct History {
 pub struct ProgrammeSession {
     pub area: String,
     pub audience: u64,
-    pub help_requests: u64,
-    pub unresolved_help: u64,
+    /// None where help topics, or which requests were resolved, were not recorded.
+    pub help_requests: Option<u64>,
+    pub unresolved_help: Option<u64>,
     /// Presenters as shown (pseudonym or name).
     pub presenters: Vec<String>,
     /// (department, people) of the audience, departments shown only.
@@ -337,8 +338,8 @@ fn load_programme(out: &Path) -> Result<Option<ProgrammeData>> {
             (Some("session"), _) => data.sessions.push(ProgrammeSession {
                 area: areas[i].clone().unwrap_or_default(),
                 audience: n(&people[i]),
-                help_requests: n(&requests[i]),
-                unresolved_help: n(&unresolved[i]),
+                help_requests: requests[i].map(|r| r as u64),
+                unresolved_help: unresolved[i].map(|u| u as u64),
                 ..Default::default()
             }),
             (Some("presenter"), Some(s)) => s

@@ -7,6 +7,7 @@ use super::charts;
 use super::data::{Candidate, History, ProgrammeData, ReportData};
 use super::escape::{html, json_in_script};
 use crate::analysis::{Movement, Segment};
+use crate::contract::TableKind;
 use crate::features::Signal;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
@@ -115,6 +116,31 @@ fn title(data: &ReportData) -> String {
     format!("Power-user candidates as of {}", data.manifest.as_of)
 }
 
+/// The days of usage the report stands on: the window up to the as-of date, or, where the
+/// events start later in it, the days from the first event (in the configured zone).
+fn usage_span(data: &ReportData) -> String {
+    let m = &data.manifest;
+    let window = m.config.features.window_days;
+    let first_event = data
+        .ingest
+        .table(TableKind::Events)
+        .and_then(|t| t.first_timestamp)
+        .zip(m.config.ingest.timezone_parsed().ok())
+        .map(|(t, zone)| t.with_timezone(&zone).date_naive());
+    let window_start = m.as_of - chrono::Days::new(u64::from(window).saturating_sub(1));
+    match first_event {
+        Some(first) if first > window_start && first <= m.as_of => {
+            let days = (m.as_of - first).num_days() + 1;
+            format!(
+                "{days} days of usage, {first} to {} (the window is {window} days; the events \
+                 start later)",
+                m.as_of
+            )
+        }
+        _ => format!("{window} days of usage up to {}", m.as_of),
+    }
+}
+
 /// The document head, the page header and the navigation.
 fn head(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
@@ -129,11 +155,10 @@ fn head(page: &mut String, data: &ReportData) {
     );
     let _ = write!(
         page,
-        "<header><h1>{}</h1><p class=\"muted\">{} days of usage up to {} &middot; adept {} &middot; \
+        "<header><h1>{}</h1><p class=\"muted\">{} &middot; adept {} &middot; \
          {}</p></header>",
         html(&title),
-        m.config.features.window_days,
-        m.as_of,
+        usage_span(data),
         html(&m.adept_version),
         match (m.pseudonymised, m.config.privacy.show_names) {
             (true, false) => "people are shown by pseudonym",
@@ -562,6 +587,13 @@ fn programme(page: &mut String, data: &ReportData) {
     } else {
         sessions_table(page, p);
     }
+    if p.sessions.iter().all(|s| s.unresolved_help.is_none()) {
+        page.push_str(
+            "<p class=\"muted\">This export does not record which help requests were resolved, \
+             or on what topic (a help table with <code>topic</code> and <code>resolved</code>): \
+             sessions are ordered by their audience alone.</p>",
+        );
+    }
     if !p.other_topics.is_empty() {
         page.push_str(
             "<h3>Other pain points</h3><p>Help topics that name no feature area, and questions \
@@ -573,12 +605,17 @@ fn programme(page: &mut String, data: &ReportData) {
                 page,
                 "<tr><td>{}</td><td class=\"num\">{requests}</td><td class=\"num\">{}</td></tr>",
                 html(topic),
-                unresolved.map_or("-".to_string(), |u| u.to_string())
+                known(*unresolved)
             );
         }
         page.push_str("</tbody></table>");
     }
     page.push_str("</section>");
+}
+
+/// A count where it was recorded, `-` where not.
+fn known(count: Option<u64>) -> String {
+    count.map_or("-".to_string(), |n| n.to_string())
 }
 
 fn sessions_table(page: &mut String, p: &ProgrammeData) {
@@ -610,8 +647,8 @@ fn sessions_table(page: &mut String, p: &ProgrammeData) {
             i + 1,
             html(&s.area),
             s.audience,
-            s.unresolved_help,
-            s.help_requests,
+            known(s.unresolved_help),
+            known(s.help_requests),
             presenters,
             largest.join(", ")
         );

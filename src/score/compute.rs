@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::evidence::{SignalWeight, check_evidence};
-use super::explain::explanation;
+use super::explain::{Words, explanation};
 use super::params::{PeerGroup, ScoreParams};
 use super::scale::RobustStats;
 use super::table::{ScoreTable, Tier, UserScore};
@@ -184,6 +184,7 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
         .collect();
     let signal_weights = weigh_signals(features, &used, &values, params, &mut weights);
     let total_weight: f64 = signal_weights.iter().sum();
+    let words = Words::of(features);
 
     let mut users: Vec<UserScore> = features
         .users
@@ -209,7 +210,7 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
                 signals,
                 contributions,
                 scaled,
-                explanation: explanation(user, peers_of(user), &signals, &signal_weights),
+                explanation: explanation(user, peers_of(user), &signals, &signal_weights, words),
             }
         })
         .collect();

@@ -2,7 +2,24 @@
 //! could check: what they did and how that compares with their peers.
 
 use super::compute::PeerStats;
-use crate::features::{Feature, Signal, UserFeatures};
+use crate::features::{Feature, FeatureTable, Signal, UserFeatures};
+
+/// What the organisation's data lets the words claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Words {
+    /// Whether any feature has a catalog level. Without one, `advanced_features` counts the
+    /// features few people use: they are called rarely used, not advanced, and the rarity of
+    /// the features used is not cited a second time.
+    pub catalog_levels: bool,
+}
+
+impl Words {
+    pub fn of(features: &FeatureTable) -> Words {
+        Words {
+            catalog_levels: features.features.iter().any(|f| f.level.is_some()),
+        }
+    }
+}
 
 /// A signal counts as a reason when it sits clearly above peers (about 0.4 robust spreads).
 const REASON_THRESHOLD: f64 = 0.6;
@@ -36,6 +53,7 @@ struct Evidence<'a> {
     user: &'a UserFeatures,
     peers: &'a PeerStats,
     who: String,
+    words: Words,
 }
 
 impl Evidence<'_> {
@@ -74,27 +92,37 @@ fn counted(n: f64, one: &str, many: &str) -> String {
 fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
     use Feature as F;
     match signal {
-        Signal::Depth => vec![
-            (
-                F::AdvancedFeatures,
-                format!("uses {}", e.count(F::AdvancedFeatures, "advanced features")),
-            ),
-            (
-                F::DistinctFeatures,
-                format!("uses {}", e.count(F::DistinctFeatures, "features in all")),
-            ),
-            (
-                F::AreaBreadth,
-                format!(
-                    "works in {}",
-                    e.share(F::AreaBreadth, "of the feature areas")
+        Signal::Depth => {
+            let advanced = if e.words.catalog_levels {
+                "advanced features"
+            } else {
+                "rarely used features"
+            };
+            let mut depth = vec![
+                (
+                    F::AdvancedFeatures,
+                    format!("uses {}", e.count(F::AdvancedFeatures, advanced)),
                 ),
-            ),
-            (
-                F::RarityDepth,
-                "uses features few colleagues use".to_string(),
-            ),
-        ],
+                (
+                    F::DistinctFeatures,
+                    format!("uses {}", e.count(F::DistinctFeatures, "features in all")),
+                ),
+                (
+                    F::AreaBreadth,
+                    format!(
+                        "works in {}",
+                        e.share(F::AreaBreadth, "of the feature areas")
+                    ),
+                ),
+            ];
+            if e.words.catalog_levels {
+                depth.push((
+                    F::RarityDepth,
+                    "uses features few colleagues use".to_string(),
+                ));
+            }
+            depth
+        }
         Signal::Shortcuts => vec![
             (
                 F::ShortcutShare,
@@ -176,11 +204,12 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
 
 /// The clauses that say why a signal stands out: its features on which the person stands
 /// clearly above their peers (never one that merely matches them), strongest first.
-fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String> {
+fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats, words: Words) -> Vec<String> {
     let e = Evidence {
         user,
         peers,
         who: peers_label(peers),
+        words,
     };
     let mut cited: Vec<(f64, String)> = wordings(signal, &e)
         .into_iter()
@@ -197,12 +226,13 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats) -> Vec<String
 
 /// The explanation for a scored user: the strongest signals above peers, strongest first, by
 /// the weights the score used (a signal that counted for nothing, or next to nothing, is no
-/// reason).
+/// reason). `words` says what the data lets them claim.
 pub fn explanation(
     user: &UserFeatures,
     peers: &PeerStats,
     signals: &[f64; 6],
     weights: &[f64; 6],
+    words: Words,
 ) -> String {
     let total: f64 = weights.iter().filter(|w| **w > 0.0).sum();
     let counts = |s: Signal| {
@@ -217,7 +247,7 @@ pub fn explanation(
     reasons.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let phrases: Vec<String> = reasons
         .iter()
-        .map(|(_, s)| clauses(*s, user, peers))
+        .map(|(_, s)| clauses(*s, user, peers, words))
         .filter(|c| !c.is_empty())
         .take(MAX_REASONS)
         .map(|c| c.join(", "))
@@ -234,6 +264,10 @@ mod tests {
     use super::*;
     use crate::features::UserStatus;
     use crate::score::RobustStats;
+
+    const CATALOG: Words = Words {
+        catalog_levels: true,
+    };
 
     fn peers() -> PeerStats {
         let stats = |median: f64| RobustStats {
@@ -274,31 +308,54 @@ mod tests {
         signals[Signal::Depth as usize] = 0.7;
         let params = [0.3, 0.2, 0.2, 0.1, 0.05, 0.15];
         // Many features, but advanced features only at the median: not a reason to cite.
-        let broad = explanation(&user(1.0, 30.0), &peers(), &signals, &params);
+        let broad = explanation(&user(1.0, 30.0), &peers(), &signals, &params, CATALOG);
         assert_eq!(broad, "uses 30 features in all (3.0x the median of peers)");
-        let deep = explanation(&user(6.0, 30.0), &peers(), &signals, &params);
+        let deep = explanation(&user(6.0, 30.0), &peers(), &signals, &params, CATALOG);
         assert!(
             deep.contains("uses 6 advanced features (6.0x the median of peers)")
                 && deep.contains("uses 30 features in all"),
             "{deep}"
         );
         // A signal above the threshold with no feature clearly above peers cites nothing.
-        let flat = explanation(&user(1.0, 10.0), &peers(), &signals, &params);
+        let flat = explanation(&user(1.0, 10.0), &peers(), &signals, &params, CATALOG);
         assert_eq!(flat, "no signal clearly above peers");
         // A signal the score gave no weight is no reason, however high.
         let mut unweighted = params;
         unweighted[Signal::Depth as usize] = 0.0;
-        let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &unweighted);
+        let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &unweighted, CATALOG);
         assert_eq!(ignored, "no signal clearly above peers");
         // Nor is one a calibration left next to nothing (0.01 of about 0.8 in all).
         let mut slight = unweighted;
         slight[Signal::Depth as usize] = 0.01;
-        let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &slight);
+        let ignored = explanation(&user(6.0, 30.0), &peers(), &signals, &slight, CATALOG);
         assert_eq!(ignored, "no signal clearly above peers");
         // The defaults' smallest weight, 0.05 of 1, still counts.
         let mut small = params;
         small[Signal::Depth as usize] = 0.05;
-        let cited = explanation(&user(6.0, 30.0), &peers(), &signals, &small);
+        let cited = explanation(&user(6.0, 30.0), &peers(), &signals, &small, CATALOG);
         assert!(cited.contains("advanced features"), "{cited}");
+    }
+
+    #[test]
+    fn without_catalog_levels_rare_features_are_not_called_advanced_nor_cited_twice() {
+        let mut signals = [f64::NAN; 6];
+        signals[Signal::Depth as usize] = 0.7;
+        let params = [0.3, 0.2, 0.2, 0.1, 0.05, 0.15];
+        let mut person = user(6.0, 10.0);
+        person.values[Feature::RarityDepth as usize] = 5.0;
+        let no_levels = Words {
+            catalog_levels: false,
+        };
+        let words = explanation(&person, &peers(), &signals, &params, no_levels);
+        assert_eq!(
+            words,
+            "uses 6 rarely used features (6.0x the median of peers)"
+        );
+        let with_levels = explanation(&person, &peers(), &signals, &params, CATALOG);
+        assert!(
+            with_levels.contains("uses 6 advanced features")
+                && with_levels.contains("few colleagues use"),
+            "{with_levels}"
+        );
     }
 }

@@ -841,6 +841,40 @@ fn a_people_line_that_cannot_be_read_stops_ingest_when_it_may_hold_an_opt_out() 
 }
 
 #[test]
+fn an_id_that_differs_from_an_opted_out_id_only_in_case_stops_ingest() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "user_id,opt_out\nAna.Lima@x.org,true\nbo@x.org,false\n",
+    );
+    let events = |ana: &str| {
+        format!(
+            "{EVENTS_HEADER}{ana},2026-10-30T08:00:00Z,f,a,menu,1,,,\nbo@x.org,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"
+        )
+    };
+    write(dir.path(), "events.csv", events("ana.lima@x.org"));
+    let Err(err) = ingest_with_config(dir.path(), "") else {
+        panic!("the events of an opted-out person spelt in another case were analysed");
+    };
+    let message = err.to_string();
+    assert!(
+        message.contains("1 id(s) kept in the input differ"),
+        "{message}"
+    );
+    assert!(
+        !message.to_lowercase().contains("ana.lima"),
+        "names no one: {message}"
+    );
+    assert_eq!(err.class().exit_code(), 3);
+    // Spelt the same, the opt-out is honoured and the run goes on.
+    write(dir.path(), "events.csv", events("Ana.Lima@x.org"));
+    let ingested = ingest_with_config(dir.path(), "").unwrap();
+    let totals = ingested.summary.table(TableKind::Events).unwrap().totals;
+    assert_eq!((totals.accepted, totals.opted_out), (1, 1));
+}
+
+#[test]
 fn numbers_that_are_not_finite_are_rejected_not_read_as_a_score() {
     let dir = tempdir().unwrap();
     write(dir.path(), "people.csv", "user_id,fte\nu1,1\nu2,NaN\n");

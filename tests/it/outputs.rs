@@ -209,8 +209,21 @@ fn departments_smaller_than_the_minimum_group_are_not_shown_alone() {
         "a department of 3 appears in the report"
     );
     assert!(html.contains(">Big<"));
-    // The pool of one small department (3 people) is itself too small to show.
-    assert!(!html.contains("smaller departments"));
+    // The pool of one small department (3 people) is itself too small to show, and Big shown
+    // alone would give it by subtraction from the organisation's figures: Big joins the pool.
+    let adoption = read_parquet(&out.path().join("adoption.parquet"));
+    let groups: Vec<(Option<&str>, Option<u64>)> = adoption
+        .column("department")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(adoption.column("people").unwrap().u64().unwrap().iter())
+        .collect();
+    assert_eq!(
+        groups,
+        [(None, Some(33)), (Some("2 smaller departments"), Some(33))]
+    );
 
     // With a minimum of 3, Tiny is shown.
     let out3 = tempdir().unwrap();
