@@ -9,6 +9,7 @@ mod ledger;
 mod pseudonym;
 mod publish;
 mod settings;
+mod trend;
 
 pub use key::{KeySource, resolve_key};
 pub use ledger::publish_ledger;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::pseudonym::Pseudonymizer;
 use super::settings::PrivacySettings;
+use super::trend::publishable_trend;
 use crate::analysis::{Analysis, DepartmentAdoption, Headline, TrendRow};
 use crate::cluster::Clustering;
 use crate::features::{FeatureTable, UserStatus};
@@ -50,7 +51,8 @@ pub struct Published {
     pub departments: Vec<DepartmentAdoption>,
     pub headline: Headline,
     /// Segment counts per week, for groups (the organisation, a department, the pool) with at
-    /// least the minimum number of people judged that week.
+    /// least the minimum number of people judged that week, less any whose rows would give a
+    /// withheld group's by subtraction (see `trend`).
     pub segment_trend: Vec<TrendRow>,
 }
 
@@ -150,12 +152,7 @@ pub fn publish(
             .cloned()
             .collect(),
         headline: headline(analysis.headline, settings),
-        segment_trend: analysis
-            .segment_trend
-            .iter()
-            .filter(|r| settings.shows_group_of(r.judged))
-            .cloned()
-            .collect(),
+        segment_trend: publishable_trend(&analysis.segment_trend, settings),
     }
 }
 
