@@ -382,6 +382,11 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         // Loud even with --quiet: every feature area in the report depends on it.
         eprintln!("warning: {warning}");
     }
+    let people = outcome.stages.features.people.as_ref();
+    if let Some(warning) = people.and_then(|c| c.warning.as_ref()) {
+        // Loud even with --quiet: opt-outs and departments depend on it.
+        eprintln!("warning: {warning}");
+    }
     if quiet {
         return Ok(());
     }
@@ -400,6 +405,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 "personas": stages.clustering.k,
                 "signal_weights": stages.scores.weights,
                 "catalog_coverage": stages.features.catalog,
+                "people_coverage": stages.features.people,
                 "ingest": outcome.ingested.summary,
                 "timings": outcome.timings.iter().map(|(s, t)| (s.to_string(), *t)).collect::<Vec<_>>(),
             });
@@ -416,8 +422,7 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 outcome.ingested.summary,
                 stages.features.users.len(),
                 stages.clustering.k,
-                catalog_line(stages.features.catalog.as_ref())
-                    + &signal_notes(&stages.scores.weights),
+                coverage_lines(&stages.features) + &signal_notes(&stages.scores.weights),
                 pipeline::describe_outputs(&outcome.out, &outcome.written),
                 timings.join(", ")
             ))
@@ -488,9 +493,18 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
     ))
 }
 
-/// The catalog's coverage of the used features, for the run summary.
-fn catalog_line(coverage: Option<&crate::features::CatalogCoverage>) -> String {
-    coverage.map_or(String::new(), |c| format!("catalog: {}\n", c.summary()))
+/// How much of the use the catalog knows, and of the people the people table, for the run
+/// summary.
+fn coverage_lines(features: &crate::features::FeatureTable) -> String {
+    let catalog = features
+        .catalog
+        .as_ref()
+        .map(|c| format!("catalog: {}\n", c.summary()));
+    let people = features
+        .people
+        .as_ref()
+        .map(|c| format!("{}\n", c.summary()));
+    catalog.unwrap_or_default() + &people.unwrap_or_default()
 }
 
 /// One line per signal left out of the score or scored on fewer features, with the reason.

@@ -204,6 +204,7 @@ fn manifest(
         signal_weights: stages.scores.weights.clone(),
         weights_source: config.scoring.weights.provenance(),
         catalog_coverage: stages.features.catalog.clone(),
+        people_coverage: stages.features.people.clone(),
         recommendation_check: Some(stages.analysis.recommendation_check),
         timings: Vec::new(),
         outputs: Vec::new(),

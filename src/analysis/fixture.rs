@@ -92,6 +92,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         has_help: true,
         has_feedback: false,
         catalog: None,
+        people: None,
         weeks: Default::default(),
         features: Vec::new(),
         help_topics: None,

@@ -8,6 +8,7 @@ use super::aggregate::Window;
 use super::definitions::{Feature, UserStatus};
 use super::org::Org;
 use super::params::FeatureParams;
+use super::people_coverage::PeopleCoverage;
 use super::signals;
 use super::table::{FeatureEntry, FeatureTable, HelpTopic, HelpTopics, UserFeatures, Weeks};
 use super::usage::{EventUsage, UsageAggregator};
@@ -72,7 +73,13 @@ pub fn compute_features(
             level: i.level.clone(),
         })
         .collect();
+    let people = PeopleCoverage::of(
+        ingested.table(TableKind::People).is_some(),
+        org.uses.keys().map(String::as_str),
+        |user| org.people.contains_key(user),
+    );
     Ok(FeatureTable {
+        people,
         features,
         help_topics: help_topics(ingested, &org.window)?,
         feedback_questions: ingested

@@ -46,6 +46,8 @@ pub struct FeatureTable {
     pub has_feedback: bool,
     /// How much of the use the catalog knows (None without a catalog).
     pub catalog: Option<super::catalog::CatalogCoverage>,
+    /// How many of the people with usage the `people` table knows (None without one).
+    pub people: Option<super::people_coverage::PeopleCoverage>,
     /// The weeks each person's `weekly_uses` cover.
     pub weeks: Weeks,
     /// Every feature used in the window, by index.

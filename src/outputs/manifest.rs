@@ -58,6 +58,9 @@ pub struct Manifest {
     /// catalog).
     #[serde(default)]
     pub catalog_coverage: Option<crate::features::CatalogCoverage>,
+    /// How many of the people with usage the `people` table knows (None without one).
+    #[serde(default)]
+    pub people_coverage: Option<crate::features::PeopleCoverage>,
     /// The recommender's offline check (features found in the window's second half, hidden).
     #[serde(default)]
     pub recommendation_check: Option<crate::analysis::RecommendationCheck>,

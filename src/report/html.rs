@@ -794,16 +794,28 @@ fn quality(page: &mut String, data: &ReportData) {
     }
     page.push_str("</tbody></table>");
     if let Some(c) = &data.manifest.catalog_coverage {
-        let _ = write!(page, "<p>The catalog {}.</p>", html(&c.summary()));
-        if let Some(warning) = &c.warning {
-            let _ = write!(
-                page,
-                "<p class=\"warning\"><b>Warning:</b> {}.</p>",
-                html(warning)
-            );
-        }
+        coverage(
+            page,
+            &format!("The catalog {}", c.summary()),
+            c.warning.as_ref(),
+        );
+    }
+    if let Some(c) = &data.manifest.people_coverage {
+        coverage(page, &format!("The {}", c.summary()), c.warning.as_ref());
     }
     page.push_str("</section>");
+}
+
+/// How much of the input a reference table knows, and its warning where it knows too little.
+fn coverage(page: &mut String, summary: &str, warning: Option<&String>) {
+    let _ = write!(page, "<p>{}.</p>", html(summary));
+    if let Some(warning) = warning {
+        let _ = write!(
+            page,
+            "<p class=\"warning\"><b>Warning:</b> {}.</p>",
+            html(warning)
+        );
+    }
 }
 
 /// The privacy note, the facts for scripts and the shortlist's script.

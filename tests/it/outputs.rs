@@ -509,6 +509,37 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
 }
 
 #[test]
+fn a_people_table_whose_ids_match_few_users_is_reported_loudly() {
+    // Usage by e-mail, the people table by employee number: one id in common.
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature\n");
+    for u in 0..12 {
+        for day in 1..=8 {
+            events += &format!("u{u}@x.org,2026-10-{day:02}T09:00:00Z,f{}\n", day % 3);
+        }
+    }
+    write(dir.path(), "events.csv", events);
+    let mut people = String::from("user_id,department,opt_out\nu0@x.org,Sales,false\n");
+    for u in 1..12 {
+        people += &format!("E{u:04},Sales,{}\n", u == 3);
+    }
+    write(dir.path(), "people.csv", people);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning: the people table knows 1 of 12 people with usage"),
+        "{stderr}"
+    );
+    let manifest = adept::outputs::read_manifest(out.path()).unwrap();
+    let coverage = manifest.people_coverage.unwrap();
+    assert_eq!((coverage.known, coverage.with_usage), (1, 12));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<b>Warning:</b> the people table knows 1 of 12"));
+}
+
+#[test]
 fn a_catalog_that_matches_little_is_reported_loudly_with_its_likely_cause() {
     let dir = tempdir().unwrap();
     let mut events = String::from("user_id,timestamp,feature\n");
