@@ -120,10 +120,21 @@ pub struct Vocabulary {
     pub unknown_becomes: Option<&'static str>,
 }
 
-/// Whether a column's values may run over several lines (free text, quoted in a delimited file).
-/// No id, time, number or code can: a line end in one means a quote ran on too far.
+/// Whether a column's values may run over several lines (free text, quoted in a delimited file:
+/// a spreadsheet cell with a line break). No id, time, number or code can: a line end in one
+/// means a quote ran on too far.
 pub fn may_span_lines(column: &str) -> bool {
-    matches!(column, "topic" | "display_name")
+    matches!(
+        column,
+        "topic"
+            | "display_name"
+            | "department"
+            | "role"
+            | "course"
+            | "assessment"
+            | "channel"
+            | "area"
+    )
 }
 
 /// One canonical column.

@@ -51,12 +51,16 @@ pub enum Error {
     Unreadable { path: PathBuf, message: String },
 
     #[error(
-        "`{path}` has no column `{column}` (needed for `{table}`).\n  Columns found: {found}\n  Map a column of yours to `{column}` under [tables.{table}.columns] in the config file"
+        "`{path}` has no column `{column}` (needed for `{table}`).\n  Columns found: {found}\n  {}",
+        mapping_advice(.table, .column, .canonical)
     )]
     MissingColumn {
         path: PathBuf,
         table: String,
+        /// The name looked for in the file.
         column: String,
+        /// The canonical column it stands for (the same name unless the config maps it).
+        canonical: String,
         found: String,
     },
 
@@ -135,6 +139,21 @@ impl Error {
 }
 
 /// The message with its first letter in upper case.
+/// What to do about a missing column: map one of the file's to it, or, where the config
+/// already maps it to a name the file lacks, correct that name.
+fn mapping_advice(table: &str, column: &str, canonical: &str) -> String {
+    if column == canonical {
+        format!(
+            "Map a column of yours to `{column}` under [tables.{table}.columns] in the config file"
+        )
+    } else {
+        format!(
+            "The config maps `{canonical}` to `{column}` under [tables.{table}.columns]: correct \
+             that name to one of the columns found"
+        )
+    }
+}
+
 fn capitalised(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {

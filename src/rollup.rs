@@ -103,7 +103,9 @@ impl RowSink for DailyRollup {
         let sums = &mut self.sums;
         self.codes
             .code_rows(&rows, i32::MIN..=i32::MAX, |user, triple, day, count| {
-                *sums.entry((pair(user, triple), day)).or_default() += count;
+                // Saturating, as the usage sums are: a sentinel count must not panic.
+                let sum = sums.entry((pair(user, triple), day)).or_default();
+                *sum = sum.saturating_add(count);
             })
     }
 
@@ -118,7 +120,8 @@ impl RowSink for DailyRollup {
         for ((key, day), uses) in fork.sums {
             let (user, triple) = unpair(key);
             let key = pair(users[user as usize], triples[triple as usize]);
-            *self.sums.entry((key, day)).or_default() += uses;
+            let sum = self.sums.entry((key, day)).or_default();
+            *sum = sum.saturating_add(uses);
         }
         Ok(())
     }

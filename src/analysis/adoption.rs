@@ -46,7 +46,7 @@ impl DepartmentGroup {
     pub fn label(&self) -> String {
         match self {
             DepartmentGroup::Department(name) => name.clone(),
-            DepartmentGroup::Pooled(n) => format!("{n} smaller departments"),
+            DepartmentGroup::Pooled(n) => format!("{n} departments pooled"),
         }
     }
 }

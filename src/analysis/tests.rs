@@ -139,10 +139,10 @@ fn small_departments_are_pooled_after_the_others() {
         departments.iter().map(|d| d.group.label()).collect()
     };
     // Tiny (2) and the people without a department (1) make a pool of 3.
-    assert_eq!(labels(3), ["Big", "Mid", "2 smaller departments"]);
+    assert_eq!(labels(3), ["Big", "Mid", "2 departments pooled"]);
     // Under a minimum of 5 that pool could be had by subtraction from the organisation's
     // figures: the smallest department shown joins it.
-    assert_eq!(labels(5), ["Big", "3 smaller departments"]);
+    assert_eq!(labels(5), ["Big", "3 departments pooled"]);
     let departments = by_department(&f, &s, 5);
     assert_eq!(departments[1].group, DepartmentGroup::Pooled(3));
     assert_eq!(

@@ -83,6 +83,7 @@ pub fn read_labels(
                 path: path.to_path_buf(),
                 table: "labels".into(),
                 column: name.into(),
+                canonical: name.into(),
                 found: headers
                     .iter()
                     .map(|h| format!("`{h}`"))

@@ -144,10 +144,12 @@ fn help_topics(ingested: &Ingested, window: &Window) -> Result<Option<HelpTopics
     let Some(help) = ingested.table(TableKind::Help) else {
         return Ok(None);
     };
-    if help.column("topic").is_err() {
+    // A column the export lacks is all null after ingest.
+    let recorded = |name: &str| help.column(name).is_ok_and(|c| c.null_count() < c.len());
+    if !recorded("topic") {
         return Ok(None);
     }
-    let resolution_recorded = help.column("resolved").is_ok();
+    let resolution_recorded = recorded("resolved");
     let rows = super::aggregate::help_topics(help, window)?;
     if rows.height() == 0 {
         return Ok(Some(HelpTopics {

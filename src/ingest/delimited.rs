@@ -300,7 +300,7 @@ impl RecordShape<'_> {
                 continue;
             }
             if lines > 1 {
-                // A quote ran over line ends into a value that cannot span lines.
+                // A quote ran on over line ends (see `lines_taken`).
                 rejects.push(self.line_reject(raw, line, fields, lines, "unbalanced quote"));
                 continue;
             }
@@ -330,16 +330,23 @@ impl RecordShape<'_> {
         Ok(TextRead::new(columns.finish()?, rejects))
     }
 
-    /// The lines of the file a record took, as far as a value that cannot span lines (an id, a
-    /// time, a number, a code) shows: 1 plus the line ends inside such values. A quote opened at
-    /// the start of one (`"sess`) and not closed runs on over the following lines, which would
-    /// otherwise vanish into one value.
+    /// The lines of the file a record took: 1 plus the line ends inside its values that show a
+    /// quote ran on. A quote opened at the start of a value (`"sess`) and not closed runs on over
+    /// the following lines, which would otherwise vanish into one value. Any line end in a value
+    /// that cannot span lines (an id, a time, a number, a code) shows it; in free text, or in a
+    /// column adept does not read, the line ends count once a line after one holds a whole
+    /// record (as many delimiters as the header): a cell with a line break holds none.
     fn lines_taken(&self, raw: &RawRecords, fields: &Range<usize>) -> u64 {
         let mut lines = 1;
-        for (canonical, index) in self.resolved {
-            let at = fields.start + index;
-            if at < fields.end && !may_span_lines(canonical) {
-                lines += line_ends(raw.field(at));
+        for (k, at) in fields.clone().enumerate() {
+            let value = raw.field(at);
+            if !value.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+                continue;
+            }
+            let column = self.resolved.iter().find(|(_, index)| *index == k);
+            let free = column.is_none_or(|(canonical, _)| may_span_lines(canonical));
+            if !free || holds_a_record(value, self.delimiter as u8, self.fields) {
+                lines += line_ends(value);
             }
         }
         lines
@@ -397,6 +404,16 @@ fn other_delimiter(error: Error, header: &[String], delimiter: u8) -> Error {
             clip_raw(only)
         ),
     )
+}
+
+/// Whether a line of `value` after a line end holds a whole record of `fields` fields (at least
+/// `fields - 1` delimiters).
+fn holds_a_record(value: &[u8], delimiter: u8, fields: usize) -> bool {
+    let needed = fields.saturating_sub(1).max(1);
+    value
+        .split(|b| matches!(b, b'\n' | b'\r'))
+        .skip(1)
+        .any(|line| line.iter().filter(|b| **b == delimiter).count() >= needed)
 }
 
 /// Line ends in a value: `\n`, `\r\n` or a lone `\r`; one that ends the value (a quote left open
@@ -803,5 +820,29 @@ mod tests {
         // A line end inside free text (a quoted help topic) is text, not a lost line.
         assert_eq!(line_ends(b"one\r\ntwo\rthree\n"), 2);
         assert!(may_span_lines("topic") && !may_span_lines("session_id"));
+        // In a column adept does not read, a line break is text, but lines swallowed whole are
+        // lost rows: the quote opened on line 3 takes lines 4 and 5 (closed at the end of 5).
+        let header = "user_id,timestamp,feature,comment\n";
+        let text = format!(
+            "{header}u1,2026-10-30T08:00:00Z,f,\"two\nlines\"\nu2,2026-10-30T08:00:00Z,f,\"open\n\
+             u3,2026-10-30T08:00:00Z,f,x\nu4,2026-10-30T08:00:00Z,f,x\"\nu5,2026-10-30T08:00:00Z,f,\n"
+        );
+        let mut rows = Vec::new();
+        let mut rejects = Vec::new();
+        for chunk in events_csv(text.as_bytes(), 100) {
+            let chunk = chunk.unwrap();
+            rows.extend(
+                chunk
+                    .frame
+                    .column("__line")
+                    .unwrap()
+                    .u64()
+                    .unwrap()
+                    .into_no_null_iter(),
+            );
+            rejects.extend(chunk.rejects.iter().map(|r| (r.line, r.lines)));
+        }
+        assert_eq!(rows, [2, 7]);
+        assert_eq!(rejects, [(4, 3)]);
     }
 }

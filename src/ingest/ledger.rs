@@ -103,15 +103,31 @@ pub struct LineReject {
 }
 
 impl LineReject {
-    /// Whether the line names one of `ids`: as a whole field, or as a word inside a line that
-    /// could not be split into fields (malformed JSON, say).
-    pub fn mentions_any(&self, ids: &PlHashSet<String>) -> bool {
-        self.fields.iter().any(|field| {
-            ids.contains(field.trim())
-                || field
+    /// How many of the record's lines name one of `folded` (ids in lower case), as a whole
+    /// field or as a word inside one, whatever the letter case: a malformed line cannot be
+    /// told apart from an opted-out person's by its case alone, so it counts as theirs. A record
+    /// that took several lines (a quote run on) is split back into its lines, so that each
+    /// swallowed line is counted by what it holds.
+    pub fn lines_naming(&self, folded: &PlHashSet<String>) -> u64 {
+        if folded.is_empty() {
+            return 0;
+        }
+        let names = |text: &str| {
+            folded.contains(&text.trim().to_lowercase())
+                || text
                     .split(|c: char| !crate::privacy::is_id_char(c))
-                    .any(|word| !word.is_empty() && ids.contains(word))
-        })
+                    .any(|word| !word.is_empty() && folded.contains(&word.to_lowercase()))
+        };
+        if self.lines <= 1 {
+            return u64::from(self.fields.iter().any(|f| names(f)));
+        }
+        // Each line's fields as one text: a line end inside a field starts the next line.
+        let joined = self.fields.join("\u{1f}");
+        let naming = joined
+            .split(['\n', '\r'])
+            .filter(|line| line.split('\u{1f}').any(names))
+            .count() as u64;
+        naming.min(self.lines)
     }
 }
 

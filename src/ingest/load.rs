@@ -336,7 +336,7 @@ fn refuse_unreadable_lines(file: &SourceFile, source: &FileSource) -> Result<()>
         first.line,
         first.reason,
         first.raw.chars().take(80).collect::<String>(),
-        line_rejects.len()
+        line_rejects.iter().map(|r| r.lines).sum::<u64>()
     )))
 }
 

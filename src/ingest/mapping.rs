@@ -63,6 +63,7 @@ impl ColumnMapping {
                         path: path.to_path_buf(),
                         table: self.table.name().to_string(),
                         column: source.to_string(),
+                        canonical: canonical.to_string(),
                         found: list_found(found),
                     });
                 }
@@ -101,6 +102,11 @@ mod tests {
             .to_string();
         assert!(
             err.contains("`event`") && err.contains("`userId`, `timestamp`"),
+            "{err}"
+        );
+        // The config named `event` for `feature`: the advice is to correct that name.
+        assert!(
+            err.contains("The config maps `feature` to `event`"),
             "{err}"
         );
     }

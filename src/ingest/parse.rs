@@ -150,6 +150,11 @@ pub fn local_to_millis(naive: NaiveDateTime, tz: Tz) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
+/// 1990-01-01T00:00:00Z in milliseconds: with `auto`, an epoch number before it is no usage
+/// timestamp but something else read as one (an Excel serial date such as `46298.35`, a
+/// compact date-time, a `0` or `-1` placeholder).
+const AUTO_EARLIEST_MS: f64 = 631_152_000_000.0;
+
 fn epoch_to_millis(value: f64, unit: EpochUnit) -> Option<i64> {
     if !value.is_finite() {
         return None;
@@ -160,7 +165,8 @@ fn epoch_to_millis(value: f64, unit: EpochUnit) -> Option<i64> {
         EpochUnit::Auto if value.abs() >= 1e11 => value,
         EpochUnit::Auto => value * 1000.0,
     };
-    (millis.abs() < 1e15).then(|| millis.round() as i64)
+    let plausible = !matches!(unit, EpochUnit::Auto) || millis >= AUTO_EARLIEST_MS;
+    (plausible && millis.abs() < 1e15).then(|| millis.round() as i64)
 }
 
 /// Any timestamp-capable column -> Int64 UTC milliseconds (null where a value does not parse).
@@ -702,6 +708,12 @@ mod tests {
         let read = timestamps_to_millis(&numbers, utc()).unwrap();
         let read: Vec<_> = read.i64().unwrap().iter().collect();
         assert_eq!(read, [Some(1_761_868_800_000), expected]);
+        // With `auto`, numbers that would fall before 1990 are something else: an Excel serial
+        // date, a date that does not exist, a compact date-time, a placeholder.
+        for other in ["46298.355417", "20251331", "202510150815", "0", "-1"] {
+            assert_eq!(parse_timestamp(other, utc()), None, "{other}");
+        }
+        assert_eq!(parse_timestamp("0", seconds), Some(0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! to a [`RowSink`]; rejects are kept for the ledger. Memory follows the batch size, the workers
 //! and the number of distinct event ids, not the number of rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -13,7 +13,7 @@ use polars::prelude::*;
 use super::dedup::SeenIds;
 use super::discover::SourceFile;
 use super::lane::{Lane, OPTED_COLUMN, Shared, Tally};
-use super::ledger::{LedgerRows, LineReject};
+use super::ledger::{LedgerRows, LineReject, RejectReason};
 use super::parse::WordSet;
 use super::sink::RowSink;
 use super::stream::{read_ahead, stream_to_lanes};
@@ -154,9 +154,13 @@ fn with_opt_outs(plan: LazyFrame, table: TableKind, opted: &Arc<WordSet>) -> Laz
 struct Classifier {
     /// What the workers read.
     shared: Shared,
-    opted_out: Arc<PlHashSet<String>>,
+    /// The opted-out ids in lower case, for malformed lines (see `LineReject::lines_naming`).
+    opted_folded: PlHashSet<String>,
     /// The same ids, as the checking plan looks them up (made once per table).
     opted_words: Arc<WordSet>,
+    /// Per reason, the lines beyond the first of records that took several (a quote run on):
+    /// the ledger has one row for each such record, the counts one per line.
+    extra_lines: BTreeMap<RejectReason, u64>,
     batch_rows: usize,
     /// Rejected rows, then (separately) malformed lines: the ledger lists rows first.
     value_rejects: LedgerRows,
@@ -195,7 +199,8 @@ impl Classifier {
                 seen: table.unique_key().map(|_| Mutex::new(SeenIds::default())),
             },
             opted_words: Arc::new(WordSet::new(opted_out.iter().map(String::as_str))),
-            opted_out,
+            opted_folded: opted_out.iter().map(|id| id.to_lowercase()).collect(),
+            extra_lines: BTreeMap::new(),
             batch_rows,
             value_rejects: LedgerRows::default(),
             line_rejects: LedgerRows::default(),
@@ -335,7 +340,8 @@ impl Classifier {
     }
 
     /// Counts a text file's malformed lines; a line that names an opted-out person is counted as
-    /// opted out and kept out of the ledger.
+    /// opted out and kept out of the ledger (a record whose other lines are rejected keeps its
+    /// ledger row, without its text).
     fn count_line_rejects(
         &mut self,
         tally: &mut Tally,
@@ -347,18 +353,19 @@ impl Classifier {
         for reject in rejects {
             // A record that took several lines (a quote run on) stands for that many rows.
             counts.read += reject.lines;
-            if reject.mentions_any(&self.opted_out) {
-                counts.opted_out += reject.lines;
-            } else {
-                counts.rejected += reject.lines;
-                self.line_rejects.push(
-                    path,
-                    reject.line,
-                    reject.column,
-                    reject.reason,
-                    Some(reject.raw),
-                );
+            let opted_out = reject.lines_naming(&self.opted_folded);
+            counts.opted_out += opted_out;
+            let rejected = reject.lines - opted_out;
+            if rejected == 0 {
+                continue;
             }
+            counts.rejected += rejected;
+            if rejected > 1 {
+                *self.extra_lines.entry(reject.reason).or_insert(0) += rejected - 1;
+            }
+            let raw = (opted_out == 0).then_some(reject.raw);
+            self.line_rejects
+                .push(path, reject.line, reject.column, reject.reason, raw);
         }
     }
 
@@ -409,11 +416,12 @@ impl Classifier {
         let mut summary = TableSummary::new(self.shared.table, file_summaries);
         let mut rows = self.value_rejects;
         rows.append(self.line_rejects);
-        for reason in rows.reasons() {
+        let extra = self.extra_lines.iter().map(|(reason, n)| (reason, *n));
+        for (reason, n) in rows.reasons().iter().map(|r| (r, 1)).chain(extra) {
             *summary
                 .rejected_by_reason
                 .entry(reason.as_str().to_string())
-                .or_insert(0) += 1;
+                .or_insert(0) += n;
         }
         summary.unknown_as_other = total.unknown_as_other;
         summary.first_timestamp = total

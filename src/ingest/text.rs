@@ -392,6 +392,7 @@ impl JsonState {
                     path: path.to_path_buf(),
                     table: self.mapping.table().name().to_string(),
                     column: source.to_string(),
+                    canonical: canonical_name.to_string(),
                     found: list_found(&self.keys_found),
                 });
             }

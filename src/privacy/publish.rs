@@ -236,6 +236,6 @@ mod tests {
             .iter()
             .map(|d| (d.group.label(), d.figures.people))
             .collect();
-        assert_eq!(shown, [("2 smaller departments".to_string(), 9)]);
+        assert_eq!(shown, [("2 departments pooled".to_string(), 9)]);
     }
 }

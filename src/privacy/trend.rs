@@ -112,7 +112,7 @@ mod tests {
                 (1, None),
                 (1, Some("A".to_string())),
                 (1, Some("B".to_string())),
-                (1, Some("2 smaller departments".to_string())),
+                (1, Some("2 departments pooled".to_string())),
             ]
         );
         // Nothing is withheld: nothing more is.

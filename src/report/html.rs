@@ -205,11 +205,30 @@ fn input_for(signal: Signal) -> &'static str {
 }
 
 /// One line naming the signals without evidence in this run and the inputs that would add them.
+/// Why a signal had no evidence: the input it needs where its table is absent; where the table
+/// is there but too few people differ on it, the run's own reason (it does not need a table it
+/// has).
+fn why_no_evidence(data: &ReportData, signal: Signal) -> String {
+    let weight = data
+        .manifest
+        .signal_weights
+        .iter()
+        .find(|w| w.signal == signal.name());
+    let needs = format!("needs {}", input_for(signal));
+    match weight.and_then(|w| w.note.as_deref()) {
+        Some(note) if note != "its table is absent" => match signal {
+            Signal::Help | Signal::Training | Signal::Feedback => note.to_string(),
+            _ => format!("{note}; {needs}"),
+        },
+        _ => needs,
+    }
+}
+
 fn missing_evidence(data: &ReportData) -> String {
     let missing: Vec<String> = Signal::ALL
         .into_iter()
         .filter(|s| !evidenced(data, *s))
-        .map(|s| format!("{s} (needs {})", input_for(s)))
+        .map(|s| format!("{s} ({})", why_no_evidence(data, s)))
         .collect();
     if missing.is_empty() {
         return String::new();
@@ -587,7 +606,7 @@ fn programme(page: &mut String, data: &ReportData) {
     } else {
         sessions_table(page, p);
     }
-    if p.sessions.iter().all(|s| s.unresolved_help.is_none()) {
+    if !p.sessions.is_empty() && p.sessions.iter().all(|s| s.unresolved_help.is_none()) {
         page.push_str(
             "<p class=\"muted\">This export does not record which help requests were resolved, \
              or on what topic (a help table with <code>topic</code> and <code>resolved</code>): \

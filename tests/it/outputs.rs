@@ -222,7 +222,7 @@ fn departments_smaller_than_the_minimum_group_are_not_shown_alone() {
         .collect();
     assert_eq!(
         groups,
-        [(None, Some(33)), (Some("2 smaller departments"), Some(33))]
+        [(None, Some(33)), (Some("2 departments pooled"), Some(33))]
     );
 
     // With a minimum of 3, Tiny is shown.
@@ -476,6 +476,25 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
         "no line on what is missing"
     );
     assert!(html.contains("`trigger` column") && html.contains("`help` table"));
+    // A help table with too little in it: the report says so, and does not ask for the table.
+    write(
+        dir.path(),
+        "help.csv",
+        "helper_id,helped_id,timestamp\nu1,u2,2026-10-03T10:00:00Z\n",
+    );
+    let thin_help = tempdir().unwrap();
+    assert!(
+        adept_run(dir.path(), thin_help.path(), None)
+            .status
+            .success()
+    );
+    let with_help = std::fs::read_to_string(thin_help.path().join("report.html")).unwrap();
+    assert!(
+        !with_help.contains("`help` table"),
+        "asks for a table it has"
+    );
+    assert!(with_help.contains("help (fewer than"), "no reason for help");
+    std::fs::remove_file(dir.path().join("help.csv")).unwrap();
     // What candidates were scored on names only what had evidence (everyone was active on the
     // same days, so consistency tells nobody apart either).
     assert!(
@@ -506,6 +525,40 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
         scored_on.contains("shortcut use") && scored_on.contains("help given"),
         "{scored_on}"
     );
+}
+
+#[test]
+fn help_counts_an_export_does_not_record_are_null_not_zero() {
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature\n");
+    for u in 0..12 {
+        for day in 1..=8 {
+            events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{}\n", (u + day) % 4);
+        }
+    }
+    write(dir.path(), "events.csv", events);
+    let pain_point = |help: &str| {
+        write(dir.path(), "help.csv", help);
+        let out = tempdir().unwrap();
+        let o = adept_run(dir.path(), out.path(), None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let programme = read_parquet(&out.path().join("programme.parquet"))
+            .lazy()
+            .filter(col("topic").eq(lit("printing")))
+            .collect()
+            .unwrap();
+        let count = |name: &str| programme.column(name).unwrap().u64().unwrap().get(0);
+        (count("help_requests"), count("unresolved_help"))
+    };
+    let rows = "u1,u2,2026-10-03T10:00:00Z,printing\nu3,u2,2026-10-04T10:00:00Z,printing\n";
+    // No `resolved` column: how many were resolved is unknown, not none.
+    let without = pain_point(&format!("helper_id,helped_id,timestamp,topic\n{rows}"));
+    assert_eq!(without, (Some(2), None));
+    let with = format!(
+        "helper_id,helped_id,timestamp,topic,resolved\n{}",
+        rows.replace('\n', ",false\n")
+    );
+    assert_eq!(pain_point(&with), (Some(2), Some(2)));
 }
 
 #[test]

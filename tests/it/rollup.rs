@@ -111,6 +111,35 @@ fn scores_from_raw_events_equal_scores_from_the_rollup() {
     assert_same_scores(&reference, &from_adept, "adept");
 }
 
+#[test]
+fn counts_whose_sum_passes_the_largest_whole_number_saturate_instead_of_failing() {
+    // A "count" of i64::MAX is a sentinel some exports write; two of them must not crash.
+    let dir = tempdir().unwrap();
+    let max = i64::MAX;
+    write(
+        dir.path(),
+        "events.csv",
+        format!(
+            "user_id,timestamp,feature,count\nu1,2026-10-30T08:00:00Z,f,{max}\n\
+             u1,2026-10-30T09:00:00Z,f,{max}\n"
+        ),
+    );
+    let rolled = tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["rollup", "--as-of", "2026-10-31", "--input"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(rolled.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let events = read_parquet(&rolled.path().join("events.parquet"));
+    assert_eq!(
+        events.column("count").unwrap().i64().unwrap().get(0),
+        Some(max)
+    );
+}
+
 /// Says on stderr, past cargo's output capture, that a part of the suite did not run and why.
 fn skip(what: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {what}: {why}");
