@@ -55,6 +55,17 @@ fn with_events(from: &Path, events: &Path) -> tempfile::TempDir {
     dir
 }
 
+/// `adept rollup` of `input` into `out`, as of 2026-10-31.
+fn adept_rollup(input: &Path, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["rollup", "--as-of", "2026-10-31", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// A generated organisation (raw events) and adept's scores from it.
 fn raw_and_reference() -> (tempfile::TempDir, Vec<(String, Vec<u8>)>) {
     let raw = tempdir().unwrap();
@@ -84,13 +95,7 @@ fn assert_same_scores(reference: &[(String, Vec<u8>)], got: &[(String, Vec<u8>)]
 fn scores_from_raw_events_equal_scores_from_the_rollup() {
     let (raw, reference) = raw_and_reference();
     let rolled = tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
-        .args(["rollup", "--as-of", "2026-10-31", "--input"])
-        .arg(raw.path())
-        .arg("--out")
-        .arg(rolled.path())
-        .output()
-        .unwrap();
+    let o = adept_rollup(raw.path(), rolled.path());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = |p: &Path| {
         ParquetReader::new(std::fs::File::open(p).unwrap())
@@ -125,13 +130,7 @@ fn counts_whose_sum_passes_the_largest_whole_number_saturate_instead_of_failing(
         ),
     );
     let rolled = tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
-        .args(["rollup", "--as-of", "2026-10-31", "--input"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(rolled.path())
-        .output()
-        .unwrap();
+    let o = adept_rollup(dir.path(), rolled.path());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let events = read_parquet(&rolled.path().join("events.parquet"));
     assert_eq!(
