@@ -176,6 +176,26 @@ pub const TRIGGERS: Vocabulary = Vocabulary {
     unknown_becomes: Some("other"),
 };
 
+/// Other spellings of vocabulary words that exports use (after normalising: lower case, `-` and
+/// spaces as `_`), and the word each means. An export that says `Keyboard Shortcut` or `hotkey`
+/// must not lose its shortcut evidence to `other`.
+pub const SYNONYMS: [(&str, &str); 14] = [
+    ("keyboard", "shortcut"),
+    ("keyboard_shortcut", "shortcut"),
+    ("hotkey", "shortcut"),
+    ("hot_key", "shortcut"),
+    ("accelerator", "shortcut"),
+    ("keybinding", "shortcut"),
+    ("key_binding", "shortcut"),
+    ("right_click", "context_menu"),
+    ("contextmenu", "context_menu"),
+    ("command_palette", "palette"),
+    ("menubar", "menu"),
+    ("menu_bar", "menu"),
+    ("followup", "follow_up"),
+    ("baseline_assessment", "baseline"),
+];
+
 /// When in a training programme an assessment was taken.
 pub const PHASES: Vocabulary = Vocabulary {
     words: &["baseline", "final", "follow_up"],

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use crate::config::EpochUnit;
+use crate::contract::SYNONYMS;
 use crate::frames::{has_missing, holds_value};
 use crate::wall_clock::WallClock;
 
@@ -570,6 +571,7 @@ fn is_normal_word(text: &str) -> bool {
         .bytes()
         .any(|b| b == b'-' || b == b' ' || b.is_ascii_uppercase())
         && text.trim().len() == text.len()
+        && !SYNONYMS.iter().any(|(other, _)| *other == text)
 }
 
 /// A few views of one array, remembered in slots chosen by their bits (a view can push out
@@ -605,15 +607,22 @@ impl RecentViews {
     }
 }
 
-/// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`.
+/// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`;
+/// then another spelling of a vocabulary word becomes the word (`Keyboard Shortcut` is
+/// `shortcut`, see [`SYNONYMS`]).
 pub fn normalise_word(text: &str) -> String {
-    text.trim()
+    let word: String = text
+        .trim()
         .chars()
         .map(|c| match c {
             '-' | ' ' => '_',
             c => c.to_ascii_lowercase(),
         })
-        .collect()
+        .collect();
+    match SYNONYMS.iter().find(|(other, _)| *other == word) {
+        Some((_, meant)) => meant.to_string(),
+        None => word,
+    }
 }
 
 #[cfg(test)]
@@ -868,8 +877,16 @@ mod tests {
         for word in ["menu", "context_menu", "x1", "é", "日本"] {
             assert!(is_normal_word(word), "{word}");
         }
-        for word in ["Menu", "a-b", "a b", " a", "a\t", "\u{A0}a"] {
+        for word in ["Menu", "a-b", "a b", " a", "a\t", "\u{A0}a", "hotkey"] {
             assert!(!is_normal_word(word), "{word}");
+        }
+        // Other spellings of a vocabulary word become the word.
+        for (spelt, meant) in [
+            ("Keyboard Shortcut", "shortcut"),
+            ("hotkey", "shortcut"),
+            ("Right-Click", "context_menu"),
+        ] {
+            assert_eq!(normalise_word(spelt), meant);
         }
     }
 
