@@ -365,6 +365,8 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     }
     let input = input.ok_or_else(|| Error::Config("--input is required".into()))?;
     let progress = !quiet && log_format == LogFormat::Text;
+    let (window_days, min_active_days) =
+        (config.features.window_days, config.features.min_active_days);
     let outcome = match (&out, &config.output.root) {
         (None, Some(root)) => pipeline::run_in_root(root, &input, as_of, &config, progress)?,
         _ => pipeline::run(&RunOptions {
@@ -386,6 +388,25 @@ fn run_cmd(args: RunArgs) -> Result<()> {
     if let Some(warning) = people.and_then(|c| c.warning.as_ref()) {
         // Loud even with --quiet: opt-outs and departments depend on it.
         eprintln!("warning: {warning}");
+    }
+    if outcome.stages.analysis.headline.figures.people == 0 {
+        // Loud even with --quiet: an empty shortlist from a stale export or misread times is
+        // not a quiet night.
+        let events = outcome
+            .ingested
+            .summary
+            .table(crate::contract::TableKind::Events);
+        let range = events
+            .and_then(|t| t.first_timestamp.zip(t.last_timestamp))
+            .map_or("none".to_string(), |(a, b)| {
+                format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d"))
+            });
+        eprintln!(
+            "warning: nobody was scored: nobody was active on {min_active_days} or more days in \
+             the {window_days} days up to {as_of} (accepted events: {}, dated {range}). Check \
+             --as-of and how the timestamps were read",
+            events.map_or(0, |t| t.totals.accepted)
+        );
     }
     if quiet {
         return Ok(());

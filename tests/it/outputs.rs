@@ -528,6 +528,28 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
 }
 
 #[test]
+fn a_run_that_scores_nobody_says_so_on_stderr() {
+    // A stale export: every event long before the window.
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature\n");
+    for u in 0..5 {
+        for day in 1..=8 {
+            events += &format!("u{u},2025-01-{day:02}T09:00:00Z,f\n");
+        }
+    }
+    write(dir.path(), "events.csv", events);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("warning: nobody was scored")
+            && stderr.contains("accepted events: 40, dated 2025-01-01 to 2025-01-08"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn help_counts_an_export_does_not_record_are_null_not_zero() {
     let dir = tempdir().unwrap();
     let mut events = String::from("user_id,timestamp,feature\n");
