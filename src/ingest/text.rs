@@ -238,8 +238,12 @@ pub fn read_text_bytes(
 }
 
 fn empty_file(file: &SourceFile) -> Error {
+    let needs = match file.format {
+        SourceFormat::Jsonl => "at least one object",
+        _ => "at least a header line",
+    };
     Error::Input(format!(
-        "`{}` is empty (0 bytes): a {} file needs at least a header line; remove the file or fill it",
+        "`{}` is empty (0 bytes): a {} file needs {needs}; remove the file or fill it",
         file.path.display(),
         format_name(file.format)
     ))

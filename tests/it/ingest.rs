@@ -841,6 +841,22 @@ fn a_people_line_that_cannot_be_read_stops_ingest_when_it_may_hold_an_opt_out() 
 }
 
 #[test]
+fn an_empty_file_is_refused_with_what_its_format_needs() {
+    for (name, needs) in [
+        ("events.csv", "needs at least a header line"),
+        ("events.jsonl", "needs at least one object"),
+    ] {
+        let dir = tempdir().unwrap();
+        write(dir.path(), name, "");
+        let Err(err) = ingest_with_config(dir.path(), "") else {
+            panic!("an empty {name} was read");
+        };
+        assert!(err.to_string().contains(needs), "{err}");
+        assert_eq!(err.class().exit_code(), 3);
+    }
+}
+
+#[test]
 fn an_id_that_differs_from_an_opted_out_id_only_in_case_stops_ingest() {
     let dir = tempdir().unwrap();
     write(
