@@ -12,7 +12,9 @@ use rayon::prelude::*;
 use super::discover::SourceFile;
 use super::ledger::{LineReject, RejectReason, clip_raw};
 use super::mapping::ColumnMapping;
+use super::parse::{TimestampRules, parse_timestamp};
 use super::text::{ColumnsBuilder, TEXT_CHUNK_BYTES, TextRead, stream_error};
+use crate::config::EpochUnit;
 use crate::contract::may_span_lines;
 use crate::error::{Error, Result};
 
@@ -334,8 +336,8 @@ impl RecordShape<'_> {
     /// quote ran on. A quote opened at the start of a value (`"sess`) and not closed runs on over
     /// the following lines, which would otherwise vanish into one value. Any line end in a value
     /// that cannot span lines (an id, a time, a number, a code) shows it; in free text, or in a
-    /// column adept does not read, the line ends count once a line after one holds a whole
-    /// record (as many delimiters as the header): a cell with a line break holds none.
+    /// column adept does not read, the line ends count once a line after one starts a record
+    /// (see `starts_a_record`): prose over two lines does not.
     fn lines_taken(&self, raw: &RawRecords, fields: &Range<usize>) -> u64 {
         let mut lines = 1;
         for (k, at) in fields.clone().enumerate() {
@@ -345,11 +347,51 @@ impl RecordShape<'_> {
             }
             let column = self.resolved.iter().find(|(_, index)| *index == k);
             let free = column.is_none_or(|(canonical, _)| may_span_lines(canonical));
-            if !free || holds_a_record(value, self.delimiter as u8, self.fields) {
+            let mut later_lines = value.split(|b| matches!(b, b'\n' | b'\r')).skip(1);
+            if !free || later_lines.any(|line| self.starts_a_record(line)) {
                 lines += line_ends(value);
             }
         }
         lines
+    }
+
+    /// Whether a line swallowed into a value starts a record of this file: its person id
+    /// (`user_id`, `helper_id`) is one word and its time (`timestamp`, `taken_at`) reads as one,
+    /// where the line reaches them, and it reaches the time, or, in a table without one, has
+    /// nearly the header's fields. `formulas, charts, macros` or `12 Main St, Springfield` do
+    /// not; `u3,2026-10-30T09:00:00Z,x` does.
+    fn starts_a_record(&self, line: &[u8]) -> bool {
+        let parts: Vec<&[u8]> = line.split(|b| *b == self.delimiter as u8).collect();
+        if parts.len() < 2 {
+            return false;
+        }
+        let any_time = TimestampRules {
+            timezone: chrono_tz::Tz::UTC,
+            epoch_unit: EpochUnit::Auto,
+        };
+        let mut time_read = false;
+        for (canonical, index) in self.resolved {
+            let Some(part) = parts.get(*index) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(part);
+            let text = text.trim().trim_matches('"');
+            match *canonical {
+                "timestamp" | "taken_at" => {
+                    if parse_timestamp(text, any_time).is_none() {
+                        return false;
+                    }
+                    time_read = true;
+                }
+                "user_id" | "helper_id"
+                    if text.is_empty() || text.contains(char::is_whitespace) =>
+                {
+                    return false;
+                }
+                _ => {}
+            }
+        }
+        time_read || parts.len() + 1 >= self.fields
     }
 
     /// A malformed record's reject: `head`, how many lines it took, and its fields.
@@ -404,16 +446,6 @@ fn other_delimiter(error: Error, header: &[String], delimiter: u8) -> Error {
             clip_raw(only)
         ),
     )
-}
-
-/// Whether a line of `value` after a line end holds a whole record of `fields` fields (at least
-/// `fields - 1` delimiters).
-fn holds_a_record(value: &[u8], delimiter: u8, fields: usize) -> bool {
-    let needed = fields.saturating_sub(1).max(1);
-    value
-        .split(|b| matches!(b, b'\n' | b'\r'))
-        .skip(1)
-        .any(|line| line.iter().filter(|b| **b == delimiter).count() >= needed)
 }
 
 /// Line ends in a value: `\n`, `\r\n` or a lone `\r`; one that ends the value (a quote left open
@@ -844,5 +876,16 @@ mod tests {
         }
         assert_eq!(rows, [2, 7]);
         assert_eq!(rejects, [(4, 3)]);
+        // Prose over two lines, commas and all, is text; a quote closed partway through the
+        // next record still lost that record.
+        let text = format!(
+            "{header}u1,2026-10-30T08:00:00Z,f,\"Love it.\nPlease add: sorting, filters, and \
+             charts, too\"\nu2,2026-10-30T08:00:00Z,f,\"open\nu3,2026-10-30T09:00:00Z,\"x\"\n"
+        );
+        let rejects: Vec<(u64, u64)> = events_csv(text.as_bytes(), 100)
+            .flat_map(|chunk| chunk.unwrap().rejects)
+            .map(|r| (r.line, r.lines))
+            .collect();
+        assert_eq!(rejects, [(4, 2)]);
     }
 }

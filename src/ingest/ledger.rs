@@ -112,11 +112,20 @@ impl LineReject {
         if folded.is_empty() {
             return 0;
         }
+        let is_id_char = crate::privacy::is_id_char;
+        // Ids with other characters (`ana+tag@x.org`, a space) are not one word: looked for
+        // as text between non-id characters.
+        let odd: Vec<&String> = folded
+            .iter()
+            .filter(|id| !id.chars().all(is_id_char))
+            .collect();
         let names = |text: &str| {
-            folded.contains(&text.trim().to_lowercase())
+            let text = text.to_lowercase();
+            folded.contains(text.trim())
                 || text
-                    .split(|c: char| !crate::privacy::is_id_char(c))
-                    .any(|word| !word.is_empty() && folded.contains(&word.to_lowercase()))
+                    .split(|c: char| !is_id_char(c))
+                    .any(|word| !word.is_empty() && folded.contains(word))
+                || odd.iter().any(|id| occurs_alone(&text, id))
         };
         if self.lines <= 1 {
             return u64::from(self.fields.iter().any(|f| names(f)));
@@ -129,6 +138,16 @@ impl LineReject {
             .count() as u64;
         naming.min(self.lines)
     }
+}
+
+/// Whether `id` occurs in `text` with no id character right before or after it.
+fn occurs_alone(text: &str, id: &str) -> bool {
+    let is_id_char = crate::privacy::is_id_char;
+    text.match_indices(id).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + id.len()..].chars().next();
+        !before.is_some_and(is_id_char) && !after.is_some_and(is_id_char)
+    })
 }
 
 /// Raw values longer than this are cut in the ledger.
@@ -249,5 +268,33 @@ mod tests {
         let long = "é".repeat(RAW_VALUE_LIMIT + 10);
         assert_eq!(clip_raw(&long).chars().count(), RAW_VALUE_LIMIT + 1);
         assert_eq!(clip_raw("short"), "short");
+    }
+
+    #[test]
+    fn a_malformed_record_names_an_opted_out_id_in_any_case_and_line_by_line() {
+        let folded: PlHashSet<String> = ["ana@x.org", "bo+tag@x.org"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let reject = |fields: &[&str], lines: u64| LineReject {
+            line: 2,
+            column: None,
+            reason: RejectReason::MalformedLine,
+            raw: String::new(),
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            lines,
+        };
+        assert_eq!(reject(&["Ana@X.org", "t"], 1).lines_naming(&folded), 1);
+        assert_eq!(
+            reject(&["{\"user_id\":\"ANA@x.org\",\"f"], 1).lines_naming(&folded),
+            1
+        );
+        assert_eq!(reject(&["banana@x.org"], 1).lines_naming(&folded), 0);
+        // An id with a `+` is found too, but not inside a longer id.
+        assert_eq!(reject(&["x,bo+tag@x.org,t"], 1).lines_naming(&folded), 1);
+        assert_eq!(reject(&["x,abo+tag@x.org,t"], 1).lines_naming(&folded), 0);
+        // A record over three lines, one of them an opted-out person's.
+        let run_on = reject(&["u1", "t", "open\nana@x.org,t,f\nu3,t,f"], 3);
+        assert_eq!(run_on.lines_naming(&folded), 1);
     }
 }

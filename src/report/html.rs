@@ -9,6 +9,7 @@ use super::escape::{html, json_in_script};
 use crate::analysis::{Movement, Segment};
 use crate::contract::TableKind;
 use crate::features::Signal;
+use crate::score::{NO_VALUE, TABLE_ABSENT};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
                    img-src data:; base-uri 'none'; form-action 'none'";
@@ -204,10 +205,9 @@ fn input_for(signal: Signal) -> &'static str {
     }
 }
 
-/// One line naming the signals without evidence in this run and the inputs that would add them.
-/// Why a signal had no evidence: the input it needs where its table is absent; where the table
-/// is there but too few people differ on it, the run's own reason (it does not need a table it
-/// has).
+/// Why a signal had no evidence: the input it needs where the input lacks it (its table, or
+/// any value of its features); otherwise the run's own reason (weight 0, or too few people
+/// differ): it does not need a table or column it has.
 fn why_no_evidence(data: &ReportData, signal: Signal) -> String {
     let weight = data
         .manifest
@@ -215,15 +215,18 @@ fn why_no_evidence(data: &ReportData, signal: Signal) -> String {
         .iter()
         .find(|w| w.signal == signal.name());
     let needs = format!("needs {}", input_for(signal));
-    match weight.and_then(|w| w.note.as_deref()) {
-        Some(note) if note != "its table is absent" => match signal {
-            Signal::Help | Signal::Training | Signal::Feedback => note.to_string(),
-            _ => format!("{note}; {needs}"),
+    match weight {
+        Some(w) if w.configured == 0.0 => "weight 0 in the configuration".to_string(),
+        Some(w) => match w.note.as_deref() {
+            Some(note) if note.starts_with(NO_VALUE) => format!("{note}; {needs}"),
+            Some(note) if note != TABLE_ABSENT => note.to_string(),
+            _ => needs,
         },
-        _ => needs,
+        None => needs,
     }
 }
 
+/// One line naming the signals without evidence in this run and the inputs that would add them.
 fn missing_evidence(data: &ReportData) -> String {
     let missing: Vec<String> = Signal::ALL
         .into_iter()

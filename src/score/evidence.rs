@@ -27,6 +27,13 @@ pub struct SignalWeight {
     pub volume_correlation: Option<f64>,
 }
 
+/// How a signal's note begins when nobody scored has a value of one of its features (the input
+/// lacks what it is counted from: no event has a trigger, say).
+pub const NO_VALUE: &str = "nobody scored has a value of";
+
+/// How a signal's note reads when its table is absent.
+pub const TABLE_ABSENT: &str = "its table is absent";
+
 /// People scored whose value of `feature` is known and differs from the median of the known
 /// values.
 fn people_differing(features: &FeatureTable, feature: Feature) -> usize {
@@ -76,7 +83,7 @@ pub fn check_evidence(
             volume_correlation: None,
         };
         if !enabled.contains(&signal) {
-            let note = (configured > 0.0).then(|| "its table is absent".to_string());
+            let note = (configured > 0.0).then(|| TABLE_ABSENT.to_string());
             records.push(record(0.0, note));
             continue;
         }
@@ -92,10 +99,27 @@ pub fn check_evidence(
             continue;
         }
         if kept.is_empty() {
-            let note = format!(
-                "fewer than {needed} of {scored} people scored differ from the typical value of {}",
-                dropped_names.join(", ")
-            );
+            let known = |f: &Feature| {
+                let scored = features
+                    .users
+                    .iter()
+                    .filter(|u| u.status == UserStatus::Scored);
+                scored.filter(|u| u.get(*f).is_finite()).count()
+            };
+            let unknown: Vec<&str> = dropped
+                .iter()
+                .filter(|f| known(f) == 0)
+                .map(|f| f.name())
+                .collect();
+            let note = if !unknown.is_empty() {
+                format!("{NO_VALUE} {}", unknown.join(", "))
+            } else {
+                format!(
+                    "fewer than {needed} of {scored} people scored differ from the typical value \
+                     of {}",
+                    dropped_names.join(", ")
+                )
+            };
             records.push(record(0.0, Some(note)));
             continue;
         }

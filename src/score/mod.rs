@@ -12,7 +12,7 @@ mod table;
 mod volume;
 
 pub use compute::{PeerStats, enabled_signals, score};
-pub use evidence::{SignalWeight, check_evidence, min_evidence};
+pub use evidence::{NO_VALUE, SignalWeight, TABLE_ABSENT, check_evidence, min_evidence};
 pub use params::{PeerGroup, ScoreParams, SignalWeights};
 pub use scale::RobustStats;
 pub use table::{ScoreTable, Tier, UserScore};
