@@ -264,6 +264,14 @@ impl RawRecords {
         (line, first..last)
     }
 
+    /// Whether record `i` may hold a line end: the next record does not start on the line
+    /// after it (or no next record is held).
+    fn may_span_lines(&self, i: usize) -> bool {
+        self.records
+            .get(i + 1)
+            .is_none_or(|next| next.0 != self.records[i].0 + 1)
+    }
+
     fn field(&self, f: usize) -> &[u8] {
         let start = if f == 0 { 0 } else { self.ends[f - 1] };
         &self.bytes[start..self.ends[f]]
@@ -295,7 +303,12 @@ impl RecordShape<'_> {
         let mut values: Vec<Option<&str>> = Vec::with_capacity(self.resolved.len());
         for i in range {
             let (line, fields) = raw.record(i);
-            let lines = self.lines_taken(raw, &fields);
+            // Most records end on the line they start on: nothing to look for.
+            let lines = if raw.may_span_lines(i) {
+                self.lines_taken(raw, &fields)
+            } else {
+                1
+            };
             if fields.len() != self.fields {
                 let head = format!("expected {} fields, found {}", self.fields, fields.len());
                 rejects.push(self.line_reject(raw, line, fields, lines, &head));
