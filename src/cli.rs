@@ -379,34 +379,9 @@ fn run_cmd(args: RunArgs) -> Result<()> {
         })?,
     };
     announce_key(outcome.key_source.as_ref())?;
-    let catalog = outcome.stages.features.catalog.as_ref();
-    if let Some(warning) = catalog.and_then(|c| c.warning.as_ref()) {
-        // Loud even with --quiet: every feature area in the report depends on it.
+    // Loud even with --quiet: each says the run, though it succeeded, should be looked at.
+    for warning in run_warnings(&outcome, as_of, window_days, min_active_days) {
         eprintln!("warning: {warning}");
-    }
-    let people = outcome.stages.features.people.as_ref();
-    if let Some(warning) = people.and_then(|c| c.warning.as_ref()) {
-        // Loud even with --quiet: opt-outs and departments depend on it.
-        eprintln!("warning: {warning}");
-    }
-    if outcome.stages.analysis.headline.figures.people == 0 {
-        // Loud even with --quiet: an empty shortlist from a stale export or misread times is
-        // not a quiet night.
-        let events = outcome
-            .ingested
-            .summary
-            .table(crate::contract::TableKind::Events);
-        let range = events
-            .and_then(|t| t.first_timestamp.zip(t.last_timestamp))
-            .map_or("none".to_string(), |(a, b)| {
-                format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d"))
-            });
-        eprintln!(
-            "warning: nobody was scored: nobody was active on {min_active_days} or more days in \
-             the {window_days} days up to {as_of} (accepted events: {}, dated {range}). Check \
-             --as-of and how the timestamps were read",
-            events.map_or(0, |t| t.totals.accepted)
-        );
     }
     if quiet {
         return Ok(());
@@ -512,6 +487,43 @@ fn rollup_cmd(args: RollupArgs) -> Result<()> {
         rolled.height(),
         path.display()
     ))
+}
+
+/// What a run that succeeded should still be looked at for: a catalog or people table that
+/// matches little of the input (every feature area, opt-out and department depends on them), and
+/// nobody scored (a stale export, or timestamps misread).
+fn run_warnings(
+    outcome: &pipeline::RunOutcome,
+    as_of: NaiveDate,
+    window_days: u32,
+    min_active_days: u32,
+) -> Vec<String> {
+    let features = &outcome.stages.features;
+    let mut warnings: Vec<String> = [
+        features.catalog.as_ref().and_then(|c| c.warning.clone()),
+        features.people.as_ref().and_then(|c| c.warning.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if outcome.stages.analysis.headline.figures.people == 0 {
+        let events = outcome
+            .ingested
+            .summary
+            .table(crate::contract::TableKind::Events);
+        let range = events
+            .and_then(|t| t.first_timestamp.zip(t.last_timestamp))
+            .map_or("none".to_string(), |(a, b)| {
+                format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d"))
+            });
+        warnings.push(format!(
+            "nobody was scored: nobody was active on {min_active_days} or more days in the \
+             {window_days} days up to {as_of} (accepted events: {}, dated {range}). Check \
+             --as-of and how the timestamps were read",
+            events.map_or(0, |t| t.totals.accepted)
+        ));
+    }
+    warnings
 }
 
 /// How much of the use the catalog knows, and of the people the people table, for the run

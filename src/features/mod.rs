@@ -21,7 +21,7 @@ pub use catalog::{CatalogCoverage, LOW_COVERAGE};
 pub use definitions::{Feature, Signal, UserStatus};
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
-pub use people_coverage::{LOW_PEOPLE_COVERAGE, PeopleCoverage};
+pub use people_coverage::PeopleCoverage;
 pub use per_user::{compute_features, usage_aggregator};
 pub use table::{FeatureEntry, FeatureTable, HelpTopic, HelpTopics, UserFeatures, Weeks};
 pub use usage::{EventUsage, UsageAggregator};

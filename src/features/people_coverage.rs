@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Below this share of people with usage known to the `people` table, a run warns.
-pub const LOW_PEOPLE_COVERAGE: f64 = 0.5;
+const LOW_PEOPLE_COVERAGE: f64 = 0.5;
 
 /// How many of the people with usage in the window have a `people` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

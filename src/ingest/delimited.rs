@@ -14,7 +14,6 @@ use super::ledger::{LineReject, RejectReason, clip_raw};
 use super::mapping::ColumnMapping;
 use super::parse::{TimestampRules, parse_timestamp};
 use super::text::{ColumnsBuilder, TEXT_CHUNK_BYTES, TextRead, stream_error};
-use crate::config::EpochUnit;
 use crate::contract::may_span_lines;
 use crate::error::{Error, Result};
 
@@ -378,10 +377,6 @@ impl RecordShape<'_> {
         if parts.len() < 2 {
             return false;
         }
-        let any_time = TimestampRules {
-            timezone: chrono_tz::Tz::UTC,
-            epoch_unit: EpochUnit::Auto,
-        };
         let mut time_read = false;
         for (canonical, index) in self.resolved {
             let Some(part) = parts.get(*index) else {
@@ -391,7 +386,7 @@ impl RecordShape<'_> {
             let text = text.trim().trim_matches('"');
             match *canonical {
                 "timestamp" | "taken_at" => {
-                    if parse_timestamp(text, any_time).is_none() {
+                    if parse_timestamp(text, TimestampRules::UTC_AUTO).is_none() {
                         return false;
                     }
                     time_read = true;

@@ -357,10 +357,11 @@ impl<'de> Visitor<'de> for FieldVisitor {
 /// an integer column that has gaps) is written without it, so that an id read from it is the
 /// same id as `10003` elsewhere.
 fn number_text(n: &Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
-        _ => n.to_string(),
-    }
+    let whole = n
+        .as_f64()
+        .filter(|_| n.is_f64())
+        .and_then(super::parse::as_whole);
+    whole.map_or_else(|| n.to_string(), |w| w.to_string())
 }
 
 /// A value read and dropped. Read as a `serde_json::Value` would be (numbers in range, nesting

@@ -19,6 +19,14 @@ pub struct TimestampRules {
     pub epoch_unit: EpochUnit,
 }
 
+impl TimestampRules {
+    /// The defaults (UTC, epoch unit by size): enough to tell whether text reads as a time.
+    pub const UTC_AUTO: TimestampRules = TimestampRules {
+        timezone: Tz::UTC,
+        epoch_unit: EpochUnit::Auto,
+    };
+}
+
 /// Whether a column of this type can hold timestamps.
 pub fn can_hold_timestamps(dtype: &DataType) -> bool {
     dtype.is_string()
@@ -259,12 +267,8 @@ fn text_to_date(text: &str) -> Option<NaiveDate> {
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         return compact_date(text.parse().ok()?);
     }
-    let rules = TimestampRules {
-        timezone: Tz::UTC,
-        epoch_unit: EpochUnit::Auto,
-    };
     let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
-    parse_instant(text, rules).map(|_| date)
+    parse_instant(text, TimestampRules::UTC_AUTO).map(|_| date)
 }
 
 /// Text that means true or false, case-insensitive.
@@ -323,7 +327,11 @@ pub fn whole_numbers(column: &Column) -> PolarsResult<Column> {
 }
 
 fn whole_decimal(text: &str) -> Option<i64> {
-    let value: f64 = text.trim().parse().ok()?;
+    as_whole(text.trim().parse().ok()?)
+}
+
+/// A number without a fraction, as an integer, where it is one exactly (below 9e15 in size).
+pub fn as_whole(value: f64) -> Option<i64> {
     let whole = value.is_finite() && value.fract() == 0.0 && value.abs() < 9.0e15;
     whole.then_some(value as i64)
 }
@@ -678,10 +686,7 @@ mod tests {
     }
 
     fn utc() -> TimestampRules {
-        TimestampRules {
-            timezone: Tz::UTC,
-            epoch_unit: EpochUnit::Auto,
-        }
+        TimestampRules::UTC_AUTO
     }
 
     #[test]
