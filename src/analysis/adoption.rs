@@ -3,7 +3,7 @@
 //!
 //! Not for: withholding what is too small to publish (see `privacy`); this only groups.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::features::{Feature, FeatureTable, UserFeatures, UserStatus};
 use crate::score::{ScoreTable, Tier};
@@ -37,7 +37,8 @@ pub struct Headline {
 pub enum DepartmentGroup {
     /// One department; people without one form `(no department)`.
     Department(String),
-    /// This many departments, each smaller than the minimum group size, pooled.
+    /// This many departments pooled: each smaller than the minimum group size, and, where
+    /// those together are still smaller, the smallest other (`pooled_groups`).
     Pooled(usize),
 }
 
@@ -156,10 +157,34 @@ pub fn headline(features: &FeatureTable, scores: &ScoreTable) -> Headline {
     }
 }
 
-/// Adoption per department, sorted by name; departments with fewer than `min_group_size`
-/// people scored are pooled into one row after the others. A pool itself smaller than that
-/// takes in the smallest other department: the organisation's figures less the departments
-/// shown would otherwise give the figures of a group too small to show.
+/// The groups (departments, roles, personas) of `sizes` (people scored per group) that go into
+/// the pool of those too small to show: each with fewer than `min_group_size` people, and, when
+/// the pool itself is smaller than that, the smallest other group (the first by key among
+/// equals): the organisation's figures less the groups shown would otherwise give the figures,
+/// and people's rows the members, of a group too small to show.
+pub fn pooled_groups<K: Ord + Copy>(
+    sizes: &BTreeMap<K, usize>,
+    min_group_size: usize,
+) -> BTreeSet<K> {
+    let mut pooled: BTreeSet<K> = sizes
+        .iter()
+        .filter(|(_, n)| **n < min_group_size)
+        .map(|(k, _)| *k)
+        .collect();
+    let people: usize = pooled.iter().map(|k| sizes[k]).sum();
+    if !pooled.is_empty() && people < min_group_size {
+        let smallest = sizes
+            .iter()
+            .filter(|(k, _)| !pooled.contains(*k))
+            .min_by_key(|(k, n)| (**n, **k))
+            .map(|(k, _)| *k);
+        pooled.extend(smallest);
+    }
+    pooled
+}
+
+/// Adoption per department, sorted by name; the departments `pooled_groups` pools form one row
+/// after the others.
 pub fn by_department(
     features: &FeatureTable,
     scores: &ScoreTable,
@@ -169,26 +194,13 @@ pub fn by_department(
     for (department, row) in scored_rows(features, scores) {
         departments.entry(department).or_default().push(row);
     }
+    let sizes: BTreeMap<&str, usize> = departments.iter().map(|(d, r)| (*d, r.len())).collect();
+    let pool = pooled_groups(&sizes, min_group_size);
     let mut pooled: Vec<AdoptionRow> = Vec::new();
-    let mut pooled_count = 0;
-    departments.retain(|_, rows| {
-        let small = rows.len() < min_group_size;
-        if small {
-            pooled.append(rows);
-            pooled_count += 1;
-        }
-        !small
-    });
-    if pooled_count > 0 && pooled.len() < min_group_size {
-        let smallest = departments
-            .iter()
-            .min_by_key(|(name, rows)| (rows.len(), *name))
-            .map(|(name, _)| *name);
-        if let Some(rows) = smallest.and_then(|n| departments.remove(n)) {
-            pooled.extend(rows);
-            pooled_count += 1;
-        }
+    for department in &pool {
+        pooled.extend(departments.remove(department).unwrap_or_default());
     }
+    let pooled_count = pool.len();
     let mut shown: Vec<DepartmentAdoption> = departments
         .into_iter()
         .map(|(name, rows)| DepartmentAdoption {

@@ -3,12 +3,14 @@
 //! or persona) with fewer scored people than `min_group_size` is withheld the same way in every
 //! output: its figures appear nowhere, and people's rows do not name it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::pseudonym::Pseudonymizer;
 use super::settings::PrivacySettings;
 use super::trend::publishable_trend;
-use crate::analysis::{Analysis, DepartmentAdoption, Headline, TrendRow};
+use crate::analysis::{
+    Analysis, DepartmentAdoption, DepartmentGroup, Headline, TrendRow, pooled_groups,
+};
 use crate::cluster::Clustering;
 use crate::features::{FeatureTable, UserStatus};
 
@@ -56,39 +58,55 @@ pub struct Published {
     pub segment_trend: Vec<TrendRow>,
 }
 
-/// Scored people per group, and which groups are large enough to show.
-struct GroupSizes<'a> {
-    min: usize,
-    departments: BTreeMap<&'a str, usize>,
-    roles: BTreeMap<&'a str, usize>,
+/// Which departments, roles and personas people's rows may name: those that are not pooled
+/// with the groups too small to show (`pooled_groups`), so that the rows that name none cannot
+/// be told to be one small group's.
+struct ShownGroups<'a> {
+    departments: BTreeSet<&'a str>,
+    withheld_roles: BTreeSet<&'a str>,
+    withheld_personas: BTreeSet<u32>,
 }
 
-impl<'a> GroupSizes<'a> {
-    fn of(features: &'a FeatureTable, min: usize) -> GroupSizes<'a> {
-        let mut sizes = GroupSizes {
-            min,
-            departments: BTreeMap::new(),
-            roles: BTreeMap::new(),
-        };
+impl<'a> ShownGroups<'a> {
+    fn of(
+        features: &'a FeatureTable,
+        clustering: &Clustering,
+        departments: &'a [DepartmentAdoption],
+        min: usize,
+    ) -> ShownGroups<'a> {
+        let mut roles: BTreeMap<&str, usize> = BTreeMap::new();
         for u in features
             .users
             .iter()
             .filter(|u| u.status == UserStatus::Scored)
         {
-            if let Some(d) = &u.department {
-                *sizes.departments.entry(d).or_default() += 1;
-            }
             if let Some(r) = &u.role {
-                *sizes.roles.entry(r).or_default() += 1;
+                *roles.entry(r).or_default() += 1;
             }
         }
-        sizes
+        let personas: BTreeMap<u32, usize> =
+            clustering.personas.iter().map(|p| (p.id, p.size)).collect();
+        ShownGroups {
+            departments: departments
+                .iter()
+                .filter_map(|d| match &d.group {
+                    DepartmentGroup::Department(name) => Some(name.as_str()),
+                    DepartmentGroup::Pooled(_) => None,
+                })
+                .collect(),
+            withheld_roles: pooled_groups(&roles, min),
+            withheld_personas: pooled_groups(&personas, min),
+        }
     }
 
-    fn shown(&self, group: &BTreeMap<&str, usize>, name: &Option<String>) -> Option<String> {
-        name.as_ref()
-            .filter(|n| group.get(n.as_str()).copied().unwrap_or(0) >= self.min)
-            .cloned()
+    fn department(&self, name: &Option<String>) -> Option<String> {
+        name.clone()
+            .filter(|n| self.departments.contains(n.as_str()))
+    }
+
+    fn role(&self, name: &Option<String>) -> Option<String> {
+        name.clone()
+            .filter(|n| !self.withheld_roles.contains(n.as_str()))
     }
 }
 
@@ -107,12 +125,18 @@ pub fn publish(
     settings: &PrivacySettings,
     pseudonyms: &Pseudonymizer,
 ) -> Published {
-    let sizes = GroupSizes::of(features, settings.min_group_size);
+    let departments: Vec<DepartmentAdoption> = analysis
+        .departments
+        .iter()
+        .filter(|d| settings.shows_group_of(d.figures.people))
+        .cloned()
+        .collect();
+    let groups = ShownGroups::of(features, clustering, &departments, settings.min_group_size);
     let personas: Vec<PublishedPersona> = clustering
         .personas
         .iter()
         .map(|p| {
-            let shown = settings.shows_group_of(p.size as u64);
+            let shown = !groups.withheld_personas.contains(&p.id);
             PublishedPersona {
                 id: p.id,
                 name: p.name.clone(),
@@ -131,8 +155,8 @@ pub fn publish(
             PublishedPerson {
                 id: pseudonyms.id(&u.user_id),
                 name: u.display_name.clone().filter(|_| settings.show_names),
-                department: sizes.shown(&sizes.departments, &u.department),
-                role: sizes.shown(&sizes.roles, &u.role),
+                department: groups.department(&u.department),
+                role: groups.role(&u.role),
                 persona: match (u.status, cluster) {
                     (UserStatus::InsufficientData, _) => Some(NOT_CLUSTERED.to_string()),
                     (UserStatus::Scored, c) => c.map(|id| personas[id as usize].name.clone()),
@@ -145,12 +169,7 @@ pub fn publish(
         people,
         personas,
         dimensions: clustering.dimensions.clone(),
-        departments: analysis
-            .departments
-            .iter()
-            .filter(|d| settings.shows_group_of(d.figures.people))
-            .cloned()
-            .collect(),
+        departments,
         headline: headline(analysis.headline, settings),
         segment_trend: publishable_trend(&analysis.segment_trend, settings),
     }
@@ -178,19 +197,26 @@ mod tests {
 
     #[test]
     fn a_department_a_role_and_a_persona_under_the_minimum_are_named_nowhere() {
-        // Six in Big (role "analyst"), three in Tiny (role "lone"), one of them a candidate; the
-        // three Tiny people also form their own persona.
+        // In id order: six in Big (role "analyst"), eight in Mid ("manager"), three in Tiny
+        // ("lone"), one of them a candidate; each department also forms its own persona.
         let mut people = Vec::new();
-        for id in ["b1", "b2", "b3", "b4", "b5", "b6"] {
+        for id in ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"] {
+            people.push(p(id, Some("Mid"), 50.0, Tier::Other));
+        }
+        for id in ["b0", "b1", "b2", "b3", "b4", "b5"] {
             people.push(p(id, Some("Big"), 40.0, Tier::Other));
         }
         people.push(p("t1", Some("Tiny"), 95.0, Tier::Candidate));
         people.push(p("t2", Some("Tiny"), 30.0, Tier::Other));
         people.push(p("t3", Some("Tiny"), 20.0, Tier::Other));
         let (mut f, s) = tables(people, &[]);
+        let of = |department: &str| match department {
+            "Mid" => ("manager", 0),
+            "Big" => ("analyst", 1),
+            _ => ("lone", 2),
+        };
         for u in &mut f.users {
-            let tiny = u.department.as_deref() == Some("Tiny");
-            u.role = Some(if tiny { "lone" } else { "analyst" }.to_string());
+            u.role = Some(of(u.department.as_deref().unwrap()).0.to_string());
         }
         let persona = |id: u32, name: &str, size: usize| Persona {
             id,
@@ -200,11 +226,19 @@ mod tests {
             centroid: vec![0.5],
         };
         let clustering = Clustering {
-            k: 2,
+            k: 3,
             silhouette: f64::NAN,
             dimensions: vec!["depth".into()],
-            personas: vec![persona(0, "casual", 6), persona(1, "helpers", 3)],
-            assignments: (0..9).map(|i| Some(u32::from(i >= 6))).collect(),
+            personas: vec![
+                persona(0, "casual", 8),
+                persona(1, "explorers", 6),
+                persona(2, "helpers", 3),
+            ],
+            assignments: f
+                .users
+                .iter()
+                .map(|u| Some(of(u.department.as_deref().unwrap()).1))
+                .collect(),
         };
         let analysis = analyse(&f, &s, 5, &Default::default());
         let settings = PrivacySettings::default();
@@ -215,27 +249,45 @@ mod tests {
             &settings,
             &Pseudonymizer::raw_ids(),
         );
-        let tiny = &out.people[6];
-        assert_eq!(tiny.id, "t1");
-        assert_eq!((&tiny.department, &tiny.role), (&None, &None));
-        assert_eq!((&tiny.persona, tiny.cluster), (&None, None));
-        let big = &out.people[0];
-        assert_eq!(big.department.as_deref(), Some("Big"));
-        assert_eq!(big.role.as_deref(), Some("analyst"));
-        assert_eq!(big.persona.as_deref(), Some("casual"));
-        // The small persona keeps its row, without a figure.
-        assert_eq!(out.personas[1].size, None);
-        assert_eq!(out.personas[1].mean_score, None);
-        assert!(out.personas[1].centroid.is_none());
-        assert_eq!(out.personas[0].size, Some(6));
-        // Tiny's pool (3 people) is too small to show; shown beside it, Big would give Tiny's
-        // figures by subtraction from the organisation's (one candidate of three), so Big
-        // joins the pool.
+        let named = |i: usize| {
+            let p = &out.people[i];
+            (
+                p.department.as_deref(),
+                p.role.as_deref(),
+                p.persona.as_deref(),
+                p.cluster,
+            )
+        };
+        assert_eq!(out.people[14].id, "t1");
+        assert_eq!(named(14), (None, None, None, None));
+        // Tiny's three are too few to show; were Big's six named, the rows naming no department,
+        // role or persona would be Tiny's three. So Big's are withheld too.
+        assert_eq!(out.people[0].id, "b0");
+        assert_eq!(named(0), (None, None, None, None));
+        assert_eq!(out.people[6].id, "m0");
+        assert_eq!(
+            named(6),
+            (Some("Mid"), Some("manager"), Some("casual"), Some(0))
+        );
+        // The withheld personas keep their rows, without a figure.
+        for withheld in &out.personas[1..] {
+            assert_eq!((withheld.size, withheld.mean_score), (None, None));
+            assert!(withheld.centroid.is_none());
+        }
+        assert_eq!(out.personas[0].size, Some(8));
+        // The same two departments are pooled in the adoption figures, so that the
+        // organisation's figures less Mid's do not give Tiny's (one candidate of three).
         let shown: Vec<(String, u64)> = out
             .departments
             .iter()
             .map(|d| (d.group.label(), d.figures.people))
             .collect();
-        assert_eq!(shown, [("2 departments pooled".to_string(), 9)]);
+        assert_eq!(
+            shown,
+            [
+                ("Mid".to_string(), 8),
+                ("2 departments pooled".to_string(), 9)
+            ]
+        );
     }
 }

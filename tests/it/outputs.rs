@@ -208,9 +208,15 @@ fn departments_smaller_than_the_minimum_group_are_not_shown_alone() {
         !html.contains("Tiny"),
         "a department of 3 appears in the report"
     );
-    assert!(html.contains(">Big<"));
     // The pool of one small department (3 people) is itself too small to show, and Big shown
-    // alone would give it by subtraction from the organisation's figures: Big joins the pool.
+    // alone would give it by subtraction from the organisation's figures, and its members as the
+    // rows that name no department: Big joins the pool, and no row names it either.
+    assert!(!html.contains(">Big<"), "Big named beside a withheld Tiny");
+    for file in ["features.parquet", "segments.parquet"] {
+        let departments = read_parquet(&out.path().join(file));
+        let column = departments.column("department").unwrap();
+        assert_eq!(column.null_count(), column.len(), "{file}");
+    }
     let adoption = read_parquet(&out.path().join("adoption.parquet"));
     let groups: Vec<(Option<&str>, Option<u64>)> = adoption
         .column("department")
@@ -335,17 +341,19 @@ fn cells(dir: &Path, file: &str, column: &str) -> Vec<String> {
 
 #[test]
 fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_everywhere() {
-    // 40 people in Big (role "clerk"); 3 in Tiny (role "actuary"), who use the most features, so
-    // one of them is a candidate and their department and role would otherwise be named.
+    // 28 people in Big (role "clerk"), 12 in Mid ("analyst"); 3 in Tiny (role "actuary"), who
+    // use the most features, so one of them is a candidate and their department and role would
+    // otherwise be named. With a minimum of 12, Tiny is too small, and so is a pool of Tiny
+    // alone: Mid, the smallest other, joins it and is withheld too.
     let dir = tempdir().unwrap();
     let mut people = String::from("user_id,department,role\n");
     let mut events = String::from("user_id,timestamp,feature,app,trigger,count\n");
     for u in 0..43 {
         let tiny = u >= 40;
-        let (department, role) = if tiny {
-            ("Tiny", "actuary")
-        } else {
-            ("Big", "clerk")
+        let (department, role) = match u {
+            40.. => ("Tiny", "actuary"),
+            28.. => ("Mid", "analyst"),
+            _ => ("Big", "clerk"),
         };
         people += &format!("u{u},{department},{role}\n");
         let features = if tiny { 30 } else { 3 + u % 9 };
@@ -367,7 +375,7 @@ fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_eve
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = out.path();
     let html = std::fs::read_to_string(o.join("report.html")).unwrap();
-    for name in ["Tiny", "actuary"] {
+    for name in ["Tiny", "actuary", "Mid", "analyst"] {
         for (file, column) in [
             ("features.parquet", "department"),
             ("features.parquet", "role"),
