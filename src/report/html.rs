@@ -397,7 +397,9 @@ fn personas(page: &mut String, data: &ReportData) {
     if hidden > 0 {
         let _ = write!(
             page,
-            "<p class=\"muted\">{hidden} persona(s) with fewer than {} people are not shown.</p>",
+            "<p class=\"muted\">{hidden} persona(s) not shown: fewer than {} people, or the \
+             smallest other persona, withheld beside one that small so that its size cannot be had \
+             by subtraction.</p>",
             data.min_group_size
         );
     }
@@ -489,8 +491,9 @@ fn adoption(page: &mut String, data: &ReportData) {
     }
     let _ = write!(
         page,
-        "</tbody></table><p class=\"muted\">Departments with fewer than {} people scored are pooled; \
-         a pool smaller than that is not shown.</p></section>",
+        "</tbody></table><p class=\"muted\">Departments with fewer than {} people scored are pooled, \
+         with the smallest other department where the pool alone is smaller than that; a pool still \
+         smaller is not shown.</p></section>",
         data.min_group_size
     );
 }
