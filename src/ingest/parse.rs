@@ -327,7 +327,20 @@ pub fn whole_numbers(column: &Column) -> PolarsResult<Column> {
 }
 
 fn whole_decimal(text: &str) -> Option<i64> {
-    as_whole(text.trim().parse().ok()?)
+    let text = text.trim();
+    if reads_as_thousands(text) {
+        return None;
+    }
+    as_whole(text.parse().ok()?)
+}
+
+/// `1.000`: one thousand where a point groups thousands (German, Dutch, ... exports), one where
+/// it is a decimal point. Neither reading is safe, so such a value is not read as a number.
+fn reads_as_thousands(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    text.trim_start_matches(['-', '+'])
+        .split_once('.')
+        .is_some_and(|(whole, fraction)| digits(whole) && fraction.len() == 3 && digits(fraction))
 }
 
 /// A number without a fraction, as an integer, where it is one exactly (below 9e15 in size).
@@ -741,11 +754,17 @@ mod tests {
                 Some("2.5"),
                 Some("x"),
                 None,
+                // One or one thousand? Not read either way.
+                Some("1.000"),
+                Some("12.00"),
             ],
         );
         let read = whole_numbers(&texts).unwrap();
         let read: Vec<_> = read.i64().unwrap().iter().collect();
-        assert_eq!(read, [Some(3), Some(3), Some(12), None, None, None]);
+        assert_eq!(
+            read,
+            [Some(3), Some(3), Some(12), None, None, None, None, Some(12)]
+        );
     }
 
     #[test]
