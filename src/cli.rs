@@ -290,6 +290,11 @@ fn validate(args: ValidateArgs) -> Result<()> {
         &mut ingest::DiscardRows,
         &mut |ingested| {
             say(&format!("as of {as_of}\n{}", ingested.summary))?;
+            for t in &ingested.summary.tables {
+                if let Some(warning) = t.duplicate_warning() {
+                    eprintln!("warning: {warning}");
+                }
+            }
             announce_key(key_source.as_ref())?;
             let ledger = pipeline::write_ledger(&out, ingested, &pseudonyms)?;
             say(&format!(
@@ -506,6 +511,8 @@ fn run_warnings(
     .into_iter()
     .flatten()
     .collect();
+    let tables = &outcome.ingested.summary.tables;
+    warnings.extend(tables.iter().filter_map(|t| t.duplicate_warning()));
     if outcome.stages.analysis.headline.figures.people == 0 {
         let events = outcome
             .ingested

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::ledger::RejectReason;
 use crate::contract::TableKind;
 
+/// (rows, share of the rows not opted out): duplicates at least this many, and this share, are
+/// warned of.
+const DUPLICATES_WORTH_A_LOOK: (u64, f64) = (20, 0.2);
+
 /// How the rows of a file or table were accounted for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowCounts {
@@ -82,6 +86,31 @@ impl TableSummary {
             first_timestamp: None,
             last_timestamp: None,
         }
+    }
+
+    /// A warning where so many rows repeat an earlier row's key (`event_id`, a person's
+    /// `user_id`) that the key is likely not unique in this export: a counter per session or per
+    /// day mapped as `event_id` would drop most events as duplicates, quietly, in an otherwise
+    /// successful run. A replayed export, the usual cause of duplicates, repeats far fewer.
+    pub fn duplicate_warning(&self) -> Option<String> {
+        let key = TableKind::from_name(&self.table)?.unique_key()?;
+        let c = &self.totals;
+        let considered = c.read - c.opted_out;
+        let many = c.duplicates >= DUPLICATES_WORTH_A_LOOK.0
+            && c.duplicates as f64 >= DUPLICATES_WORTH_A_LOOK.1 * considered as f64;
+        many.then(|| {
+            format!(
+                "{} of {} rows of `{}` ({:.0}%) repeat the `{key}` of an earlier row and were \
+                 dropped as duplicates. If `{key}` is not unique in this export (a counter per \
+                 session or per day, say), map `{key}` to a column that is, under \
+                 [tables.{}.columns]",
+                c.duplicates,
+                considered,
+                self.table,
+                100.0 * c.duplicates as f64 / considered as f64,
+                self.table,
+            )
+        })
     }
 
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {

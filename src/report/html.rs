@@ -818,6 +818,14 @@ fn quality(page: &mut String, data: &ReportData) {
         );
     }
     page.push_str("</tbody></table>");
+    for warning in data
+        .ingest
+        .tables
+        .iter()
+        .filter_map(|t| t.duplicate_warning())
+    {
+        warn(page, &warning);
+    }
     if let Some(c) = &data.manifest.catalog_coverage {
         coverage(
             page,
@@ -835,12 +843,17 @@ fn quality(page: &mut String, data: &ReportData) {
 fn coverage(page: &mut String, summary: &str, warning: Option<&String>) {
     let _ = write!(page, "<p>{}.</p>", html(summary));
     if let Some(warning) = warning {
-        let _ = write!(
-            page,
-            "<p class=\"warning\"><b>Warning:</b> {}.</p>",
-            html(warning)
-        );
+        warn(page, warning);
     }
+}
+
+/// A run warning, as the run printed it on stderr.
+fn warn(page: &mut String, warning: &str) {
+    let _ = write!(
+        page,
+        "<p class=\"warning\"><b>Warning:</b> {}.</p>",
+        html(warning)
+    );
 }
 
 /// The privacy note, the facts for scripts and the shortlist's script.

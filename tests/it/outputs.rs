@@ -623,6 +623,56 @@ fn a_people_table_whose_ids_match_few_users_is_reported_loudly() {
 }
 
 #[test]
+fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
+    // The export numbers events within each person's day: `event_id` repeats across people and
+    // days, so all but the first of each number is dropped as a duplicate.
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature,event_id\n");
+    for u in 0..12 {
+        for day in 1..=8 {
+            for n in 0..3 {
+                events += &format!("u{u},2026-10-{day:02}T09:0{n}:00Z,f{n},{n}\n");
+            }
+        }
+    }
+    write(dir.path(), "events.csv", events);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let said = "warning: 285 of 288 rows of `events` (99%) repeat the `event_id` of an earlier row";
+    assert!(stderr.contains(said), "{stderr}");
+    assert!(stderr.contains("[tables.events.columns]"), "{stderr}");
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<b>Warning:</b> 285 of 288 rows of `events`"));
+    // `adept validate`, run before a first run, says it as well.
+    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["validate", "--input"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(out.path())
+        .args(["--as-of", "2026-10-31"])
+        .env("ADEPT_PSEUDONYM_KEY", "outputs test key")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains(said));
+
+    // A replayed export repeats a few: no warning.
+    let mut events = String::from("user_id,timestamp,feature,event_id\n");
+    for u in 0..12 {
+        for day in 1..=8 {
+            events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{day},e{u}-{day}\n");
+        }
+    }
+    events += "u0,2026-10-01T09:00:00Z,f1,e0-1\n";
+    write(dir.path(), "events.csv", events);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("duplicates"));
+}
+
+#[test]
 fn a_catalog_that_matches_little_is_reported_loudly_with_its_likely_cause() {
     let dir = tempdir().unwrap();
     let mut events = String::from("user_id,timestamp,feature\n");
