@@ -22,7 +22,7 @@ python=${PEER_PYTHON:-python3}
 work=${WORK:-$(mktemp -d)}
 cargo build -q --profile "$profile" --bin adept
 floor=$(cargo bench -q --profile "$profile" --bench floor --no-run --message-format json 2>/dev/null \
-    | python3 -c "import json,sys; print([m['executable'] for m in map(json.loads, sys.stdin) if m.get('executable')][-1])")
+    | python3 -c "import json,sys; print([m['executable'] for m in map(json.loads, sys.stdin) if m.get('executable') and 'bench' in m['target']['kind']][-1])")
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 bin="${CARGO_TARGET_DIR:-target}/$dir/adept"
 export ADEPT_PSEUDONYM_KEY=${ADEPT_PSEUDONYM_KEY:-benchmark-key}
