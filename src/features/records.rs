@@ -24,11 +24,16 @@ pub(super) struct Person {
 /// The help one user gave in the window.
 #[derive(Debug, Clone, Default)]
 pub(super) struct HelpGiven {
-    /// Every help row with this helper, self-help included.
+    /// Every help row with this helper, except those where the helper is the person helped (a
+    /// forum's answer to one's own question is not help to a colleague).
     pub given: f64,
     pub people: BTreeSet<String>,
+    /// Departments of the people helped, where the people table knows them.
     pub departments: BTreeSet<String>,
+    /// Helps to someone in another department, where both departments are known.
     pub cross_department: f64,
+    /// Whether any help's departments were known: without, the two above are unknown, not 0.
+    pub departments_known: bool,
 }
 
 /// The help in the window, by user.
@@ -95,16 +100,17 @@ pub(super) fn help(ingested: &Ingested, window: &Window) -> Result<Help> {
     let helped_dept = strs(&rows, "helped_department")?;
     for i in 0..rows.height() {
         let Some(helper) = &helpers[i] else { continue };
+        if helped[i].as_ref() == Some(helper) {
+            continue;
+        }
         let entry = help.given.entry(helper.clone()).or_default();
         entry.given += 1.0;
         let Some(asker) = &helped[i] else { continue };
-        if asker == helper {
-            continue;
-        }
         entry.people.insert(asker.clone());
         *help.received.entry(asker.clone()).or_default() += 1.0;
         help.edges.push((asker.clone(), helper.clone()));
         if let Some(dept) = &helped_dept[i] {
+            entry.departments_known = true;
             entry.departments.insert(dept.clone());
             if helper_dept[i].as_ref().is_some_and(|d| d != dept) {
                 entry.cross_department += 1.0;

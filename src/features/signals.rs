@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::definitions::Feature;
 use super::org::{FeatureInfo, Org, Use};
-use super::records::Person;
+use super::records::{HelpGiven, Person};
 
 /// How long a user was observed in the window, and on how many days they were active.
 #[derive(Debug, Clone, Copy)]
@@ -101,10 +101,12 @@ pub(super) fn shortcuts(org: &Org, uses: &[Use], values: &mut [f64]) {
     let mut shortcut_features: BTreeSet<usize> = BTreeSet::new();
     let (mut capable, mut by_shortcut) = (0.0, 0.0);
     let (mut capable_late, mut shortcut_late) = (0.0, 0.0);
+    let mut triggers_known = false;
     for u in uses {
         let Some(is_shortcut) = u.shortcut else {
             continue;
         };
+        triggers_known = true;
         if is_shortcut && u.uses > 0.0 {
             shortcut_features.insert(u.feature);
         }
@@ -122,7 +124,12 @@ pub(super) fn shortcuts(org: &Org, uses: &[Use], values: &mut [f64]) {
     } else {
         f64::NAN
     };
-    values[Feature::DistinctShortcuts as usize] = shortcut_features.len() as f64;
+    // Without a use whose trigger is known, no evidence either way (as the share).
+    values[Feature::DistinctShortcuts as usize] = if triggers_known {
+        shortcut_features.len() as f64
+    } else {
+        f64::NAN
+    };
     let capable_early = capable - capable_late;
     values[Feature::ShortcutTrend as usize] = if capable_late >= 10.0 && capable_early >= 10.0 {
         shortcut_late / capable_late - (by_shortcut - shortcut_late) / capable_early
@@ -178,8 +185,18 @@ pub(super) fn help(org: &Org, user: &str, rank: f64, observed: Observed, values:
     let given = org.help.given.get(user);
     values[Feature::HelpsGiven as usize] = given.map_or(0.0, |h| h.given);
     values[Feature::PeopleHelped as usize] = given.map_or(0.0, |h| h.people.len() as f64);
-    values[Feature::DepartmentsHelped as usize] = given.map_or(0.0, |h| h.departments.len() as f64);
-    values[Feature::CrossDepartmentHelps as usize] = given.map_or(0.0, |h| h.cross_department);
+    // Without anyone's department, how many departments someone helped is unknown, not 0.
+    let departments = |h: &HelpGiven, n: f64| {
+        if h.departments_known || h.people.is_empty() {
+            n
+        } else {
+            f64::NAN
+        }
+    };
+    values[Feature::DepartmentsHelped as usize] =
+        given.map_or(0.0, |h| departments(h, h.departments.len() as f64));
+    values[Feature::CrossDepartmentHelps as usize] =
+        given.map_or(0.0, |h| departments(h, h.cross_department));
     values[Feature::HelpRate as usize] =
         values[Feature::HelpsGiven as usize] * observed.per_four_weeks();
     values[Feature::HelpsReceived as usize] = org.help.received.get(user).copied().unwrap_or(0.0);

@@ -146,10 +146,16 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
                 .into_iter()
                 .max_by(|a, b| e.strength(*a).total_cmp(&e.strength(*b)))
                 .unwrap_or(F::HelpRate);
+            // Where nobody's department is known, the departments are not cited.
+            let departments = e.v(F::DepartmentsHelped);
+            let departments = if departments.is_nan() {
+                String::new()
+            } else {
+                format!(" in {}", counted(departments, "department", "departments"))
+            };
             let helped = format!(
-                "helped {} in {} ({})",
+                "helped {}{departments} ({})",
                 counted(e.v(F::PeopleHelped), "colleague", "colleagues"),
-                counted(e.v(F::DepartmentsHelped), "department", "departments"),
                 counted(e.v(F::HelpsGiven), "time", "times")
             );
             vec![

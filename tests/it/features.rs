@@ -176,6 +176,27 @@ fn help_features_count_people_departments_and_forum_answers() {
 }
 
 #[test]
+fn without_departments_or_triggers_their_features_are_unknown_and_self_answers_are_not_help() {
+    // A Q&A export: no people table, no trigger column; h answers a, b and their own question.
+    let events = "user_id,timestamp,feature\nh,2026-10-01T10:00:00Z,answer\n".to_string();
+    let help = "helper_id,helped_id,timestamp\n\
+        h,a,2026-10-01T09:00:00Z\n\
+        h,b,2026-10-03T09:00:00Z\n\
+        h,h,2026-10-04T09:00:00Z\n\
+        a,a,2026-10-05T09:00:00Z\n"
+        .to_string();
+    let t = features_of(&[("events", events), ("help", help)], FeatureParams::default());
+    assert_eq!(get(&t, "h", Feature::HelpsGiven), 2.0);
+    assert_eq!(get(&t, "h", Feature::PeopleHelped), 2.0);
+    assert_eq!(get(&t, "h", Feature::HelpsReceived), 0.0);
+    // a only answered their own question: no help given.
+    assert_eq!(get(&t, "a", Feature::HelpsGiven), 0.0);
+    assert!(get(&t, "h", Feature::DepartmentsHelped).is_nan());
+    assert!(get(&t, "h", Feature::CrossDepartmentHelps).is_nan());
+    assert!(get(&t, "h", Feature::DistinctShortcuts).is_nan());
+}
+
+#[test]
 fn a_person_listed_twice_counts_once_with_the_first_row() {
     let events = HEADER.to_string() + &event("h", 1, "x", "menu", 1);
     // h twice, in two departments: joins on people must not double h's help.
