@@ -58,6 +58,7 @@ pub mod contract;
 pub mod error;
 pub(crate) mod event_codes;
 pub mod frames;
+pub mod small_groups;
 pub mod wall_clock;
 
 pub use error::{Error, ErrorClass, Result};

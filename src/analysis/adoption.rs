@@ -3,10 +3,11 @@
 //!
 //! Not for: withholding what is too small to publish (see `privacy`); this only groups.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::features::{Feature, FeatureTable, UserFeatures, UserStatus};
 use crate::score::{ScoreTable, Tier};
+use crate::small_groups::pooled_groups;
 
 /// Adoption figures over one group of scored people.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,30 +158,16 @@ pub fn headline(features: &FeatureTable, scores: &ScoreTable) -> Headline {
     }
 }
 
-/// The groups (departments, roles, personas) of `sizes` (people scored per group) that go into
-/// the pool of those too small to show: each with fewer than `min_group_size` people, and, when
-/// the pool itself is smaller than that, the smallest other group (the first by key among
-/// equals): the organisation's figures less the groups shown would otherwise give the figures,
-/// and people's rows the members, of a group too small to show.
-pub fn pooled_groups<K: Ord + Copy>(
-    sizes: &BTreeMap<K, usize>,
-    min_group_size: usize,
-) -> BTreeSet<K> {
-    let mut pooled: BTreeSet<K> = sizes
-        .iter()
-        .filter(|(_, n)| **n < min_group_size)
-        .map(|(k, _)| *k)
-        .collect();
-    let people: usize = pooled.iter().map(|k| sizes[k]).sum();
-    if !pooled.is_empty() && people < min_group_size {
-        let smallest = sizes
-            .iter()
-            .filter(|(k, _)| !pooled.contains(*k))
-            .min_by_key(|(k, n)| (**n, **k))
-            .map(|(k, _)| *k);
-        pooled.extend(smallest);
+/// People scored per department, for every department of anyone known to the run (one whose
+/// people were all too little active to score counts 0 and is pooled: otherwise the rows that
+/// name no department would be its members).
+pub fn department_sizes(features: &FeatureTable) -> BTreeMap<&str, usize> {
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for u in &features.users {
+        let department = u.department.as_deref().unwrap_or(NO_DEPARTMENT);
+        *sizes.entry(department).or_default() += usize::from(u.status == UserStatus::Scored);
     }
-    pooled
+    sizes
 }
 
 /// Adoption per department, sorted by name; the departments `pooled_groups` pools form one row
@@ -194,8 +181,7 @@ pub fn by_department(
     for (department, row) in scored_rows(features, scores) {
         departments.entry(department).or_default().push(row);
     }
-    let sizes: BTreeMap<&str, usize> = departments.iter().map(|(d, r)| (*d, r.len())).collect();
-    let pool = pooled_groups(&sizes, min_group_size);
+    let pool = pooled_groups(&department_sizes(features), min_group_size);
     let mut pooled: Vec<AdoptionRow> = Vec::new();
     for department in &pool {
         pooled.extend(departments.remove(department).unwrap_or_default());

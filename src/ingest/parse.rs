@@ -334,13 +334,20 @@ fn whole_decimal(text: &str) -> Option<i64> {
     as_whole(text.parse().ok()?)
 }
 
-/// `1.000`: one thousand where a point groups thousands (German, Dutch, ... exports), one where
-/// it is a decimal point. Neither reading is safe, so such a value is not read as a number.
+/// `1.000` or `12.000`: one thousand where a point groups thousands (German, Dutch, ...
+/// exports), one where it is a decimal point. Neither reading is safe, so such a value is not
+/// read as a number. `0.000` and `1234.000` cannot group thousands and are read.
 fn reads_as_thousands(text: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     text.trim_start_matches(['-', '+'])
         .split_once('.')
-        .is_some_and(|(whole, fraction)| digits(whole) && fraction.len() == 3 && digits(fraction))
+        .is_some_and(|(whole, fraction)| {
+            (1..=3).contains(&whole.len())
+                && !whole.starts_with('0')
+                && digits(whole)
+                && fraction.len() == 3
+                && digits(fraction)
+        })
 }
 
 /// A number without a fraction, as an integer, where it is one exactly (below 9e15 in size).
@@ -757,13 +764,27 @@ mod tests {
                 // One or one thousand? Not read either way.
                 Some("1.000"),
                 Some("12.00"),
+                // Not a grouping of thousands.
+                Some("1523.000"),
+                Some("0.000"),
             ],
         );
         let read = whole_numbers(&texts).unwrap();
         let read: Vec<_> = read.i64().unwrap().iter().collect();
         assert_eq!(
             read,
-            [Some(3), Some(3), Some(12), None, None, None, None, Some(12)]
+            [
+                Some(3),
+                Some(3),
+                Some(12),
+                None,
+                None,
+                None,
+                None,
+                Some(12),
+                Some(1523),
+                Some(0)
+            ]
         );
     }
 

@@ -88,29 +88,41 @@ impl TableSummary {
         }
     }
 
-    /// A warning where so many rows repeat an earlier row's key (`event_id`, a person's
-    /// `user_id`) that the key is likely not unique in this export: a counter per session or per
-    /// day mapped as `event_id` would drop most events as duplicates, quietly, in an otherwise
-    /// successful run. A replayed export, the usual cause of duplicates, repeats far fewer.
+    /// A warning where so many rows of the table's first file repeat an earlier row's key
+    /// (`event_id`, a person's `user_id`) that the key is likely not unique in this export: a
+    /// counter per session or per day mapped as `event_id` would drop most events as
+    /// duplicates, quietly, in an otherwise successful run. Only the first file is judged: every
+    /// duplicate there repeats a row of the same file, while later files may overlap earlier
+    /// ones by design (a daily export of the last seven days).
     pub fn duplicate_warning(&self) -> Option<String> {
-        let key = TableKind::from_name(&self.table)?.unique_key()?;
-        let c = &self.totals;
-        let considered = c.read - c.opted_out;
+        let kind = TableKind::from_name(&self.table)?;
+        let key = kind.unique_key()?;
+        let first = self.files.first()?;
+        let c = &first.counts;
+        let considered = c.read - c.opted_out - c.rejected;
         let many = c.duplicates >= DUPLICATES_WORTH_A_LOOK.0
             && c.duplicates as f64 >= DUPLICATES_WORTH_A_LOOK.1 * considered as f64;
-        many.then(|| {
-            format!(
-                "{} of {} rows of `{}` ({:.0}%) repeat the `{key}` of an earlier row and were \
-                 dropped as duplicates. If `{key}` is not unique in this export (a counter per \
-                 session or per day, say), map `{key}` to a column that is, under \
-                 [tables.{}.columns]",
-                c.duplicates,
-                considered,
-                self.table,
-                100.0 * c.duplicates as f64 / considered as f64,
-                self.table,
-            )
-        })
+        let what = format!(
+            "{} of {} valid rows of `{}` ({:.0}%) repeat the `{key}` of an earlier row of \
+             the same file and were dropped as duplicates",
+            c.duplicates,
+            considered,
+            first.path.display(),
+            100.0 * c.duplicates as f64 / considered.max(1) as f64,
+        );
+        let advice = match kind {
+            TableKind::People => {
+                "Only the first row of each person is read: if the export has a row per \
+                 assignment or per change, keep one row per person (the current one)"
+                    .to_string()
+            }
+            _ => format!(
+                "If `{key}` is not unique in this export (a counter per session or per day, \
+                 say), map `{key}` to a column that is, under [tables.{}.columns]",
+                self.table
+            ),
+        };
+        many.then(|| format!("{what}. {advice}"))
     }
 
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {

@@ -8,11 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::pseudonym::Pseudonymizer;
 use super::settings::PrivacySettings;
 use super::trend::publishable_trend;
-use crate::analysis::{
-    Analysis, DepartmentAdoption, DepartmentGroup, Headline, TrendRow, pooled_groups,
-};
+use crate::analysis::{Analysis, DepartmentAdoption, DepartmentGroup, Headline, TrendRow};
 use crate::cluster::Clustering;
-use crate::features::{FeatureTable, UserStatus};
+use crate::features::{FeatureTable, UserFeatures, UserStatus};
+use crate::small_groups::pooled_groups;
 
 /// The persona label of people with too little activity to be clustered.
 pub const NOT_CLUSTERED: &str = "insufficient data";
@@ -74,14 +73,12 @@ impl<'a> ShownGroups<'a> {
         departments: &'a [DepartmentAdoption],
         min: usize,
     ) -> ShownGroups<'a> {
+        // Every role of anyone known, counting the people scored: a role whose people were all
+        // too little active to score counts 0 and is withheld.
         let mut roles: BTreeMap<&str, usize> = BTreeMap::new();
-        for u in features
-            .users
-            .iter()
-            .filter(|u| u.status == UserStatus::Scored)
-        {
+        for u in &features.users {
             if let Some(r) = &u.role {
-                *roles.entry(r).or_default() += 1;
+                *roles.entry(r).or_default() += usize::from(u.status == UserStatus::Scored);
             }
         }
         let personas: BTreeMap<u32, usize> =
@@ -99,14 +96,25 @@ impl<'a> ShownGroups<'a> {
         }
     }
 
-    fn department(&self, name: &Option<String>) -> Option<String> {
-        name.clone()
-            .filter(|n| self.departments.contains(n.as_str()))
-    }
-
-    fn role(&self, name: &Option<String>) -> Option<String> {
-        name.clone()
-            .filter(|n| !self.withheld_roles.contains(n.as_str()))
+    /// A person's department and role as their row may name them. Where either is withheld,
+    /// so is the other: the rows naming no department, split by role, would otherwise give a
+    /// small department's members.
+    fn department_and_role(&self, u: &UserFeatures) -> (Option<String>, Option<String>) {
+        let department = u
+            .department
+            .clone()
+            .filter(|n| self.departments.contains(n.as_str()));
+        let role = u
+            .role
+            .clone()
+            .filter(|n| !self.withheld_roles.contains(n.as_str()));
+        let withheld = (u.department.is_some() && department.is_none())
+            || (u.role.is_some() && role.is_none());
+        if withheld {
+            (None, None)
+        } else {
+            (department, role)
+        }
     }
 }
 
@@ -152,11 +160,12 @@ pub fn publish(
         .zip(&clustering.assignments)
         .map(|(u, assigned)| {
             let cluster = assigned.filter(|id| personas[*id as usize].size.is_some());
+            let (department, role) = groups.department_and_role(u);
             PublishedPerson {
                 id: pseudonyms.id(&u.user_id),
                 name: u.display_name.clone().filter(|_| settings.show_names),
-                department: groups.department(&u.department),
-                role: groups.role(&u.role),
+                department,
+                role,
                 persona: match (u.status, cluster) {
                     (UserStatus::InsufficientData, _) => Some(NOT_CLUSTERED.to_string()),
                     (UserStatus::Scored, c) => c.map(|id| personas[id as usize].name.clone()),

@@ -185,7 +185,10 @@ fn without_departments_or_triggers_their_features_are_unknown_and_self_answers_a
         h,h,2026-10-04T09:00:00Z\n\
         a,a,2026-10-05T09:00:00Z\n"
         .to_string();
-    let t = features_of(&[("events", events), ("help", help)], FeatureParams::default());
+    let t = features_of(
+        &[("events", events), ("help", help)],
+        FeatureParams::default(),
+    );
     assert_eq!(get(&t, "h", Feature::HelpsGiven), 2.0);
     assert_eq!(get(&t, "h", Feature::PeopleHelped), 2.0);
     assert_eq!(get(&t, "h", Feature::HelpsReceived), 0.0);

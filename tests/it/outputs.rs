@@ -247,6 +247,62 @@ fn departments_smaller_than_the_minimum_group_are_not_shown_alone() {
 }
 
 #[test]
+fn no_row_or_explanation_tells_the_members_of_a_withheld_group() {
+    // Big: 18 clerks and 10 in sales; Mid: 30 analysts; Tiny: 3 in sales, the busiest; Ghost:
+    // 3 people too little active to score. People are compared within their department.
+    let dir = tempdir().unwrap();
+    let mut people = String::from("user_id,department,role\n");
+    let mut events = String::from("user_id,timestamp,feature,app,trigger,count\n");
+    for u in 0..64 {
+        let (department, role, features, days) = match u {
+            0..18 => ("Big", "clerk", 3 + u % 5, 12),
+            18..28 => ("Big", "sales", 3 + u % 5, 12),
+            28..58 => ("Mid", "analyst", 3 + u % 6, 12),
+            58..61 => ("Tiny", "sales", 20, 12),
+            _ => ("Ghost", "actuary", 4, 2),
+        };
+        people += &format!("u{u},{department},{role}\n");
+        for day in 1..=days {
+            for f in 0..features {
+                events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{f},app,menu,2\n");
+            }
+        }
+    }
+    write(dir.path(), "people.csv", people);
+    write(dir.path(), "events.csv", events);
+    let out = tempdir().unwrap();
+    let config = "[privacy]\nmin_group_size = 12\n[scoring]\npeer_group = \"department\"\n";
+    let o = adept_run(dir.path(), out.path(), Some(config));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let features = read_parquet(&out.path().join("features.parquet"));
+    let shown: Vec<(Option<&str>, Option<&str>)> = features
+        .column("department")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .zip(features.column("role").unwrap().str().unwrap().iter())
+        .collect();
+    // Tiny (3) and Ghost (nobody scored) are too small, and so is their pool: Big, the
+    // smallest other, is withheld with them, so the rows naming no department are not Ghost's
+    // or Tiny's alone; and Tiny's people are not told apart from Big's by their role.
+    for (department, role) in &shown {
+        assert!(
+            !matches!(department, Some("Big" | "Tiny" | "Ghost")),
+            "{shown:?}"
+        );
+        assert!(department.is_some() == role.is_some(), "{shown:?}");
+    }
+    assert_eq!(shown.iter().filter(|(d, _)| d.is_none()).count(), 34);
+    // Big is compared with everyone, not within a department its explanations would name.
+    let explanations = cells(out.path(), "scores.parquet", "explanation");
+    assert!(explanations.iter().any(|t| t.contains("peers in Mid")));
+    for text in &explanations {
+        assert!(!text.contains("peers in Big"), "{text}");
+    }
+}
+
+#[test]
 fn report_from_outputs_renders_the_same_page() {
     let input = generated(100, 14, adept::generate::OutputFormat::Parquet);
     let out = tempdir().unwrap();
@@ -640,11 +696,15 @@ fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
     let o = adept_run(dir.path(), out.path(), None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    let said = "warning: 285 of 288 rows of `events` (99%) repeat the `event_id` of an earlier row";
+    let said = "warning: 285 of 288 valid rows of `";
     assert!(stderr.contains(said), "{stderr}");
+    assert!(
+        stderr.contains("events.csv` (99%) repeat the `event_id`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("[tables.events.columns]"), "{stderr}");
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
-    assert!(html.contains("<b>Warning:</b> 285 of 288 rows of `events`"));
+    assert!(html.contains("<b>Warning:</b> 285 of 288 valid rows of"));
     // `adept validate`, run before a first run, says it as well.
     let o = Command::new(env!("CARGO_BIN_EXE_adept"))
         .args(["validate", "--input"])
@@ -665,9 +725,18 @@ fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
         }
     }
     events += "u0,2026-10-01T09:00:00Z,f1,e0-1\n";
-    write(dir.path(), "events.csv", events);
+    write(dir.path(), "events.csv", events.clone());
     let out = tempdir().unwrap();
     let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("duplicates"));
+
+    // Daily exports that overlap by design: the second file repeats the first whole. No warning.
+    let days = tempdir().unwrap();
+    std::fs::create_dir(days.path().join("events")).unwrap();
+    write(&days.path().join("events"), "day-1.csv", &events);
+    write(&days.path().join("events"), "day-2.csv", &events);
+    let o = adept_run(days.path(), out.path(), None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!String::from_utf8_lossy(&o.stderr).contains("duplicates"));
 }
