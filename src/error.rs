@@ -81,7 +81,7 @@ pub enum Error {
     },
 
     #[error(
-        "Too many rejected rows in `{table}`: {rejected} of {read} ({rate:.2}%) exceed the limit of {limit:.2}%. See the rejects ledger{ledger}"
+        "Too many rejected rows in `{table}`: {rejected} of {read} ({rate:.2}%) exceed the limit of {limit:.2}%{cause}. See the rejects ledger{ledger}"
     )]
     RejectRate {
         table: String,
@@ -89,6 +89,8 @@ pub enum Error {
         read: u64,
         rate: f64,
         limit: f64,
+        /// The commonest reason and column, e.g. "; most (686) are unknown_value in `phase`".
+        cause: String,
         ledger: String,
     },
 

@@ -182,6 +182,7 @@ fn manifest(
     ingested: &Ingested,
     inputs: Vec<InputFile>,
     stages: &Stages,
+    published: &Published,
     pseudonymised: bool,
     key_source: Option<&KeySource>,
 ) -> Result<Manifest> {
@@ -199,7 +200,7 @@ fn manifest(
         users: stages.features.users.len(),
         scored: headline.figures.people as usize,
         candidates: stages.analysis.candidates.len(),
-        departments_with_candidates: headline.departments_with_candidates as usize,
+        departments_with_candidates: published.headline.departments_with_candidates as usize,
         personas: stages.clustering.k,
         signal_weights: stages.scores.weights.clone(),
         weights_source: config.scoring.weights.provenance(),
@@ -278,6 +279,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         &ingested,
         inputs,
         &stages,
+        &published,
         pseudonyms.is_active(),
         key_source.as_ref(),
     )?;
@@ -355,6 +357,7 @@ pub fn run_in_root(
                     read,
                     rate,
                     limit,
+                    cause,
                     ..
                 } if kept => Error::RejectRate {
                     table,
@@ -362,6 +365,7 @@ pub fn run_in_root(
                     read,
                     rate,
                     limit,
+                    cause,
                     ledger: format!(" `{}`", failed.join(outputs::REJECTS_FILE).display()),
                 },
                 other => other,

@@ -78,6 +78,52 @@ impl Ingested {
         self.tables.get(&table)
     }
 
+    /// Where most of a table's rejects come from, for the reject-rate error: the commonest
+    /// reason and column in the ledger, with an example value where the column holds neither
+    /// a person's id nor free text (an unknown `phase` such as `quiz`, a time that does not
+    /// read). Empty without rejects.
+    fn commonest_reject(&self, table: &str) -> String {
+        let text = |name: &str| self.rejects.column(name).ok().and_then(|c| c.str().ok());
+        let (Some(tables), Some(columns), Some(reasons), Some(raws)) = (
+            text("table"),
+            text("column"),
+            text("reason"),
+            text("raw_value"),
+        ) else {
+            return String::new();
+        };
+        // (column, reason) -> (rows, first value)
+        type Cause<'a> = (Option<&'a str>, &'a str);
+        let mut causes: BTreeMap<Cause, (u64, Option<&str>)> = BTreeMap::new();
+        for i in 0..self.rejects.height() {
+            if tables.get(i) != Some(table) {
+                continue;
+            }
+            let key = (columns.get(i), reasons.get(i).unwrap_or("unknown"));
+            let entry = causes.entry(key).or_insert((0, raws.get(i)));
+            entry.0 += 1;
+        }
+        let Some(((column, reason), (rows, example))) = causes
+            .into_iter()
+            .max_by_key(|(key, (rows, _))| (*rows, std::cmp::Reverse(*key)))
+        else {
+            return String::new();
+        };
+        let kind = TableKind::from_name(table);
+        let private = |c: &str| {
+            kind.is_none_or(|k| k.person_columns().contains(&c))
+                || crate::contract::may_span_lines(c)
+        };
+        match column {
+            Some(c) => {
+                let shown = example.filter(|v| !private(c) && v.chars().count() <= 40);
+                let example = shown.map(|v| format!(", e.g. `{v}`")).unwrap_or_default();
+                format!("; most ({rows}) are {reason} in `{c}`{example}")
+            }
+            None => format!("; most ({rows}) are {reason}"),
+        }
+    }
+
     /// The error to fail with when a table rejected more than the configured share of its rows.
     fn reject_rate_error(&self, ledger: Option<&Path>) -> Option<Error> {
         self.summary.tables.iter().find_map(|t| {
@@ -88,6 +134,7 @@ impl Ingested {
                 read: t.totals.read - t.totals.opted_out,
                 rate: rate * 100.0,
                 limit: self.max_reject_rate * 100.0,
+                cause: self.commonest_reject(&t.table),
                 ledger: ledger
                     .map(|p| format!(" `{}`", p.display()))
                     .unwrap_or_default(),

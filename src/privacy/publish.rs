@@ -154,7 +154,7 @@ pub fn publish(
             }
         })
         .collect();
-    let people = features
+    let people: Vec<PublishedPerson> = features
         .users
         .iter()
         .zip(&clustering.assignments)
@@ -174,19 +174,42 @@ pub fn publish(
             }
         })
         .collect();
+    let headline = headline(analysis, &people, settings);
     Published {
         people,
         personas,
         dimensions: clustering.dimensions.clone(),
         departments,
-        headline: headline(analysis.headline, settings),
+        headline,
         segment_trend: publishable_trend(&analysis.segment_trend, settings),
     }
 }
 
 /// The organisation's headline, with its figures withheld when fewer people than the minimum
-/// were scored (the counts stay).
-fn headline(mut headline: Headline, settings: &PrivacySettings) -> Headline {
+/// were scored (the counts stay). Departments with a candidate are counted as the rows show
+/// them: the departments shown, and the pool of withheld ones as one (counting each withheld
+/// department would tell that a small one has a candidate).
+fn headline(
+    analysis: &Analysis,
+    people: &[PublishedPerson],
+    settings: &PrivacySettings,
+) -> Headline {
+    let mut headline = analysis.headline;
+    let mut shown: BTreeSet<&str> = BTreeSet::new();
+    let mut pooled = false;
+    for c in &analysis.candidates {
+        match &people[c.person].department {
+            Some(d) => {
+                shown.insert(d);
+            }
+            None => pooled = true,
+        }
+    }
+    let any_withheld = analysis
+        .departments
+        .iter()
+        .any(|d| matches!(d.group, DepartmentGroup::Pooled(_)));
+    headline.departments_with_candidates = shown.len() as u64 + u64::from(pooled && any_withheld);
     if !settings.shows_group_of(headline.figures.people) {
         let f = &mut headline.figures;
         f.median_features = f64::NAN;

@@ -300,12 +300,15 @@ fn scored_on(data: &ReportData) -> String {
 fn summary(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
     let o = &data.organisation;
-    let mut figures = vec![
-        (data.candidates.len().to_string(), "candidates"),
-        (
+    let mut figures = vec![(data.candidates.len().to_string(), "candidates")];
+    // Without a people table no one's department is known: no count to give.
+    if m.people_coverage.is_some() {
+        figures.push((
             m.departments_with_candidates.to_string(),
             "departments with a candidate",
-        ),
+        ));
+    }
+    figures.extend([
         (m.scored.to_string(), "people scored"),
         (
             (m.users - m.scored).to_string(),
@@ -315,7 +318,7 @@ fn summary(page: &mut String, data: &ReportData) {
             num(o.median_features),
             "features known by the median person",
         ),
-    ];
+    ]);
     if evidenced(data, Signal::Shortcuts) {
         figures.push((pct(o.median_shortcut_share), "median shortcut share"));
     }

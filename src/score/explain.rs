@@ -161,8 +161,13 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
             vec![
                 (strongest, helped),
                 (
+                    // The rank, not a claim about who the askers are: it is high for many
+                    // askers as well as for askers who are asked themselves.
                     F::ExpertiseRank,
-                    "is asked for help by colleagues who are themselves asked".to_string(),
+                    format!(
+                        "ranks {:.1} in who asks whom for help (the average person 1.0)",
+                        e.v(F::ExpertiseRank)
+                    ),
                 ),
             ]
         }

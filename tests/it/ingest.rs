@@ -615,6 +615,9 @@ fn too_many_rejects_fail_the_run_and_say_how_many() {
     assert_eq!(kept_rejects, 2);
     assert_eq!(err.class(), ErrorClass::Data);
     assert!(err.to_string().contains("2 of 20"), "{err}");
+    // What the rejects are, so that the fix can start from the message.
+    let cause = "most (2) are unparseable_timestamp in `timestamp`, e.g. `not a time`";
+    assert!(err.to_string().contains(cause), "{err}");
     assert!(err.to_string().contains("/kept/rejects.parquet"), "{err}");
     let relaxed = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 0.1");
     assert!(relaxed.is_ok());

@@ -294,6 +294,20 @@ fn no_row_or_explanation_tells_the_members_of_a_withheld_group() {
         assert!(department.is_some() == role.is_some(), "{shown:?}");
     }
     assert_eq!(shown.iter().filter(|(d, _)| d.is_none()).count(), 34);
+    // Departments with a candidate are counted as the rows show them: the withheld ones as
+    // one pool, so that the count does not tell that Tiny has a candidate.
+    let shown_with_candidates: std::collections::BTreeSet<String> =
+        cells(out.path(), "candidates.parquet", "department")
+            .into_iter()
+            .collect();
+    let candidates = read_parquet(&out.path().join("candidates.parquet"));
+    let pooled = candidates.column("department").unwrap().null_count() > 0;
+    let manifest = adept::outputs::read_manifest(out.path()).unwrap();
+    assert!(pooled, "Tiny's busiest are candidates");
+    assert_eq!(
+        manifest.departments_with_candidates,
+        shown_with_candidates.len() + 1
+    );
     // Big is compared with everyone, not within a department its explanations would name.
     let explanations = cells(out.path(), "scores.parquet", "explanation");
     assert!(explanations.iter().any(|t| t.contains("peers in Mid")));
@@ -532,6 +546,8 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
         "shortcut share",
         "helped a colleague",
         "Helped someone",
+        // No people table: nobody's department is known, so no count of them.
+        "departments with a candidate",
     ] {
         assert!(!html.contains(absent), "`{absent}` shown without evidence");
     }
