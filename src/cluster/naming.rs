@@ -47,6 +47,10 @@ pub fn persona_name(
         "explorers"
     } else if high(Some(Signal::Feedback)) {
         "feedback givers"
+    } else if high(Some(Signal::Training)) {
+        "strong in training"
+    } else if high(Some(Signal::Consistency)) {
+        "steady users"
     } else if low(Some(Signal::Consistency)) {
         "occasional"
     } else {
@@ -98,6 +102,8 @@ mod tests {
         );
         assert_eq!(feedback, "feedback givers");
         assert_eq!(name(0.5, 0.5, 0.5, 0.5, 0.5), "casual");
+        // Active on more of their days than most, and nothing else stands out: not "casual".
+        assert_eq!(name(0.55, 0.5, 0.5, 0.7, 0.5), "steady users");
         // A little below the median person is no lack.
         assert_eq!(name(0.5, 0.5, 0.5, 0.44, 0.5), "casual");
         // A signal that is not used (NaN) is never a trait.
