@@ -419,8 +419,24 @@ fn personas(page: &mut String, data: &ReportData) {
     page.push_str("</section>");
 }
 
+/// Whether anyone's department is known: a people table with departments. Without, every
+/// person is "(no department)", and nothing is to be said by department.
+fn departments_known(data: &ReportData) -> bool {
+    data.departments
+        .iter()
+        .any(|d| d.name != crate::analysis::NO_DEPARTMENT)
+}
+
 fn adoption(page: &mut String, data: &ReportData) {
     page.push_str("<section id=\"adoption\"><h2>Adoption by department</h2>");
+    if !departments_known(data) {
+        page.push_str(
+            "<p class=\"muted\">Nobody's department is known (a <code>people</code> table with \
+             <code>department</code> would add it): the organisation's figures are in the \
+             summary.</p></section>",
+        );
+        return;
+    }
     let d = &data.departments;
     let names: Vec<String> = d.iter().map(|d| d.name.clone()).collect();
     let depth: Vec<f64> = d.iter().map(|d| d.median_features).collect();
@@ -545,7 +561,7 @@ fn segments(page: &mut String, data: &ReportData) {
             "<p class=\"muted\">Too few people could be judged to show the organisation's shares.</p>",
         );
     }
-    if !t.departments.is_empty() {
+    if !t.departments.is_empty() && departments_known(data) {
         let labels: Vec<String> = t
             .departments
             .iter()
@@ -603,12 +619,18 @@ fn segment_moves(page: &mut String, history: &History) {
 /// The user-group programme: sessions by need, presenters, audiences, pain points.
 fn programme(page: &mut String, data: &ReportData) {
     let Some(p) = &data.programme else { return };
-    page.push_str(
+    let departments = if departments_known(data) {
+        ", from different departments where they can be"
+    } else {
+        ""
+    };
+    let _ = write!(
+        page,
         "<section id=\"programme\"><h2>User-group programme</h2><p>One session per feature area, \
          most needed first: the people who would learn from it (one of its features is among \
          their next features to learn) plus the unresolved help requests on it. Presenters are \
-         candidates who know the area best, from different departments where they can be; \
-         nobody presents twice before everyone able to has presented once.</p>",
+         candidates who know the area best{departments}; nobody presents twice before everyone \
+         able to has presented once.</p>",
     );
     if p.sessions.is_empty() {
         page.push_str("<p class=\"muted\">No session: nobody has a feature to learn next.</p>");
@@ -623,9 +645,16 @@ fn programme(page: &mut String, data: &ReportData) {
         );
     }
     if !p.other_topics.is_empty() {
-        page.push_str(
-            "<h3>Other pain points</h3><p>Help topics that name no feature area, and questions \
-             filed as feedback (which have no topic), for the group's agenda.</p><table><thead><tr><th>Topic</th>\
+        let feedback = data.ingest.tables.iter().any(|t| t.table == "feedback");
+        let questions = if feedback {
+            ", and questions filed as feedback (which have no topic)"
+        } else {
+            ""
+        };
+        let _ = write!(
+            page,
+            "<h3>Other pain points</h3><p>Help topics that name no feature area{questions}, for \
+             the group's agenda.</p><table><thead><tr><th>Topic</th>\
              <th class=\"num\">Requests</th><th class=\"num\">Not resolved</th></tr></thead><tbody>",
         );
         for (topic, requests, unresolved) in &p.other_topics {
@@ -685,9 +714,15 @@ fn sessions_table(page: &mut String, p: &ProgrammeData) {
 }
 
 fn group(page: &mut String, data: &ReportData) {
-    page.push_str(
+    let balanced = if departments_known(data) {
+        ", balanced across departments,"
+    } else {
+        ""
+    };
+    let _ = write!(
+        page,
         "<section id=\"group\"><h2>Proposed power-user group</h2>\
-         <p>A first cohort, balanced across departments, to meet IT and trainers every few months.</p><ul>",
+         <p>A first cohort{balanced} to meet IT and trainers every few months.</p><ul>",
     );
     for c in data.group.iter().map(|&i| &data.candidates[i]) {
         let _ = write!(

@@ -546,11 +546,15 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
         "shortcut share",
         "helped a colleague",
         "Helped someone",
-        // No people table: nobody's department is known, so no count of them.
+        // No people table: nobody's department is known, so nothing said by department.
         "departments with a candidate",
+        "balanced across departments",
+        "By department, week",
+        "from different departments",
     ] {
         assert!(!html.contains(absent), "`{absent}` shown without evidence");
     }
+    assert!(html.contains("Nobody's department is known"));
     assert!(
         html.contains("No evidence in this run"),
         "no line on what is missing"
