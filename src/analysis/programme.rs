@@ -61,10 +61,16 @@ pub fn programme(
             people.push(r.person);
         }
     }
+    // Help whose topics name no feature area says nothing about any one area: its counts are
+    // unknown there, not 0 (the topics are listed as other pain points).
+    let help = features.help_topics.as_ref().filter(|h| {
+        h.topics
+            .iter()
+            .any(|t| features.areas.iter().any(|a| same_name(&t.topic, a)))
+    });
     let mut sessions: Vec<Session> = (0..features.areas.len())
         .map(|area| {
-            let (requests, unresolved) =
-                help_on(features.help_topics.as_ref(), &features.areas[area]);
+            let (requests, unresolved) = help_on(help, &features.areas[area]);
             let mut people = audience.remove(&area).unwrap_or_default();
             people.dedup();
             Session {

@@ -638,11 +638,14 @@ fn programme(page: &mut String, data: &ReportData) {
         sessions_table(page, p);
     }
     if !p.sessions.is_empty() && p.sessions.iter().all(|s| s.unresolved_help.is_none()) {
-        page.push_str(
+        page.push_str(if p.other_topics.is_empty() {
             "<p class=\"muted\">This export does not record which help requests were resolved, \
              or on what topic (a help table with <code>topic</code> and <code>resolved</code>): \
-             sessions are ordered by their audience alone.</p>",
-        );
+             sessions are ordered by their audience alone.</p>"
+        } else {
+            "<p class=\"muted\">No help topic names a feature area (the topics are listed below): \
+             sessions are ordered by their audience alone.</p>"
+        });
     }
     if !p.other_topics.is_empty() {
         let feedback = data.ingest.tables.iter().any(|t| t.table == "feedback");
