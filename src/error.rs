@@ -110,6 +110,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error with where the rejects ledger is said to be rewritten by `ledger`, for a
+    /// reject rate over the limit; any other error as it is.
+    pub fn with_ledger(mut self, rewrite: impl FnOnce(String) -> String) -> Error {
+        if let Error::RejectRate { ledger, .. } = &mut self {
+            *ledger = rewrite(std::mem::take(ledger));
+        }
+        self
+    }
+
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::Config(_) | Error::ConfigFile { .. } => ErrorClass::Usage,

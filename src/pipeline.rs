@@ -222,12 +222,13 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     let (pseudonyms, key_source) = pseudonymizer(config, &options.out)?;
     progress.set_message("reading and checking the input");
     let mut written = Vec::new();
-    let (ingested, usage) =
-        ingest_events(&options.input, options.as_of, config, &mut |ingested| {
-            let path = write_ledger(&options.out, ingested, &pseudonyms)?;
-            written.push(path.clone());
-            Ok(Some(path))
-        })?;
+    let earlier_run = options.out.join(outputs::MANIFEST_FILE).exists();
+    let (ingested, usage) = ingest_events(&options.input, options.as_of, config, &mut |ingested| {
+        let path = write_ledger(&options.out, ingested, &pseudonyms)?;
+        written.push(path.clone());
+        Ok(Some(path))
+    })
+    .map_err(|e| beside_an_earlier_run(e, earlier_run))?;
     let ingest_seconds = started.elapsed().as_secs_f64();
     progress.set_message("computing features, scores and personas");
     // The manifest's input checksums read every input file again: that runs on its own thread
@@ -304,6 +305,18 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     })
 }
 
+/// A run over the reject limit has replaced the rejects ledger in its output directory and
+/// written nothing else: where an earlier run's outputs are there, the error says that the
+/// other files are that run's, not this one's.
+fn beside_an_earlier_run(err: Error, earlier_run: bool) -> Error {
+    if !earlier_run {
+        return err;
+    }
+    err.with_ledger(|ledger| {
+        format!("{ledger} (the report and other files beside it are an earlier run's)")
+    })
+}
+
 /// A scheduled run under an output root: takes the root's lock (failing at once if another run
 /// holds it), writes into a staging directory, and publishes it as `runs/<as-of>` with `latest`
 /// moved only once everything is written. On failure the previous runs and `latest` are
@@ -350,25 +363,10 @@ pub fn run_in_root(
             if !kept {
                 let _ = std::fs::remove_dir_all(&staging);
             }
-            Err(match err {
-                Error::RejectRate {
-                    table,
-                    rejected,
-                    read,
-                    rate,
-                    limit,
-                    cause,
-                    ..
-                } if kept => Error::RejectRate {
-                    table,
-                    rejected,
-                    read,
-                    rate,
-                    limit,
-                    cause,
-                    ledger: format!(" `{}`", failed.join(outputs::REJECTS_FILE).display()),
-                },
-                other => other,
+            Err(if kept {
+                err.with_ledger(|_| format!(" `{}`", failed.join(outputs::REJECTS_FILE).display()))
+            } else {
+                err
             })
         }
     }

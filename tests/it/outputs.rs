@@ -773,6 +773,33 @@ fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
 }
 
 #[test]
+fn a_failed_run_into_an_earlier_runs_directory_says_whose_files_are_left() {
+    let dir = tempdir().unwrap();
+    let mut events = String::from("user_id,timestamp,feature\n");
+    for u in 0..12 {
+        for day in 1..=8 {
+            events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{}\n", day % 3);
+        }
+    }
+    write(dir.path(), "events.csv", &events);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The next export has a time nobody can read on every other line: over the reject limit.
+    events += &"u0,yesterday,f1\n".repeat(200);
+    write(dir.path(), "events.csv", &events);
+    let o = adept_run(dir.path(), out.path(), None);
+    assert_eq!(o.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("are an earlier run's"), "{stderr}");
+    assert!(stderr.contains("e.g. `yesterday`"), "{stderr}");
+    // Into a directory of its own, nothing to say about earlier files.
+    let fresh = tempdir().unwrap();
+    let o = adept_run(dir.path(), fresh.path(), None);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("earlier run"));
+}
+
+#[test]
 fn a_catalog_that_matches_little_is_reported_loudly_with_its_likely_cause() {
     let dir = tempdir().unwrap();
     let mut events = String::from("user_id,timestamp,feature\n");
