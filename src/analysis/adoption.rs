@@ -161,7 +161,7 @@ pub fn headline(features: &FeatureTable, scores: &ScoreTable) -> Headline {
 /// People scored per department, for every department of anyone known to the run (one whose
 /// people were all too little active to score counts 0 and is pooled: otherwise the rows that
 /// name no department would be its members).
-pub fn department_sizes(features: &FeatureTable) -> BTreeMap<&str, usize> {
+fn department_sizes(features: &FeatureTable) -> BTreeMap<&str, usize> {
     let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
     for u in &features.users {
         let department = u.department.as_deref().unwrap_or(NO_DEPARTMENT);

@@ -18,7 +18,7 @@ mod segments;
 
 pub use adoption::{
     AdoptionFigures, AdoptionRow, DepartmentAdoption, DepartmentGroup, Headline, NO_DEPARTMENT,
-    by_department, department_sizes, figures, headline, median,
+    by_department, figures, headline, median,
 };
 pub use candidates::{Candidate, candidates};
 pub use develop::{AreaGap, PLAN_AREAS, development_plans, plan_text};

@@ -139,38 +139,7 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
                 ),
             ),
         ],
-        Signal::Help => {
-            // Rate, people and departments helped are one clause, cited by its strongest part.
-            let direct = [F::HelpRate, F::PeopleHelped, F::DepartmentsHelped];
-            let strongest = direct
-                .into_iter()
-                .max_by(|a, b| e.strength(*a).total_cmp(&e.strength(*b)))
-                .unwrap_or(F::HelpRate);
-            // Where nobody's department is known, the departments are not cited.
-            let departments = e.v(F::DepartmentsHelped);
-            let departments = if departments.is_nan() {
-                String::new()
-            } else {
-                format!(" in {}", counted(departments, "department", "departments"))
-            };
-            let helped = format!(
-                "helped {}{departments} ({})",
-                counted(e.v(F::PeopleHelped), "colleague", "colleagues"),
-                counted(e.v(F::HelpsGiven), "time", "times")
-            );
-            vec![
-                (strongest, helped),
-                (
-                    // The rank, not a claim about who the askers are: it is high for many
-                    // askers as well as for askers who are asked themselves.
-                    F::ExpertiseRank,
-                    format!(
-                        "ranks {:.1} in who asks whom for help (the average person 1.0)",
-                        e.v(F::ExpertiseRank)
-                    ),
-                ),
-            ]
-        }
+        Signal::Help => help_wordings(e),
         Signal::Training => vec![
             (
                 F::TrainingLevel,
@@ -211,6 +180,41 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
             ),
         ],
     }
+}
+
+/// The help signal's words: rate, people and departments helped are one clause, cited by its
+/// strongest part; the expertise rank another.
+fn help_wordings(e: &Evidence) -> Vec<(Feature, String)> {
+    use Feature as F;
+    let direct = [F::HelpRate, F::PeopleHelped, F::DepartmentsHelped];
+    let strongest = direct
+        .into_iter()
+        .max_by(|a, b| e.strength(*a).total_cmp(&e.strength(*b)))
+        .unwrap_or(F::HelpRate);
+    // Where nobody's department is known, the departments are not cited.
+    let departments = e.v(F::DepartmentsHelped);
+    let departments = if departments.is_nan() {
+        String::new()
+    } else {
+        format!(" in {}", counted(departments, "department", "departments"))
+    };
+    let helped = format!(
+        "helped {}{departments} ({})",
+        counted(e.v(F::PeopleHelped), "colleague", "colleagues"),
+        counted(e.v(F::HelpsGiven), "time", "times")
+    );
+    vec![
+        (strongest, helped),
+        (
+            // The rank, not a claim about who the askers are: it is high for many
+            // askers as well as for askers who are asked themselves.
+            F::ExpertiseRank,
+            format!(
+                "ranks {:.1} in who asks whom for help (the average person 1.0)",
+                e.v(F::ExpertiseRank)
+            ),
+        ),
+    ]
 }
 
 /// The clauses that say why a signal stands out: its features on which the person stands
