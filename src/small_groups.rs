@@ -3,6 +3,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::features::{UserFeatures, UserStatus};
+
+/// People scored per group, for every group (`group` of a person; None: in none) of anyone
+/// known to the run: a group whose people were all too little active to score counts 0, and so
+/// is pooled (otherwise the rows that name no group would be its members).
+pub fn scored_per_group<'a>(
+    users: &'a [UserFeatures],
+    group: impl Fn(&'a UserFeatures) -> Option<&'a str>,
+) -> BTreeMap<&'a str, usize> {
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for u in users {
+        if let Some(g) = group(u) {
+            *sizes.entry(g).or_default() += usize::from(u.status == UserStatus::Scored);
+        }
+    }
+    sizes
+}
+
 /// The groups (departments, roles, personas) of `sizes` (people scored per group) that go into
 /// the pool of those too small to show: each with fewer than `min_group_size` people, and, when
 /// the pool itself is smaller than that, the smallest other group (the first by key among

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::features::{Feature, FeatureTable, UserFeatures, UserStatus};
 use crate::score::{ScoreTable, Tier};
-use crate::small_groups::pooled_groups;
+use crate::small_groups::{pooled_groups, scored_per_group};
 
 /// Adoption figures over one group of scored people.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,18 +158,6 @@ pub fn headline(features: &FeatureTable, scores: &ScoreTable) -> Headline {
     }
 }
 
-/// People scored per department, for every department of anyone known to the run (one whose
-/// people were all too little active to score counts 0 and is pooled: otherwise the rows that
-/// name no department would be its members).
-fn department_sizes(features: &FeatureTable) -> BTreeMap<&str, usize> {
-    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
-    for u in &features.users {
-        let department = u.department.as_deref().unwrap_or(NO_DEPARTMENT);
-        *sizes.entry(department).or_default() += usize::from(u.status == UserStatus::Scored);
-    }
-    sizes
-}
-
 /// Adoption per department, sorted by name; the departments `pooled_groups` pools form one row
 /// after the others.
 pub fn by_department(
@@ -181,7 +169,10 @@ pub fn by_department(
     for (department, row) in scored_rows(features, scores) {
         departments.entry(department).or_default().push(row);
     }
-    let pool = pooled_groups(&department_sizes(features), min_group_size);
+    let sizes = scored_per_group(&features.users, |u| {
+        Some(u.department.as_deref().unwrap_or(NO_DEPARTMENT))
+    });
+    let pool = pooled_groups(&sizes, min_group_size);
     let mut pooled: Vec<AdoptionRow> = Vec::new();
     for department in &pool {
         pooled.extend(departments.remove(department).unwrap_or_default());

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::ledger::RejectReason;
 use crate::contract::TableKind;
 
-/// (rows, share of the rows not opted out): duplicates at least this many, and this share, are
-/// warned of.
+/// (rows, share of the valid rows of a table's first file): duplicates at least this many, and
+/// this share, are warned of.
 const DUPLICATES_WORTH_A_LOOK: (u64, f64) = (20, 0.2);
 
 /// How the rows of a file or table were accounted for.
@@ -102,6 +102,9 @@ impl TableSummary {
         let considered = c.read - c.opted_out - c.rejected;
         let many = c.duplicates >= DUPLICATES_WORTH_A_LOOK.0
             && c.duplicates as f64 >= DUPLICATES_WORTH_A_LOOK.1 * considered as f64;
+        if !many {
+            return None;
+        }
         let what = format!(
             "{} of {} valid rows of `{}` ({:.0}%) repeat the `{key}` of an earlier row of \
              the same file and were dropped as duplicates",
@@ -122,7 +125,7 @@ impl TableSummary {
                 self.table
             ),
         };
-        many.then(|| format!("{what}. {advice}"))
+        Some(format!("{what}. {advice}"))
     }
 
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {

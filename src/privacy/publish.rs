@@ -11,7 +11,7 @@ use super::trend::publishable_trend;
 use crate::analysis::{Analysis, DepartmentAdoption, DepartmentGroup, Headline, TrendRow};
 use crate::cluster::Clustering;
 use crate::features::{FeatureTable, UserFeatures, UserStatus};
-use crate::small_groups::pooled_groups;
+use crate::small_groups::{pooled_groups, scored_per_group};
 
 /// The persona label of people with too little activity to be clustered.
 pub const NOT_CLUSTERED: &str = "insufficient data";
@@ -73,14 +73,7 @@ impl<'a> ShownGroups<'a> {
         departments: &'a [DepartmentAdoption],
         min: usize,
     ) -> ShownGroups<'a> {
-        // Every role of anyone known, counting the people scored: a role whose people were all
-        // too little active to score counts 0 and is withheld.
-        let mut roles: BTreeMap<&str, usize> = BTreeMap::new();
-        for u in &features.users {
-            if let Some(r) = &u.role {
-                *roles.entry(r).or_default() += usize::from(u.status == UserStatus::Scored);
-            }
-        }
+        let roles = scored_per_group(&features.users, |u| u.role.as_deref());
         let personas: BTreeMap<u32, usize> =
             clustering.personas.iter().map(|p| (p.id, p.size)).collect();
         ShownGroups {

@@ -301,8 +301,8 @@ fn summary(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
     let o = &data.organisation;
     let mut figures = vec![(data.candidates.len().to_string(), "candidates")];
-    // Without a people table no one's department is known: no count to give.
-    if m.people_coverage.is_some() {
+    // Where nobody's department is known, there is no count to give.
+    if departments_known(data) {
         figures.push((
             m.departments_with_candidates.to_string(),
             "departments with a candidate",

@@ -13,7 +13,7 @@ use super::table::{ScoreTable, Tier, UserScore};
 use super::volume::weigh;
 use crate::error::Result;
 use crate::features::{Feature, FeatureTable, Signal, UserFeatures, UserStatus};
-use crate::small_groups::pooled_groups;
+use crate::small_groups::{pooled_groups, scored_per_group};
 
 /// Robust statistics of every feature for one peer group.
 #[derive(Debug, Clone)]
@@ -158,19 +158,15 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
         .collect();
     let everyone = stats_for(&scored, None);
     let mut groups: BTreeMap<&str, Vec<&UserFeatures>> = BTreeMap::new();
-    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
-    for user in &features.users {
+    for user in &scored {
         if let Some(key) = peer_key(user, params.peer_group) {
-            let scored = user.status == UserStatus::Scored;
-            *sizes.entry(key).or_default() += usize::from(scored);
-            if scored {
-                groups.entry(key).or_default().push(user);
-            }
+            groups.entry(key).or_default().push(user);
         }
     }
     // Groups under `min_peer_group` are compared with everyone, by the rule that withholds
     // groups from the outputs (at least as strict, as `min_peer_group` is at least the minimum
     // group size): an explanation never names a group that people's rows do not.
+    let sizes = scored_per_group(&features.users, |u| peer_key(u, params.peer_group));
     let pooled = pooled_groups(&sizes, params.min_peer_group);
     let group_stats: BTreeMap<&str, PeerStats> = groups
         .into_iter()
