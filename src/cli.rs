@@ -288,7 +288,7 @@ fn validate(args: ValidateArgs) -> Result<()> {
     ingest::ingest(
         &IngestOptions::new(input, as_of, config),
         &mut ingest::DiscardRows,
-        &mut |ingested| {
+        &mut |ingested, _| {
             say(&format!("as of {as_of}\n{}", ingested.summary))?;
             for t in &ingested.summary.tables {
                 if let Some(warning) = t.duplicate_warning() {

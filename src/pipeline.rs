@@ -12,7 +12,7 @@ use crate::cluster::{self, Clustering};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::features::{self, EventUsage, FeatureParams, FeatureTable, UserStatus};
-use crate::ingest::{self, IngestOptions, Ingested, KeepLedger};
+use crate::ingest::{self, IngestOptions, Ingested, KeepLedger, LedgerOf};
 use crate::outputs::{self, InputFile, Manifest};
 use crate::privacy::{self, KeySource, Pseudonymizer, Published, resolve_key};
 use crate::report;
@@ -223,12 +223,22 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     progress.set_message("reading and checking the input");
     let mut written = Vec::new();
     let earlier_run = options.out.join(outputs::MANIFEST_FILE).exists();
-    let (ingested, usage) = ingest_events(&options.input, options.as_of, config, &mut |ingested| {
-        let path = write_ledger(&options.out, ingested, &pseudonyms)?;
-        written.push(path.clone());
-        Ok(Some(path))
-    })
-    .map_err(|e| beside_an_earlier_run(e, earlier_run))?;
+    let (ingested, usage) = ingest_events(
+        &options.input,
+        options.as_of,
+        config,
+        &mut |ingested, of| {
+            if of == LedgerOf::FailedRun && earlier_run {
+                let apart = options.out.join(FAILED_RUN_DIR);
+                std::fs::create_dir_all(&apart).map_err(|e| Error::output(&apart, e))?;
+                return Ok(Some(write_ledger(&apart, ingested, &pseudonyms)?));
+            }
+            let path = write_ledger(&options.out, ingested, &pseudonyms)?;
+            written.push(path.clone());
+            Ok(Some(path))
+        },
+    )
+    .map_err(|e| beside_an_earlier_run(e, earlier_run, &options.out))?;
     let ingest_seconds = started.elapsed().as_secs_f64();
     progress.set_message("computing features, scores and personas");
     // The manifest's input checksums read every input file again: that runs on its own thread
@@ -293,6 +303,8 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     written.push(outputs::write_manifest(&options.out, &manifest)?);
+    // An earlier failed run's ledger, kept apart, is of no more use beside a complete run.
+    let _ = std::fs::remove_dir_all(options.out.join(FAILED_RUN_DIR));
     progress.finish_and_clear();
     Ok(RunOutcome {
         ingested,
@@ -305,15 +317,22 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     })
 }
 
-/// A run over the reject limit has replaced the rejects ledger in its output directory and
-/// written nothing else: where an earlier run's outputs are there, the error says that the
-/// other files are that run's, not this one's.
-fn beside_an_earlier_run(err: Error, earlier_run: bool) -> Error {
+/// Where a run over the reject limit into a directory holding an earlier run's outputs keeps its
+/// rejects ledger: apart, so that the directory stays that earlier run's, whole. The next run
+/// that completes there removes it.
+pub const FAILED_RUN_DIR: &str = "failed-run";
+
+/// A run over the reject limit into a directory holding an earlier run's outputs has kept its
+/// ledger apart and written nothing else: the error says that the outputs there are untouched.
+fn beside_an_earlier_run(err: Error, earlier_run: bool, out: &Path) -> Error {
     if !earlier_run {
         return err;
     }
     err.with_ledger(|ledger| {
-        format!("{ledger} (the report and other files beside it are an earlier run's)")
+        format!(
+            "{ledger} (the outputs in `{}` are still an earlier run's, untouched)",
+            out.display()
+        )
     })
 }
 

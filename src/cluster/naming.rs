@@ -35,6 +35,9 @@ pub fn persona_name(
         "deep & fluent"
     } else if high(help) {
         "helpers"
+    } else if high(None) && low(Some(Signal::Consistency)) {
+        // Uses per active day are high, but the days are few: not busy in general.
+        "high volume on few days"
     } else if high(None) && low(depth) {
         "high volume, few features"
     } else if high(None) && !high(depth) {
@@ -86,6 +89,9 @@ mod tests {
             name(0.40, 0.8, 0.4, 0.6, 0.5),
             "shortcut-fluent, few features"
         );
+        // Many uses on the days they come, but few days: not called busy in general.
+        assert_eq!(name(0.4, 0.2, 0.4, 0.2, 0.95), "high volume on few days");
+        assert_eq!(name(0.5, 0.5, 0.5, 0.3, 0.9), "high volume on few days");
         // Depth above the median but not a trait: busy, and nothing says otherwise.
         assert_eq!(name(0.56, 0.5, 0.4, 0.8, 0.95), "high volume");
         assert_eq!(name(0.55, 0.8, 0.4, 0.6, 0.5), "shortcut-fluent");

@@ -206,12 +206,20 @@ fn read_whole(
     Ok((frame, source))
 }
 
+/// Whether the ledger handed to a [`KeepLedger`] is that of a run that goes on, or of one that
+/// fails here, over the reject limit (whose caller may keep it apart from earlier outputs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LedgerOf {
+    GoingRun,
+    FailedRun,
+}
+
 /// What to do with the rejects ledger before the reject limit is checked: keep it somewhere
 /// and say where, so that a run failing the limit still leaves its ledger to inspect.
-pub type KeepLedger<'a> = &'a mut dyn FnMut(&Ingested) -> Result<Option<PathBuf>>;
+pub type KeepLedger<'a> = &'a mut dyn FnMut(&Ingested, LedgerOf) -> Result<Option<PathBuf>>;
 
 /// A [`KeepLedger`] that keeps nothing.
-pub fn keep_nothing(_: &Ingested) -> Result<Option<PathBuf>> {
+pub fn keep_nothing(_: &Ingested, _: LedgerOf) -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
@@ -226,7 +234,11 @@ pub fn ingest(
     keep_ledger: KeepLedger,
 ) -> Result<Ingested> {
     let ingested = read_tables(options, events)?;
-    let ledger = keep_ledger(&ingested)?;
+    let of = match ingested.reject_rate_error(None) {
+        Some(_) => LedgerOf::FailedRun,
+        None => LedgerOf::GoingRun,
+    };
+    let ledger = keep_ledger(&ingested, of)?;
     match ingested.reject_rate_error(ledger.as_deref()) {
         Some(err) => Err(err),
         None => Ok(ingested),

@@ -22,7 +22,7 @@ mod validate;
 
 pub use discover::{Compression, SourceFile, format_from_name};
 pub use ledger::{LEDGER_COLUMNS, LineReject, RejectReason};
-pub use load::{IngestOptions, Ingested, KeepLedger, ingest, keep_nothing};
+pub use load::{IngestOptions, Ingested, KeepLedger, LedgerOf, ingest, keep_nothing};
 pub use parse::{TimestampRules, local_to_millis, parse_bool, parse_timestamp};
 pub use sink::{CollectRows, DiscardRows, RowSink, fork_as};
 pub use summary::{FileSummary, IngestSummary, RowCounts, TableSummary};

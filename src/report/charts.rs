@@ -31,6 +31,13 @@ fn finish(svg: String) -> String {
 /// printable height at 12 mm margins is 1,032 px); more go on into a second chart.
 const MAX_BARS: usize = 26;
 
+/// How many ticks to ask for on an axis from 0 to `upper` whose labels are whole numbers: at
+/// most one per whole number, so that plotters' step is at least 1 and no two ticks print alike
+/// (ticks at 0.5 steps printed "0 0 1 2 2" on a chart of at most two).
+fn whole_ticks(upper: f64) -> usize {
+    (upper.floor() as usize + 1).clamp(2, 10)
+}
+
 /// Horizontal bars, one per label (top to bottom), values from 0 to `max`: each bar centred on
 /// its label with a gap between bars, and its value written at its end. Past `MAX_BARS`, the
 /// bars go on in further charts titled "(continued)", so that no chart is taller than a page.
@@ -61,12 +68,13 @@ fn bars_chart(title: &str, labels: &[String], values: &[f64], max: f64, unit: &s
         let _ = root.fill(&WHITE);
         let n = labels.len().max(1);
         let max = if max > 0.0 { max } else { 1.0 };
+        let upper = max * 1.12;
         let chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(8)
             .x_label_area_size(26)
             .y_label_area_size(190)
-            .build_cartesian_2d(0f64..max * 1.12, (0..n - 1).into_segmented());
+            .build_cartesian_2d(0f64..upper, (0..n - 1).into_segmented());
         let Ok(mut chart) = chart else {
             return String::new();
         };
@@ -84,6 +92,7 @@ fn bars_chart(title: &str, labels: &[String], values: &[f64], max: f64, unit: &s
             .disable_y_mesh()
             .y_labels(n)
             .y_label_formatter(&label_of)
+            .x_labels(whole_ticks(upper))
             .x_label_formatter(&|x| format!("{x:.0}{unit}"))
             .label_style(("sans-serif", 15))
             .draw();
@@ -366,5 +375,40 @@ mod tests {
             &[("a".into(), vec![0.5]), ("b".into(), vec![0.7])],
         );
         assert!(svg.contains("<rect"));
+    }
+
+    /// The texts of an SVG, in order.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                Some(
+                    t.split_once('>')?
+                        .1
+                        .split_once("</text>")?
+                        .0
+                        .trim()
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_two_ticks_of_a_small_count_print_alike() {
+        for max in [1.0, 2.0, 3.0, 7.0, 40.0] {
+            let svg = bars("People", &["a".into()], &[max], max, "");
+            let ticks: Vec<String> = texts(&svg)
+                .into_iter()
+                .filter(|t| t.parse::<f64>().is_ok())
+                .collect();
+            // The ticks, then the bar's own value.
+            let (value, ticks) = ticks.split_last().expect("a value label");
+            assert_eq!(value, &format!("{max:.0}"));
+            assert!(ticks.len() >= 2, "max {max}: {ticks:?}");
+            let mut unique = ticks.to_vec();
+            unique.dedup();
+            assert_eq!(&unique, ticks, "max {max}: ticks repeat");
+        }
     }
 }

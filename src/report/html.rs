@@ -657,8 +657,9 @@ fn programme(page: &mut String, data: &ReportData) {
         let _ = write!(
             page,
             "<h3>Other pain points</h3><p>Help topics that name no feature area{questions}, for \
-             the group's agenda.</p><table><thead><tr><th>Topic</th>\
-             <th class=\"num\">Requests</th><th class=\"num\">Not resolved</th></tr></thead><tbody>",
+             the group's agenda. Each row of the help table counts once: a question answered \
+             twice counts twice.</p><table><thead><tr><th>Topic</th>\
+             <th class=\"num\">Times helped</th><th class=\"num\">Not resolved</th></tr></thead><tbody>",
         );
         for (topic, requests, unresolved) in &p.other_topics {
             let _ = write!(
@@ -725,7 +726,8 @@ fn group(page: &mut String, data: &ReportData) {
     let _ = write!(
         page,
         "<section id=\"group\"><h2>Proposed power-user group</h2>\
-         <p>A first cohort{balanced} to meet IT and trainers every few months.</p><ul>",
+         <p>A first cohort{balanced} to invite to regular meetings with the people who run the \
+         software and its training, for each person to accept or decline.</p><ul>",
     );
     for c in data.group.iter().map(|&i| &data.candidates[i]) {
         let _ = write!(

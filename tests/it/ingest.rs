@@ -606,7 +606,8 @@ fn too_many_rejects_fail_the_run_and_say_how_many() {
     let err = adept::ingest::ingest(
         &IngestOptions::new(dir.path(), as_of(), Config::default()),
         &mut adept::ingest::DiscardRows,
-        &mut |ingested| {
+        &mut |ingested, of| {
+            assert_eq!(of, adept::ingest::LedgerOf::FailedRun);
             kept_rejects = ingested.rejects.height();
             Ok(Some("/kept/rejects.parquet".into()))
         },

@@ -772,8 +772,23 @@ fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
     assert!(!String::from_utf8_lossy(&o.stderr).contains("duplicates"));
 }
 
+/// The plain files directly in `dir` and their bytes, by name.
+fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
-fn a_failed_run_into_an_earlier_runs_directory_says_whose_files_are_left() {
+fn a_failed_run_into_an_earlier_runs_directory_leaves_that_run_whole() {
     let dir = tempdir().unwrap();
     let mut events = String::from("user_id,timestamp,feature\n");
     for u in 0..12 {
@@ -788,11 +803,31 @@ fn a_failed_run_into_an_earlier_runs_directory_says_whose_files_are_left() {
     // The next export has a time nobody can read on every other line: over the reject limit.
     events += &"u0,yesterday,f1\n".repeat(200);
     write(dir.path(), "events.csv", &events);
+    let before: Vec<(String, Vec<u8>)> = files_in(out.path());
     let o = adept_run(dir.path(), out.path(), None);
     assert_eq!(o.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("are an earlier run's"), "{stderr}");
+    assert!(
+        stderr.contains("still an earlier run's, untouched"),
+        "{stderr}"
+    );
     assert!(stderr.contains("e.g. `yesterday`"), "{stderr}");
+    // The earlier run's outputs are all as they were, its ledger included; the failed run's
+    // ledger is apart, where the error says, and holds the unreadable times.
+    let apart = out
+        .path()
+        .join(adept::pipeline::FAILED_RUN_DIR)
+        .join("rejects.parquet");
+    assert!(stderr.contains(&apart.display().to_string()), "{stderr}");
+    let after: Vec<(String, Vec<u8>)> = files_in(out.path());
+    assert_eq!(before, after);
+    assert_eq!(read_parquet(&apart).height(), 200);
+    // The next complete run removes it.
+    events.truncate(events.len() - "u0,yesterday,f1\n".len() * 200);
+    write(dir.path(), "events.csv", &events);
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!apart.parent().unwrap().exists());
     // Into a directory of its own, nothing to say about earlier files.
     let fresh = tempdir().unwrap();
     let o = adept_run(dir.path(), fresh.path(), None);
