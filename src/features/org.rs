@@ -65,6 +65,9 @@ pub(super) struct Org<'a> {
     pub uses: BTreeMap<String, Vec<Use>>,
     /// Each user's active days: (local day, uses).
     pub days: BTreeMap<String, Vec<(i32, f64)>>,
+    /// The first day of the window with anyone's use: where the export begins after the window
+    /// does, nobody can have been seen before it, so days are expected from here on.
+    pub usage_from: i32,
     pub people: BTreeMap<String, Person>,
     pub help: Help,
     pub training: BTreeMap<String, TrainingSummary>,
@@ -110,6 +113,7 @@ impl<'a> Org<'a> {
             infos,
             areas,
             uses: usage.by_user,
+            usage_from: first_day_of_use(&days, &window),
             days,
             people,
             help,
@@ -161,6 +165,18 @@ impl<'a> Org<'a> {
             .collect();
         expertise_rank(self.users.len(), &edges)
     }
+}
+
+/// The first day in `window` with anyone's use (the window's first day where nobody used it).
+fn first_day_of_use(days: &BTreeMap<String, Vec<(i32, f64)>>, window: &Window) -> i32 {
+    days.values()
+        .filter_map(|d| {
+            d.iter()
+                .find(|(day, uses)| *day >= window.first_day && *uses > 0.0)
+                .map(|(day, _)| *day)
+        })
+        .min()
+        .unwrap_or(window.first_day)
 }
 
 /// The usage rows, by user, with what they tell of each feature.
@@ -259,7 +275,13 @@ fn feature_infos(
     catalog: &Catalog,
     params: &FeatureParams,
 ) -> (Vec<FeatureInfo>, Vec<String>) {
-    let active_users = usage.by_user.len().max(1) as f64;
+    // People with a use (not only rows of count 0).
+    let active_users = usage
+        .by_user
+        .values()
+        .filter(|rows| rows.iter().any(|u| u.uses > 0.0))
+        .count()
+        .max(1) as f64;
     let mut area_ids: BTreeMap<String, usize> = BTreeMap::new();
     // `ids` iterates in key order, which is id order.
     let infos = usage

@@ -56,7 +56,7 @@ pub(super) fn depth(org: &Org, uses: &[Use], values: &mut [f64]) -> Vec<(u32, u3
     let areas: BTreeSet<usize> = known.iter().map(|f| infos[*f].area).collect();
     let total: f64 = per_feature.values().sum();
     values[Feature::DistinctFeatures as usize] = distinct;
-    values[Feature::RarityDepth as usize] = known.iter().map(|f| infos[*f].idf).sum();
+    values[Feature::RarityDepth as usize] = known.iter().fold(0.0, |t, f| t + infos[*f].idf);
     values[Feature::AdvancedFeatures as usize] = advanced;
     values[Feature::AdvancedShare as usize] = if distinct > 0.0 {
         advanced / distinct
@@ -147,14 +147,20 @@ pub(super) fn consistency(
     values: &mut [f64],
 ) -> Observed {
     let w = &org.window;
-    // Observed days: the window, or from the hire date when the person joined during it.
+    // Observed days: the window from the export's first day of use, or from the hire date when
+    // the person joined later.
+    let start = org.usage_from.clamp(w.first_day, w.last_day);
     let first_day = person
         .hire_day
-        .map_or(w.first_day, |h| h.clamp(w.first_day, w.last_day));
+        .map_or(start, |h| h.clamp(start, w.last_day));
     let observed_days = f64::from(w.last_day - first_day + 1);
     let fte = person.fte.filter(|f| *f > 0.0).unwrap_or(1.0);
+    // A day whose rows all have count 0 had no use: a usage report that lists every licensed
+    // person every day says so with a 0.
+    let days: Vec<(i32, f64)> = days.iter().copied().filter(|(_, n)| *n > 0.0).collect();
     let active_days = days.len() as f64;
-    let total: f64 = days.iter().map(|(_, n)| n).sum();
+    // Folded from +0.0: a float `sum` of nothing is -0.0, which the outputs would print.
+    let total: f64 = days.iter().fold(0.0, |t, (_, n)| t + n);
     let weeks: BTreeSet<i32> = days.iter().map(|(d, _)| (w.last_day - d) / 7).collect();
     let observed_weeks = (observed_days / 7.0).ceil().max(1.0);
     // Recent days weigh more (half-life `recency_half_life_days`): what someone does now
@@ -162,7 +168,7 @@ pub(super) fn consistency(
     let weight =
         |day: i32| 0.5f64.powf(f64::from(w.last_day - day) / org.params.recency_half_life_days);
     let expected: f64 = (first_day..=w.last_day).map(weight).sum::<f64>() * 5.0 / 7.0 * fte;
-    let active: f64 = days.iter().map(|(d, _)| weight(*d)).sum();
+    let active: f64 = days.iter().fold(0.0, |t, (d, _)| t + weight(*d));
     values[Feature::ActiveDays as usize] = active_days;
     values[Feature::ActiveDayRate as usize] = (active / expected.max(1e-9)).min(1.0);
     values[Feature::ActiveWeeksShare as usize] = (weeks.len() as f64 / observed_weeks).min(1.0);

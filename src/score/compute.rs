@@ -190,7 +190,7 @@ pub fn score(features: &FeatureTable, params: &ScoreParams) -> Result<ScoreTable
         .collect();
     let signal_weights = weigh_signals(features, &used, &values, params, &mut weights);
     let total_weight: f64 = signal_weights.iter().sum();
-    let words = Words::of(features);
+    let words = Words::of(features, &used);
 
     let mut users: Vec<UserScore> = features
         .users

@@ -11,12 +11,21 @@ pub struct Words {
     /// features few people use: they are called rarely used, not advanced, and the rarity of
     /// the features used is not cited a second time.
     pub catalog_levels: bool,
+    /// The features the score used, by `Feature` number: one left out of its signal (no
+    /// evidence to tell people apart) is never cited.
+    pub scored: [bool; Feature::COUNT],
 }
 
 impl Words {
-    pub fn of(features: &FeatureTable) -> Words {
+    /// `used`: each signal the score used with its features.
+    pub fn of(features: &FeatureTable, used: &[(Signal, Vec<Feature>)]) -> Words {
+        let mut scored = [false; Feature::COUNT];
+        for f in used.iter().flat_map(|(_, features)| features) {
+            scored[*f as usize] = true;
+        }
         Words {
             catalog_levels: features.features.iter().any(|f| f.level.is_some()),
+            scored,
         }
     }
 }
@@ -228,7 +237,7 @@ fn clauses(signal: Signal, user: &UserFeatures, peers: &PeerStats, words: Words)
     };
     let mut cited: Vec<(f64, String)> = wordings(signal, &e)
         .into_iter()
-        .filter(|(f, _)| e.strength(*f) >= REASON_THRESHOLD)
+        .filter(|(f, _)| words.scored[*f as usize] && e.strength(*f) >= REASON_THRESHOLD)
         .map(|(f, text)| (e.strength(f), text))
         .collect();
     cited.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -282,6 +291,7 @@ mod tests {
 
     const CATALOG: Words = Words {
         catalog_levels: true,
+        scored: [true; Feature::COUNT],
     };
 
     fn peers() -> PeerStats {
@@ -349,6 +359,12 @@ mod tests {
         small[Signal::Depth as usize] = 0.05;
         let cited = explanation(&user(6.0, 30.0), &peers(), &signals, &small, CATALOG);
         assert!(cited.contains("advanced features"), "{cited}");
+        // A feature the score left out of its signal is never cited.
+        let mut scored = CATALOG.scored;
+        scored[Feature::AdvancedFeatures as usize] = false;
+        let words = Words { scored, ..CATALOG };
+        let cited = explanation(&user(6.0, 30.0), &peers(), &signals, &params, words);
+        assert_eq!(cited, "uses 30 features in all (3.0x the median of peers)");
     }
 
     #[test]
@@ -360,6 +376,7 @@ mod tests {
         person.values[Feature::RarityDepth as usize] = 5.0;
         let no_levels = Words {
             catalog_levels: false,
+            ..CATALOG
         };
         let words = explanation(&person, &peers(), &signals, &params, no_levels);
         assert_eq!(

@@ -113,7 +113,8 @@ fn without_a_catalog_shortcut_capability_is_inferred_from_anyone_using_one() {
 
 #[test]
 fn consistency_is_fair_to_part_timers_and_needs_enough_days() {
-    let mut events = HEADER.to_string();
+    // The export starts with the window (3 August): someone used it then.
+    let mut events = HEADER.to_string() + "early,2026-08-03T10:00:00Z,x,app,menu,1\n";
     // Full-timer f: every weekday of the last two weeks; part-timer p (fte 0.5): every other one.
     // Weekdays in 2026-10-19..30 (Mon..Fri twice).
     let weekdays = [19, 20, 21, 22, 23, 26, 27, 28, 29, 30];
@@ -144,6 +145,57 @@ fn consistency_is_fair_to_part_timers_and_needs_enough_days() {
     assert_eq!(t.user("f").unwrap().status, UserStatus::Scored);
     // Weeks are counted back from the as-of date: 19..30 October are weeks 0 and 1 (and 2 for the 19th..24th).
     assert!(get(&t, "f", Feature::ActiveWeeksLast12) >= 2.0);
+}
+
+#[test]
+fn a_day_listed_with_count_zero_is_not_an_active_day() {
+    // A usage report lists every licensed person every day; 0 where they did not use it.
+    let mut events = HEADER.to_string();
+    for day in 1..=20 {
+        events += &event("listed", day, "x", "menu", u32::from(day <= 4));
+        events += &event("user", day, "x", "menu", 3);
+    }
+    let t = features_of(&[("events", events)], FeatureParams::default());
+    assert_eq!(get(&t, "listed", Feature::ActiveDays), 4.0);
+    assert_eq!(get(&t, "listed", Feature::UsesPerActiveDay), 1.0);
+    // 1..4 October: weeks 4 and 3 counted back from 31 October.
+    assert_eq!(get(&t, "listed", Feature::ActiveWeeksLast12), 2.0);
+    assert!(get(&t, "listed", Feature::ActiveDayRate) < get(&t, "user", Feature::ActiveDayRate));
+    // Four days of use are too few to score, whatever the zeros around them.
+    assert_eq!(
+        t.user("listed").unwrap().status,
+        UserStatus::InsufficientData
+    );
+    assert_eq!(get(&t, "user", Feature::ActiveDays), 20.0);
+}
+
+#[test]
+fn an_export_shorter_than_the_window_expects_days_only_from_its_first_day() {
+    // The 90-day window ends 31 October; the export starts 1 October. `old` (hired long ago)
+    // and `new` (hired 19 October) both use it every weekday they could have.
+    let mut events = HEADER.to_string();
+    let weekdays = |from: u32| (from..=30).filter(|d| ![3, 4, 10, 11, 17, 18, 24, 25].contains(d));
+    for day in weekdays(1) {
+        events += &event("old", day, "x", "menu", 2);
+    }
+    for day in weekdays(19) {
+        events += &event("new", day, "x", "menu", 2);
+    }
+    let people = "user_id,hire_date\nold,2020-01-01\nnew,2026-10-19\n".to_string();
+    let t = features_of(
+        &[("events", events), ("people", people)],
+        FeatureParams::default(),
+    );
+    let rate = |u: &str| get(&t, u, Feature::ActiveDayRate);
+    assert!(rate("old") > 0.95, "{}", rate("old"));
+    assert!(
+        (rate("old") - rate("new")).abs() < 0.05,
+        "{} {}",
+        rate("old"),
+        rate("new")
+    );
+    let weeks = |u: &str| get(&t, u, Feature::ActiveWeeksShare);
+    assert_eq!(weeks("old"), weeks("new"));
 }
 
 #[test]
