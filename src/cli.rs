@@ -510,19 +510,16 @@ fn run_warnings(
     ]
     .into_iter()
     .flatten()
+    .chain(features.id_warnings.iter().cloned())
     .collect();
     let tables = &outcome.ingested.summary.tables;
     warnings.extend(tables.iter().filter_map(|t| t.duplicate_warning()));
     if outcome.stages.analysis.headline.figures.people == 0 {
-        let events = outcome
-            .ingested
-            .summary
-            .table(crate::contract::TableKind::Events);
+        let summary = &outcome.ingested.summary;
+        let events = summary.table(crate::contract::TableKind::Events);
         let range = events
-            .and_then(|t| t.first_timestamp.zip(t.last_timestamp))
-            .map_or("none".to_string(), |(a, b)| {
-                format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d"))
-            });
+            .and_then(|t| summary.dates(t))
+            .map_or("none".to_string(), |(a, b)| format!("{a} to {b}"));
         warnings.push(format!(
             "nobody was scored: nobody was active on {min_active_days} or more days in the \
              {window_days} days up to {as_of} (accepted events: {}, dated {range}). Check \

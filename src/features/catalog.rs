@@ -23,15 +23,23 @@ pub struct CatalogCoverage {
     pub features_known: usize,
     /// Share of all uses that are of features the catalog knows.
     pub share_of_uses: f64,
+    /// Of `features_known`, those whose names differ from the catalog's only in letter case,
+    /// spaces, `_` or `-` (`Report Exported` and `report_exported`).
+    #[serde(default)]
+    pub known_by_loose_name: usize,
     /// When coverage is low: the likely cause and the fix.
     pub warning: Option<String>,
 }
 
 impl CatalogCoverage {
-    /// "knows 6 of 8 features used (91% of uses)".
+    /// "knows 6 of 8 features used (91% of uses)", and how many by loose names.
     pub fn summary(&self) -> String {
+        let loose = match self.known_by_loose_name {
+            0 => String::new(),
+            n => format!("; {n} by names that differ only in letter case, spaces, `_` or `-`"),
+        };
         format!(
-            "knows {} of {} features used ({:.0}% of uses)",
+            "knows {} of {} features used ({:.0}% of uses{loose})",
             self.features_known,
             self.features_used,
             100.0 * self.share_of_uses + 0.0
@@ -43,39 +51,89 @@ impl CatalogCoverage {
     }
 }
 
-/// The catalog, looked up by (app, feature), by feature alone for entries without an app, and
-/// by feature alone for events without an app where only one app's catalog has that feature.
+/// A name as exports tend to vary it: letter case, and spaces, `_` and `-` between words
+/// (`Report Exported`, `report_exported` and `report-exported` are one name).
+fn loose(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Catalog rows by one spelling of their names: each key with its entry, `None` where two rows
+/// with different entries share it; and by feature alone, `None` where two rows share it.
+#[derive(Default)]
+struct Names {
+    keys: HashMap<FeatureKey, Option<CatalogEntry>>,
+    unique: HashMap<String, Option<CatalogEntry>>,
+}
+
+impl Names {
+    fn of(entries: &HashMap<FeatureKey, CatalogEntry>, spell: fn(&str) -> String) -> Names {
+        let mut names = Names::default();
+        for ((app, feature), entry) in entries {
+            let differs = |e: &mut Option<CatalogEntry>| {
+                if e.as_ref() != Some(entry) {
+                    *e = None;
+                }
+            };
+            names
+                .keys
+                .entry((spell(app), spell(feature)))
+                .and_modify(differs)
+                .or_insert_with(|| Some(entry.clone()));
+            names
+                .unique
+                .entry(spell(feature))
+                .and_modify(|e| *e = None)
+                .or_insert_with(|| Some(entry.clone()));
+        }
+        names
+    }
+
+    /// By (app, feature), by feature alone for rows without an app, and by feature alone for
+    /// events without an app where only one catalog row has that feature.
+    fn get(&self, app: String, feature: String) -> Option<&CatalogEntry> {
+        let known = |key: &FeatureKey| self.keys.get(key).and_then(Option::as_ref);
+        let no_app = app.is_empty();
+        known(&(app, feature.clone()))
+            .or_else(|| known(&(String::new(), feature.clone())))
+            .or_else(|| {
+                no_app
+                    .then(|| self.unique.get(&feature).and_then(Option::as_ref))
+                    .flatten()
+            })
+    }
+}
+
+/// The catalog, looked up by names as written, and failing that by loose names ([`loose`]).
 pub(super) struct Catalog {
     entries: HashMap<FeatureKey, CatalogEntry>,
-    /// Feature -> its entry when exactly one catalog row has that feature name.
-    unique: HashMap<String, Option<CatalogEntry>>,
+    exact: Names,
+    loose: Names,
 }
 
 impl Catalog {
     pub fn new(entries: HashMap<FeatureKey, CatalogEntry>) -> Catalog {
-        let mut unique: HashMap<String, Option<CatalogEntry>> = HashMap::new();
-        for ((_, feature), entry) in &entries {
-            unique
-                .entry(feature.clone())
-                .and_modify(|e| *e = None)
-                .or_insert_with(|| Some(entry.clone()));
+        Catalog {
+            exact: Names::of(&entries, str::to_string),
+            loose: Names::of(&entries, loose),
+            entries,
         }
-        Catalog { entries, unique }
     }
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
-    pub fn get(&self, (app, feature): &FeatureKey) -> Option<&CatalogEntry> {
-        self.entries
-            .get(&(app.clone(), feature.clone()))
-            .or_else(|| self.entries.get(&(String::new(), feature.clone())))
-            .or_else(|| {
-                app.is_empty()
-                    .then(|| self.unique.get(feature).and_then(Option::as_ref))
-                    .flatten()
-            })
+    pub fn get(&self, key: &FeatureKey) -> Option<&CatalogEntry> {
+        self.exact_get(key)
+            .or_else(|| self.loose.get(loose(&key.0), loose(&key.1)))
+    }
+
+    fn exact_get(&self, (app, feature): &FeatureKey) -> Option<&CatalogEntry> {
+        self.exact.get(app.clone(), feature.clone())
     }
 
     /// Coverage of the used features (with their total uses); None without a catalog.
@@ -94,6 +152,11 @@ impl Catalog {
         let mut coverage = CatalogCoverage {
             features_used: used.len(),
             features_known: known.iter().filter(|k| **k).count(),
+            known_by_loose_name: used
+                .iter()
+                .zip(&known)
+                .filter(|((k, _), known)| **known && self.exact_get(k).is_none())
+                .count(),
             share_of_uses: if total > 0.0 {
                 covered / total
             } else {
@@ -117,14 +180,22 @@ impl Catalog {
         };
         let event_apps = apps(&mut used.iter().map(|(k, _)| k));
         let catalog_apps = apps(&mut self.entries.keys());
-        let named = used
-            .iter()
-            .filter(|((_, f), _)| self.unique.contains_key(f))
-            .count();
+        let named = |f: &str| self.loose.unique.contains_key(&loose(f));
         let first = |set: &BTreeSet<String>| set.iter().next().cloned().unwrap_or_default();
-        if (named as f64) < LOW_COVERAGE * used.len() as f64 {
-            let feature = used.iter().find(|((_, f), _)| !self.unique.contains_key(f));
-            let catalog_feature = self.entries.keys().next().map_or("", |(_, f)| f.as_str());
+        if (used.iter().filter(|((_, f), _)| named(f)).count() as f64)
+            < LOW_COVERAGE * used.len() as f64
+        {
+            // Examples in a fixed order: a used feature the catalog does not name, and the first
+            // catalog name no event uses.
+            let feature = used.iter().find(|((_, f), _)| !named(f));
+            let used_names: BTreeSet<String> = used.iter().map(|((_, f), _)| loose(f)).collect();
+            let catalog_names: BTreeSet<&str> =
+                self.entries.keys().map(|(_, f)| f.as_str()).collect();
+            let catalog_feature = catalog_names
+                .iter()
+                .find(|f| !used_names.contains(&loose(f)))
+                .copied()
+                .unwrap_or_default();
             return format!(
                 "{head}: feature names differ (events: `{}`, catalog: `{catalog_feature}`); map the \
                  catalog's columns under [tables.catalog] columns so that `feature` names the same thing",
@@ -199,6 +270,36 @@ mod tests {
             .unwrap();
         assert!(fine.warning.is_none());
         assert!((fine.share_of_uses - 40.0 / 45.0).abs() < 1e-12);
+        // Names that differ only in case, spaces, `_` or `-` are the same feature, and said so.
+        let spelt = catalog(&[
+            key("Insights", "report_exported"),
+            key("", "Filter-Applied"),
+        ]);
+        let used = [
+            (key("insights", "Report Exported"), 10.0),
+            (key("Insights", "filter applied"), 5.0),
+        ];
+        let c = spelt.coverage(&used).unwrap();
+        assert_eq!((c.features_known, c.known_by_loose_name), (2, 2));
+        assert!(c.warning.is_none() && c.summary().contains("2 by names"));
+        // The warning's examples do not depend on the order the catalog was read in: a used
+        // feature it does not name, and the first of its names no event uses.
+        let names = ["m", "b", "k", "a", "z"];
+        let keys: Vec<FeatureKey> = names.iter().map(|n| key("", n)).collect();
+        let mut reversed = keys.clone();
+        reversed.reverse();
+        let used = [
+            (key("", "a"), 1.0),
+            (key("", "q"), 1.0),
+            (key("", "r"), 1.0),
+        ];
+        let warnings: BTreeSet<String> = (0..8)
+            .flat_map(|_| [catalog(&keys), catalog(&reversed)])
+            .map(|c| c.coverage(&used).unwrap().warning.unwrap())
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let warning = warnings.first().unwrap();
+        assert!(warning.contains("events: `q`, catalog: `b`"), "{warning}");
         // No use at all (an events file with a header only): nothing to warn about.
         let nothing = catalog(&[key("", "a")]).coverage(&[]).unwrap();
         assert!(nothing.warning.is_none());

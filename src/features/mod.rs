@@ -7,6 +7,7 @@
 mod aggregate;
 mod catalog;
 mod definitions;
+mod id_spelling;
 mod org;
 mod pagerank;
 mod params;

@@ -1,6 +1,8 @@
 //! Builds the feature table: the organisation-wide facts once ([`super::org`]), then every
 //! signal's features for every user in parallel (rayon, [`super::signals`]), in user-id order.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
 
@@ -80,6 +82,7 @@ pub fn compute_features(
     );
     Ok(FeatureTable {
         people,
+        id_warnings: id_warnings(&org),
         features,
         help_topics: help_topics(ingested, &org.window)?,
         feedback_questions: ingested
@@ -200,4 +203,24 @@ fn week_starts(window: &Window) -> Vec<NaiveDate> {
     (0..weeks)
         .map(|i| epoch + Duration::days(i64::from(window.last_day - 7 * (weeks - i) + 1)))
         .collect()
+}
+
+/// Ids of the record tables given that match a person with usage only ignoring letter case.
+fn id_warnings(org: &Org) -> Vec<String> {
+    fn keys<V>(map: &BTreeMap<String, V>) -> BTreeSet<&str> {
+        map.keys().map(String::as_str).collect()
+    }
+    let mut tables = vec![("people", keys(&org.people))];
+    if org.tables.help {
+        let mut ids = keys(&org.help.given);
+        ids.extend(keys(&org.help.received));
+        tables.push(("help", ids));
+    }
+    if org.tables.training {
+        tables.push(("training", keys(&org.training)));
+    }
+    if org.tables.feedback {
+        tables.push(("feedback", keys(&org.feedback)));
+    }
+    super::id_spelling::case_only_warnings(org.uses.keys().map(String::as_str), &tables)
 }

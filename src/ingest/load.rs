@@ -257,7 +257,10 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
     let batch_rows = options.config.ingest.batch_rows;
     let workers = options.config.ingest.workers;
     let mut tables = BTreeMap::new();
-    let mut summary = IngestSummary::default();
+    let mut summary = IngestSummary {
+        timezone: Some(options.config.ingest.timezone.clone()),
+        ..IngestSummary::default()
+    };
     let mut ledgers = Vec::new();
     let mut opted_out: Arc<PlHashSet<String>> = Arc::default();
     let mut person_ids: HashSet<String> = HashSet::new();

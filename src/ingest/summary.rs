@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::ledger::RejectReason;
@@ -145,9 +146,24 @@ pub struct IngestSummary {
     /// What ingest decided for the reader to know (no ids: lines and values only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The zone dates were read in (`[ingest] timezone`), and are shown in; UTC where unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 impl IngestSummary {
+    /// A table's first and last dates, in the zone the input was read in (the UTC date of a
+    /// local midnight would be the day before, east of Greenwich).
+    pub fn dates(&self, t: &TableSummary) -> Option<(NaiveDate, NaiveDate)> {
+        let zone: Tz = self
+            .timezone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(Tz::UTC);
+        let date = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
+        Some((date(t.first_timestamp?), date(t.last_timestamp?)))
+    }
+
     pub fn table(&self, table: TableKind) -> Option<&TableSummary> {
         self.tables.iter().find(|t| t.table == table.name())
     }
@@ -170,12 +186,9 @@ impl fmt::Display for IngestSummary {
         )?;
         for t in &self.tables {
             let c = &t.totals;
-            let range = match (t.first_timestamp, t.last_timestamp) {
-                (Some(a), Some(b)) => {
-                    format!("{} .. {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d"))
-                }
-                _ => "-".to_string(),
-            };
+            let range = self
+                .dates(t)
+                .map_or("-".to_string(), |(a, b)| format!("{a} .. {b}"));
             writeln!(
                 f,
                 "{:<10} {:>12} {:>12} {:>10} {:>10} {:>10}  {range}",

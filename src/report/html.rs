@@ -837,10 +837,10 @@ fn quality(page: &mut String, data: &ReportData) {
     );
     for t in &data.ingest.tables {
         let c = &t.totals;
-        let range = match (t.first_timestamp, t.last_timestamp) {
-            (Some(a), Some(b)) => format!("{} to {}", a.format("%Y-%m-%d"), b.format("%Y-%m-%d")),
-            _ => "-".into(),
-        };
+        let range = data
+            .ingest
+            .dates(t)
+            .map_or("-".into(), |(a, b)| format!("{a} to {b}"));
         let reasons: Vec<String> = t
             .rejected_by_reason
             .iter()
@@ -878,6 +878,9 @@ fn quality(page: &mut String, data: &ReportData) {
     }
     if let Some(c) = &data.manifest.people_coverage {
         coverage(page, &format!("The {}", c.summary()), c.warning.as_ref());
+    }
+    for warning in &data.manifest.id_warnings {
+        warn(page, warning);
     }
     page.push_str("</section>");
 }

@@ -162,7 +162,7 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
             (
                 F::Improvement,
                 format!(
-                    "gained {:+.0} points in training since the baseline",
+                    "gained {:+.0} percentage points in training since the baseline",
                     e.v(F::Improvement)
                 ),
             ),

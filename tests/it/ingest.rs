@@ -647,6 +647,12 @@ fn naive_timestamps_use_the_configured_time_zone_and_the_as_of_date_ends_there()
             "2026-10-31 23:30:00.000+00:00"
         ]
     );
+    // The dates covered are New York's (both rows are on 31 October there), not UTC's.
+    let summary = &ingested.summary;
+    let dates = summary.dates(summary.table(TableKind::Events).unwrap());
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert_eq!(dates, Some((day("2026-10-31"), day("2026-10-31"))));
+    assert!(summary.to_string().contains("2026-10-31 .. 2026-10-31"));
     let utc = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     assert_eq!(utc.table(TableKind::Events).unwrap().height(), 2);
     let dir = tempdir().unwrap();

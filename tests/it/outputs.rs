@@ -682,12 +682,7 @@ fn help_counts_an_export_does_not_record_are_null_not_zero() {
 fn a_people_table_whose_ids_match_few_users_is_reported_loudly() {
     // Usage by e-mail, the people table by employee number: one id in common.
     let dir = tempdir().unwrap();
-    let mut events = String::from("user_id,timestamp,feature\n");
-    for u in 0..12 {
-        for day in 1..=8 {
-            events += &format!("u{u}@x.org,2026-10-{day:02}T09:00:00Z,f{}\n", day % 3);
-        }
-    }
+    let events = twelve_people("u", "@x.org");
     write(dir.path(), "events.csv", events);
     let mut people = String::from("user_id,department,opt_out\nu0@x.org,Sales,false\n");
     for u in 1..12 {
@@ -772,6 +767,20 @@ fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
     assert!(!String::from_utf8_lossy(&o.stderr).contains("duplicates"));
 }
 
+/// Events of twelve people (`{prefix}0{suffix}` ..), each on 1 to 8 October, three features.
+fn twelve_people(prefix: &str, suffix: &str) -> String {
+    let mut events = String::from("user_id,timestamp,feature\n");
+    for u in 0..12 {
+        for day in 1..=8 {
+            events += &format!(
+                "{prefix}{u}{suffix},2026-10-{day:02}T09:00:00Z,f{}\n",
+                day % 3
+            );
+        }
+    }
+    events
+}
+
 /// The plain files directly in `dir` and their bytes, by name.
 fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -790,12 +799,7 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn a_failed_run_into_an_earlier_runs_directory_leaves_that_run_whole() {
     let dir = tempdir().unwrap();
-    let mut events = String::from("user_id,timestamp,feature\n");
-    for u in 0..12 {
-        for day in 1..=8 {
-            events += &format!("u{u},2026-10-{day:02}T09:00:00Z,f{}\n", day % 3);
-        }
-    }
+    let mut events = twelve_people("u", "");
     write(dir.path(), "events.csv", &events);
     let out = tempdir().unwrap();
     let o = adept_run(dir.path(), out.path(), None);
@@ -882,4 +886,30 @@ fn a_catalog_that_matches_little_is_reported_loudly_with_its_likely_cause() {
     assert!(manifest.catalog_coverage.unwrap().warning.is_some());
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.contains("<b>Warning:</b> the catalog knows 0 of 6"));
+}
+
+#[test]
+fn ids_spelt_in_another_case_in_a_record_table_are_warned_of_in_the_run_and_the_report() {
+    let dir = tempdir().unwrap();
+    let events = twelve_people("user", "@x.org");
+    write(dir.path(), "events.csv", &events);
+    // The ticket tool capitalises the names: its help counts for nobody with usage.
+    let mut help = String::from("helper_id,helped_id,timestamp\n");
+    for u in 1..12 {
+        help += &format!("User0@x.org,User{u}@x.org,2026-10-05T10:00:00Z\n");
+    }
+    write(dir.path(), "help.csv", &help);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = "12 id(s) in `help` match a person with usage only when letter case is ignored \
+                (e.g. `User0@x.org` there, `user0@x.org` in the events)";
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains(said), "{stderr}");
+    let report = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(report.contains(&said.replace('`', "&#96;")) || report.contains(said));
+    // Spelt alike, nothing to say.
+    write(dir.path(), "help.csv", help.replace("User", "user"));
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("letter case"));
 }

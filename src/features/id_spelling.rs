@@ -1,0 +1,59 @@
+//! Ids of the record tables that match a person with usage only when letter case is ignored.
+//! Ids are compared exactly, so such rows count for nobody with usage (a ticket tool writes
+//! `Nils.Braun@x.org`, the telemetry `nils.braun@x.org`): help, training or departments are
+//! then missing from the run without any row being rejected, and the run must say why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One warning per table (in the order given) with ids that match a person with usage only
+/// when letter case is ignored: how many, and the first such id with the one it matches.
+pub fn case_only_warnings<'a>(
+    with_usage: impl Iterator<Item = &'a str>,
+    tables: &[(&str, BTreeSet<&str>)],
+) -> Vec<String> {
+    let mut exact = BTreeSet::new();
+    let mut by_lower: BTreeMap<String, &str> = BTreeMap::new();
+    for id in with_usage {
+        exact.insert(id);
+        by_lower.entry(id.to_lowercase()).or_insert(id);
+    }
+    tables
+        .iter()
+        .filter_map(|(table, ids)| {
+            let mismatched: Vec<(&str, &str)> = ids
+                .iter()
+                .filter(|id| !exact.contains(*id))
+                .filter_map(|id| Some((*id, *by_lower.get(&id.to_lowercase())?)))
+                .collect();
+            let (id, usage_id) = mismatched.first()?;
+            Some(format!(
+                "{} id(s) in `{table}` match a person with usage only when letter case is \
+                 ignored (e.g. `{id}` there, `{usage_id}` in the events); ids are compared \
+                 exactly, so those rows count for nobody with usage: write each id the same way \
+                 in every table",
+                mismatched.len()
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_spelt_in_another_case_are_counted_per_table_with_an_example() {
+        let usage = ["ana@x.org", "nils.braun@x.org", "u3"];
+        let help: BTreeSet<&str> = ["Nils.Braun@x.org", "ANA@x.org", "u3", "stranger"].into();
+        let training: BTreeSet<&str> = ["ana@x.org", "u3"].into();
+        let warnings =
+            case_only_warnings(usage.into_iter(), &[("help", help), ("training", training)]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("2 id(s) in `help`")
+                && warnings[0].contains("`ANA@x.org` there, `ana@x.org` in the events"),
+            "{}",
+            warnings[0]
+        );
+    }
+}
