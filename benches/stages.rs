@@ -60,7 +60,15 @@ fn stages(c: &mut Criterion) {
         });
         let scores = adept::score::score(&features, &config.scoring).unwrap();
         group.bench_with_input(BenchmarkId::new("cluster", &label), &scores, |b, s| {
-            b.iter(|| adept::cluster::cluster(s, &features, &config.clustering).unwrap())
+            b.iter(|| {
+                adept::cluster::cluster(
+                    s,
+                    &features,
+                    &config.clustering,
+                    config.privacy.min_group_size,
+                )
+                .unwrap()
+            })
         });
     }
     group.finish();

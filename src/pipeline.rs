@@ -110,7 +110,12 @@ pub fn analyse(ingested: &Ingested, usage: EventUsage, config: &Config) -> Resul
     lap("features", &mut timings);
     let scores = score::score(&features, &config.scoring)?;
     lap("score", &mut timings);
-    let clustering = cluster::cluster(&scores, &features, &config.clustering)?;
+    let clustering = cluster::cluster(
+        &scores,
+        &features,
+        &config.clustering,
+        config.privacy.min_group_size,
+    )?;
     lap("cluster", &mut timings);
     let analysis = analysis::analyse(
         &features,

@@ -104,8 +104,10 @@ fn sample_rows(n: usize, size: usize) -> Vec<usize> {
 type Fitted = (usize, f64, Array1<usize>, Array2<f64>);
 
 /// One persona for everyone (too few people to cluster), a configured k, or the k with the best
-/// silhouette.
-fn choose_and_fit(data: &Array2<f64>, params: &ClusterParams) -> Result<Fitted> {
+/// silhouette among those whose every persona has at least `min_size` people (personas smaller
+/// are withheld from the outputs, so a k that makes them describes fewer people; where no k
+/// avoids them, among all).
+fn choose_and_fit(data: &Array2<f64>, params: &ClusterParams, min_size: usize) -> Result<Fitted> {
     let n = data.nrows();
     if n == 0 {
         // Nobody scored: no persona to describe.
@@ -141,8 +143,14 @@ fn choose_and_fit(data: &Array2<f64>, params: &ClusterParams) -> Result<Fitted> 
             Ok((k, s, labels, centroids))
         })
         .collect::<Result<_>>()?;
+    let shown = |f: &Fitted| {
+        let mut sizes = vec![0; f.0];
+        f.2.iter().for_each(|&label| sizes[label] += 1);
+        sizes.iter().all(|&size| size >= min_size)
+    };
+    let any_shown = fitted.iter().any(shown);
     let mut best: Option<Fitted> = None;
-    for candidate in fitted {
+    for candidate in fitted.into_iter().filter(|f| !any_shown || shown(f)) {
         // Strictly better only: ties keep the smaller, simpler k.
         if best.as_ref().is_none_or(|b| candidate.1 > b.1 + 1e-9) {
             best = Some(candidate);
@@ -214,10 +222,12 @@ fn distinct_name(
 }
 
 /// Clusters the scored users. With fewer scored users than `k_min` + 1, everyone gets one persona.
+/// Where it can, k is chosen so that every persona has at least `min_group_size` people.
 pub fn cluster(
     scores: &ScoreTable,
     features: &FeatureTable,
     params: &ClusterParams,
+    min_group_size: usize,
 ) -> Result<Clustering> {
     params.check()?;
     let (rows, data, dims) = profiles(scores, features);
@@ -226,7 +236,7 @@ pub fn cluster(
         .iter()
         .map(|d| d.map_or("volume".to_string(), |s| s.name().to_string()))
         .collect();
-    let (k, silhouette_value, labels, centroids) = choose_and_fit(&data, params)?;
+    let (k, silhouette_value, labels, centroids) = choose_and_fit(&data, params, min_group_size)?;
     let sums = score_sums(k, &labels, &rows, scores);
     let order = order_by_mean_score(&sums);
     let averages: Vec<f64> = (0..dims.len())
@@ -275,4 +285,41 @@ pub fn cluster(
         personas,
         assignments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three groups of ten people and a pair a little apart from one of them, in two dimensions.
+    fn groups_and_a_pair() -> Array2<f64> {
+        let centres = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0)];
+        let mut rows: Vec<[f64; 2]> = Vec::new();
+        for (x, y) in centres {
+            for i in 0..10 {
+                let d = f64::from(i) * 0.05;
+                rows.push([x + d, y - d]);
+            }
+        }
+        rows.extend([[0.0, 3.0], [0.1, 3.0]]);
+        Array2::from_shape_vec((rows.len(), 2), rows.concat()).unwrap()
+    }
+
+    #[test]
+    fn k_is_chosen_so_that_every_persona_can_be_shown_where_one_can() {
+        let data = groups_and_a_pair();
+        let params = ClusterParams::default();
+        // The pair on its own fits best, but a persona of two would be withheld.
+        let (k, _, labels, _) = choose_and_fit(&data, &params, 2).unwrap();
+        assert_eq!(k, 4);
+        assert_eq!(labels[30], labels[31]);
+        let (k, _, labels, _) = choose_and_fit(&data, &params, 5).unwrap();
+        assert_eq!(k, 3);
+        let mut sizes = vec![0; k];
+        labels.iter().for_each(|&l| sizes[l] += 1);
+        assert!(sizes.iter().all(|&s| s >= 5), "{sizes:?}");
+        // Where no k gives personas that large, the best silhouette of all.
+        let (k, _, _, _) = choose_and_fit(&data, &params, 20).unwrap();
+        assert_eq!(k, 4);
+    }
 }

@@ -331,9 +331,12 @@ fn summary(page: &mut String, data: &ReportData) {
     }
     let _ = write!(
         page,
-        "</div><p>Candidates are the top {} of people scored on {}, each compared with peers. They \
-         are proposals for people to confirm, each with the reasons in plain words.</p>{}{}</section>",
+        "</div><p>Candidates are the top {} of people scored ({} of {}, rounded up to whole \
+         people) on {}, each compared with peers. They are proposals for people to confirm, each \
+         with the reasons in plain words.</p>{}{}</section>",
         pct(m.config.scoring.top_tier_share),
+        m.candidates,
+        m.scored,
         html(&scored_on(data)),
         missing_evidence(data),
         volume_discounts(data),

@@ -582,7 +582,7 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
     // What candidates were scored on names only what had evidence (everyone was active on the
     // same days, so consistency tells nobody apart either).
     assert!(
-        html.contains("scored on feature depth, each compared"),
+        html.contains("(3 of 30, rounded up to whole people) on feature depth, each compared"),
         "{}",
         html.split("Candidates are")
             .nth(1)
@@ -599,7 +599,7 @@ fn on_thin_data_the_report_leaves_out_what_has_no_evidence_and_says_what_would_a
     assert!(html.contains("Shortcut share") && html.contains("helped a colleague"));
     assert!(!html.contains("`trigger` column") && !html.contains("`help` table"));
     let scored_on = html
-        .split("scored on ")
+        .split("whole people) on ")
         .nth(1)
         .unwrap()
         .split(", each")
