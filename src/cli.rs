@@ -510,7 +510,7 @@ fn run_warnings(
     ]
     .into_iter()
     .flatten()
-    .chain(features.id_warnings.iter().cloned())
+    .chain(features.data_warnings.iter().cloned())
     .collect();
     let tables = &outcome.ingested.summary.tables;
     warnings.extend(tables.iter().filter_map(|t| t.duplicate_warning()));

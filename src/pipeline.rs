@@ -211,7 +211,7 @@ fn manifest(
         weights_source: config.scoring.weights.provenance(),
         catalog_coverage: stages.features.catalog.clone(),
         people_coverage: stages.features.people.clone(),
-        id_warnings: stages.features.id_warnings.clone(),
+        data_warnings: stages.features.data_warnings.clone(),
         recommendation_check: Some(stages.analysis.recommendation_check),
         timings: Vec::new(),
         outputs: Vec::new(),

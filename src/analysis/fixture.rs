@@ -93,7 +93,7 @@ pub fn tables(mut people: Vec<P>, areas: &[&str]) -> (FeatureTable, ScoreTable) 
         has_feedback: false,
         catalog: None,
         people: None,
-        id_warnings: Vec::new(),
+        data_warnings: Vec::new(),
         weeks: Default::default(),
         features: Vec::new(),
         help_topics: None,

@@ -82,7 +82,7 @@ pub fn compute_features(
     );
     Ok(FeatureTable {
         people,
-        id_warnings: id_warnings(&org),
+        data_warnings: data_warnings(&org),
         features,
         help_topics: help_topics(ingested, &org.window)?,
         feedback_questions: ingested
@@ -205,8 +205,9 @@ fn week_starts(window: &Window) -> Vec<NaiveDate> {
         .collect()
 }
 
-/// Ids of the record tables given that match a person with usage only ignoring letter case.
-fn id_warnings(org: &Org) -> Vec<String> {
+/// Where the tables do not fit together: ids of the record tables that match a person with usage
+/// only ignoring letter case, and hire dates after people's first use in the window.
+fn data_warnings(org: &Org) -> Vec<String> {
     fn keys<V>(map: &BTreeMap<String, V>) -> BTreeSet<&str> {
         map.keys().map(String::as_str).collect()
     }
@@ -222,5 +223,30 @@ fn id_warnings(org: &Org) -> Vec<String> {
     if org.tables.feedback {
         tables.push(("feedback", keys(&org.feedback)));
     }
-    super::id_spelling::case_only_warnings(org.uses.keys().map(String::as_str), &tables)
+    let mut warnings =
+        super::id_spelling::case_only_warnings(org.uses.keys().map(String::as_str), &tables);
+    warnings.extend(hired_after_use(org));
+    warnings
+}
+
+/// People whose `hire_date` is after their first use in the window: their expected days start
+/// at that use instead ([`signals::consistency`]), and the run says how many (no id is named).
+fn hired_after_use(org: &Org) -> Option<String> {
+    let first_use = |user: &str| {
+        let days = org.days.get(user)?;
+        days.iter()
+            .find(|(d, n)| *d >= org.window.first_day && *n > 0.0)
+            .map(|(d, _)| *d)
+    };
+    let late = org
+        .people
+        .iter()
+        .filter(|(user, p)| p.hire_day.zip(first_use(user)).is_some_and(|(h, u)| h > u))
+        .count();
+    (late > 0).then(|| {
+        format!(
+            "{late} person(s) in `people` have a hire_date after their first use in the window; \
+             their expected working days are counted from that use instead: check the hire dates"
+        )
+    })
 }

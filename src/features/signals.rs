@@ -147,17 +147,19 @@ pub(super) fn consistency(
     values: &mut [f64],
 ) -> Observed {
     let w = &org.window;
-    // Observed days: the window from the export's first day of use, or from the hire date when
-    // the person joined later.
-    let start = org.usage_from.clamp(w.first_day, w.last_day);
-    let first_day = person
-        .hire_day
-        .map_or(start, |h| h.clamp(start, w.last_day));
-    let observed_days = f64::from(w.last_day - first_day + 1);
-    let fte = person.fte.filter(|f| *f > 0.0).unwrap_or(1.0);
     // A day whose rows all have count 0 had no use: a usage report that lists every licensed
     // person every day says so with a 0.
     let days: Vec<(i32, f64)> = days.iter().copied().filter(|(_, n)| *n > 0.0).collect();
+    // Observed days: the window from the export's first day of use, or from the hire date when
+    // the person joined later; but never after their own first use (a hire date after it, or
+    // after the as-of date, is wrong, and would make a few days look like every day).
+    let start = org.usage_from.clamp(w.first_day, w.last_day);
+    let own_first = days.first().map_or(w.last_day, |(d, _)| *d);
+    let first_day = person.hire_day.map_or(start, |h| {
+        h.clamp(start, w.last_day).min(own_first).max(start)
+    });
+    let observed_days = f64::from(w.last_day - first_day + 1);
+    let fte = person.fte.filter(|f| *f > 0.0).unwrap_or(1.0);
     let active_days = days.len() as f64;
     // Folded from +0.0: a float `sum` of nothing is -0.0, which the outputs would print.
     let total: f64 = days.iter().fold(0.0, |t, (_, n)| t + n);

@@ -48,8 +48,9 @@ pub struct FeatureTable {
     pub catalog: Option<super::catalog::CatalogCoverage>,
     /// How many of the people with usage the `people` table knows (None without one).
     pub people: Option<super::people_coverage::PeopleCoverage>,
-    /// Per record table, ids that match a person with usage only when letter case is ignored.
-    pub id_warnings: Vec<String>,
+    /// How the tables fit together, where they do not: ids of a record table that match a
+    /// person with usage only when letter case is ignored; hire dates after people's use.
+    pub data_warnings: Vec<String>,
     /// The weeks each person's `weekly_uses` cover.
     pub weeks: Weeks,
     /// Every feature used in the window, by index.

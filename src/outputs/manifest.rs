@@ -61,9 +61,10 @@ pub struct Manifest {
     /// How many of the people with usage the `people` table knows (None without one).
     #[serde(default)]
     pub people_coverage: Option<crate::features::PeopleCoverage>,
-    /// Per record table, ids that match a person with usage only when letter case is ignored.
+    /// How the tables fit together, where they do not: ids of a record table that match a
+    /// person with usage only when letter case is ignored; hire dates after people's use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub id_warnings: Vec<String>,
+    pub data_warnings: Vec<String>,
     /// The recommender's offline check (features found in the window's second half, hidden).
     #[serde(default)]
     pub recommendation_check: Option<crate::analysis::RecommendationCheck>,

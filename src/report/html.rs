@@ -882,7 +882,7 @@ fn quality(page: &mut String, data: &ReportData) {
     if let Some(c) = &data.manifest.people_coverage {
         coverage(page, &format!("The {}", c.summary()), c.warning.as_ref());
     }
-    for warning in &data.manifest.id_warnings {
+    for warning in &data.manifest.data_warnings {
         warn(page, warning);
     }
     page.push_str("</section>");

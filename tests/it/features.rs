@@ -199,6 +199,34 @@ fn an_export_shorter_than_the_window_expects_days_only_from_its_first_day() {
 }
 
 #[test]
+fn a_hire_date_after_someones_use_does_not_shorten_their_expected_days_and_is_warned_of() {
+    // `twin` and `late` work alike on October's first ten days; `late`'s hire date is wrong
+    // (after the as-of date), `mid`'s falls after their first use.
+    let mut events = HEADER.to_string();
+    for user in ["twin", "late", "mid"] {
+        for day in 1..=10 {
+            events += &event(user, day, "x", "menu", 2);
+        }
+    }
+    let people = "user_id,hire_date\ntwin,2020-01-01\nlate,2026-12-01\nmid,2026-10-05\n";
+    let t = features_of(
+        &[("events", events), ("people", people.to_string())],
+        FeatureParams::default(),
+    );
+    let rate = |u: &str| get(&t, u, Feature::ActiveDayRate);
+    assert_eq!(rate("late"), rate("twin"));
+    assert_eq!(rate("mid"), rate("twin"));
+    assert!(rate("twin") < 0.9, "{}", rate("twin"));
+    assert!(
+        t.data_warnings
+            .iter()
+            .any(|w| w.starts_with("2 person(s) in `people` have a hire_date after")),
+        "{:?}",
+        t.data_warnings
+    );
+}
+
+#[test]
 fn help_features_count_people_departments_and_forum_answers() {
     let events = HEADER.to_string() + &event("h", 1, "x", "menu", 1);
     let people = "user_id,department\nh,Sales\na,Sales\nb,Finance\nc,Legal\n".to_string();
