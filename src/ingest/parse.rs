@@ -280,16 +280,35 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A help row's `resolved`: a ticket tool's status words (`Resolved`, `Closed`, `Open`, `In
+/// progress`, ...) as well as true/false.
+pub fn parse_resolution(text: &str) -> Option<bool> {
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    match words.join(" ").as_str() {
+        "resolved" | "closed" | "solved" | "done" | "fixed" | "completed" | "complete" => {
+            Some(true)
+        }
+        "open" | "unresolved" | "pending" | "new" | "in progress" | "reopened" | "waiting"
+        | "on hold" => Some(false),
+        _ => parse_bool(text),
+    }
+}
+
 /// Any column -> Boolean (null where a value is not a recognised truth value).
 pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
+    to_booleans_with(column, parse_bool)
+}
+
+/// Any column -> Boolean, text read by `parse` (null where it says nothing).
+pub fn to_booleans_with(column: &Column, parse: fn(&str) -> Option<bool>) -> PolarsResult<Column> {
     let name = column.name().clone();
     let out: BooleanChunked = match column.dtype() {
         DataType::Boolean => column.bool()?.clone(),
-        DataType::String => column
-            .str()?
-            .iter()
-            .map(|v| v.and_then(parse_bool))
-            .collect(),
+        DataType::String => column.str()?.iter().map(|v| v.and_then(parse)).collect(),
         DataType::Null => BooleanChunked::full_null(name.clone(), column.len()),
         dtype if dtype.is_integer() => column
             .cast(&DataType::Int64)?
@@ -940,6 +959,12 @@ mod tests {
         assert_eq!(parse_bool(" Yes"), Some(true));
         assert_eq!(parse_bool("0"), Some(false));
         assert_eq!(parse_bool("maybe"), None);
+        assert_eq!(parse_resolution("Closed"), Some(true));
+        assert_eq!(parse_resolution(" In_Progress"), Some(false));
+        assert_eq!(parse_resolution("yes"), Some(true));
+        assert_eq!(parse_resolution("maybe"), None);
+        // Only `resolved` reads status words: an opt-out of "closed" means nothing.
+        assert_eq!(parse_bool("closed"), None);
         assert_eq!(normalise_word(" Context-Menu "), "context_menu");
         assert_eq!(normalise_word("follow up"), "follow_up");
     }

@@ -73,6 +73,11 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
         ),
         ValueKind::Integer => raw.cast(DataType::Int64),
         ValueKind::Number => text_or(spec.name, raw, dtype).cast(DataType::Float64),
+        // A ticket tool's status words say whether help resolved the problem.
+        ValueKind::Boolean if spec.name == "resolved" => raw.map(
+            |c| parse::to_booleans_with(&c, parse::parse_resolution),
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+        ),
         ValueKind::Boolean => raw.map(
             |c| parse::to_booleans(&c),
             |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),

@@ -934,3 +934,34 @@ fn numbers_that_are_not_finite_are_rejected_not_read_as_a_score() {
         vec![("fte_out_of_range".into(), "fte".into(), 3)]
     );
 }
+
+#[test]
+fn a_ticket_tools_status_words_say_whether_help_was_resolved() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events.csv",
+        "user_id,timestamp,feature\nu1,2026-10-01T09:00:00Z,f\n",
+    );
+    write(
+        dir.path(),
+        "help.csv",
+        "helper_id,helped_id,timestamp,resolved\n\
+         u1,u2,2026-10-02T09:00:00Z,Resolved\n\
+         u1,u2,2026-10-03T09:00:00Z,Closed\n\
+         u1,u2,2026-10-04T09:00:00Z,Open\n\
+         u1,u2,2026-10-05T09:00:00Z,In progress\n\
+         u1,u2,2026-10-06T09:00:00Z,true\n\
+         u1,u2,2026-10-07T09:00:00Z,perhaps\n",
+    );
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let help = ingested.table(TableKind::Help).unwrap();
+    assert_eq!(
+        strings(help, "resolved"),
+        ["true", "true", "false", "false", "true"]
+    );
+    assert_eq!(
+        ledger_rows(&ingested, "help"),
+        vec![("wrong_type".into(), "resolved".into(), 7)]
+    );
+}
