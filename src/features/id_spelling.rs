@@ -49,7 +49,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_spelt_in_another_case_are_counted_per_table_with_an_example() {
+    fn ids_spelt_in_another_case_are_counted_per_table_and_none_is_named() {
         let usage = ["ana@x.org", "nils.braun@x.org", "u3"];
         let help: BTreeSet<&str> = ["Nils.Braun@x.org", "ANA@x.org", "u3", "stranger"].into();
         let training: BTreeSet<&str> = ["ana@x.org", "u3"].into();

@@ -170,13 +170,17 @@ impl<'a> Org<'a> {
 /// The first day in `window` with anyone's use (the window's first day where nobody used it).
 fn first_day_of_use(days: &BTreeMap<String, Vec<(i32, f64)>>, window: &Window) -> i32 {
     days.values()
-        .filter_map(|d| {
-            d.iter()
-                .find(|(day, uses)| *day >= window.first_day && *uses > 0.0)
-                .map(|(day, _)| *day)
-        })
+        .filter_map(|d| first_use(d, window))
         .min()
         .unwrap_or(window.first_day)
+}
+
+/// A person's first day of use in `window`, from their days in order (a day whose rows all had
+/// count 0 is no use).
+pub(super) fn first_use(days: &[(i32, f64)], window: &Window) -> Option<i32> {
+    days.iter()
+        .find(|(day, uses)| *day >= window.first_day && *uses > 0.0)
+        .map(|(day, _)| *day)
 }
 
 /// The usage rows, by user, with what they tell of each feature.

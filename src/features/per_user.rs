@@ -232,12 +232,7 @@ fn data_warnings(org: &Org) -> Vec<String> {
 /// People whose `hire_date` is after their first use in the window: their expected days start
 /// at that use instead ([`signals::consistency`]), and the run says how many (no id is named).
 fn hired_after_use(org: &Org) -> Option<String> {
-    let first_use = |user: &str| {
-        let days = org.days.get(user)?;
-        days.iter()
-            .find(|(d, n)| *d >= org.window.first_day && *n > 0.0)
-            .map(|(d, _)| *d)
-    };
+    let first_use = |user: &str| super::org::first_use(org.days.get(user)?, &org.window);
     let late = org
         .people
         .iter()

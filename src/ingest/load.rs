@@ -16,7 +16,7 @@ use super::parquet::scan_parquet;
 use super::parse::{TimestampRules, local_to_millis, parse_bool};
 use super::pass::{FileSource, pass_table};
 use super::sink::{CollectRows, RowSink};
-use super::summary::IngestSummary;
+use super::summary::{IngestSummary, TableSummary};
 use super::text::{LINE_COLUMN, TextChunks};
 use super::validate::{ValueRules, validate_file};
 use crate::config::{Config, SourceFormat};
@@ -124,11 +124,16 @@ impl Ingested {
         }
     }
 
+    /// Whether a table rejected more than the configured share of its rows.
+    fn over_reject_limit(&self, t: &TableSummary) -> bool {
+        t.totals.reject_rate() > self.max_reject_rate
+    }
+
     /// The error to fail with when a table rejected more than the configured share of its rows.
     fn reject_rate_error(&self, ledger: Option<&Path>) -> Option<Error> {
         self.summary.tables.iter().find_map(|t| {
             let rate = t.totals.reject_rate();
-            (rate > self.max_reject_rate).then(|| Error::RejectRate {
+            self.over_reject_limit(t).then(|| Error::RejectRate {
                 table: t.table.clone(),
                 rejected: t.totals.rejected,
                 read: t.totals.read - t.totals.opted_out,
@@ -234,9 +239,11 @@ pub fn ingest(
     keep_ledger: KeepLedger,
 ) -> Result<Ingested> {
     let ingested = read_tables(options, events)?;
-    let of = match ingested.reject_rate_error(None) {
-        Some(_) => LedgerOf::FailedRun,
-        None => LedgerOf::GoingRun,
+    let over = |t| ingested.over_reject_limit(t);
+    let of = if ingested.summary.tables.iter().any(over) {
+        LedgerOf::FailedRun
+    } else {
+        LedgerOf::GoingRun
     };
     let ledger = keep_ledger(&ingested, of)?;
     match ingested.reject_rate_error(ledger.as_deref()) {

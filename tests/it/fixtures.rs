@@ -82,7 +82,6 @@ pub fn ingest_dir(dir: &Path) -> adept::Result<Ingested> {
     ingest_with_config(dir, "")
 }
 
-/// A text column as plain strings (null as "").
 /// A column of unsigned whole numbers without missing values (such as the ledger's `line`).
 pub fn whole_numbers(df: &DataFrame, column: &str) -> Vec<u64> {
     df.column(column)
@@ -93,6 +92,7 @@ pub fn whole_numbers(df: &DataFrame, column: &str) -> Vec<u64> {
         .collect()
 }
 
+/// A column as plain strings (null as "").
 pub fn strings(df: &DataFrame, column: &str) -> Vec<String> {
     let c = df.column(column).unwrap().cast(&DataType::String).unwrap();
     c.str()
