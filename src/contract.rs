@@ -108,6 +108,9 @@ pub enum ValueKind {
     Number,
     /// true/false, yes/no, y/n, 1/0 (case-insensitive).
     Boolean,
+    /// Whether a problem was resolved: true/false as [`ValueKind::Boolean`], or a ticket tool's
+    /// status word (`Resolved`, `Closed`, `Open`, `In progress`, ...).
+    Resolution,
     /// One of a fixed lower-case vocabulary.
     Vocabulary(Vocabulary),
 }
@@ -289,7 +292,12 @@ const HELP: &[ColumnSpec] = &[
         "ticket, chat, forum, peer_session, ...",
     ),
     col("topic", Text, false, "what the help was about"),
-    col("resolved", Boolean, false, "whether the problem was solved"),
+    col(
+        "resolved",
+        Resolution,
+        false,
+        "whether the problem was solved",
+    ),
 ];
 
 const FEEDBACK: &[ColumnSpec] = &[

@@ -73,8 +73,7 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
         ),
         ValueKind::Integer => raw.cast(DataType::Int64),
         ValueKind::Number => text_or(spec.name, raw, dtype).cast(DataType::Float64),
-        // A ticket tool's status words say whether help resolved the problem.
-        ValueKind::Boolean if spec.name == "resolved" => raw.map(
+        ValueKind::Resolution => raw.map(
             |c| parse::to_booleans_with(&c, parse::parse_resolution),
             |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
         ),
@@ -168,7 +167,7 @@ fn parse_failure(kind: ValueKind) -> Option<RejectReason> {
         ValueKind::Text => None,
         ValueKind::Timestamp => Some(RejectReason::UnparseableTimestamp),
         ValueKind::Date => Some(RejectReason::UnparseableDate),
-        ValueKind::Integer | ValueKind::Number | ValueKind::Boolean => {
+        ValueKind::Integer | ValueKind::Number | ValueKind::Boolean | ValueKind::Resolution => {
             Some(RejectReason::WrongType)
         }
         ValueKind::Vocabulary(v) if v.unknown_becomes.is_none() => Some(RejectReason::UnknownValue),
@@ -185,7 +184,7 @@ fn check_column_type(path: &Path, spec: &ColumnSpec, dtype: &DataType) -> Result
         }
         ValueKind::Timestamp => parse::can_hold_timestamps(dtype),
         ValueKind::Date => parse::can_hold_dates(dtype),
-        ValueKind::Boolean => {
+        ValueKind::Boolean | ValueKind::Resolution => {
             dtype.is_string() || dtype.is_integer() || dtype.is_bool() || dtype.is_null()
         }
         _ => true,
@@ -212,6 +211,7 @@ fn expected_description(kind: ValueKind) -> &'static str {
         ValueKind::Integer => "whole numbers",
         ValueKind::Number => "numbers",
         ValueKind::Boolean => "true/false values",
+        ValueKind::Resolution => "true/false values or ticket statuses",
         ValueKind::Vocabulary(_) => "text",
     }
 }
