@@ -291,7 +291,7 @@ fn validate(args: ValidateArgs) -> Result<()> {
         &mut |ingested, _| {
             say(&format!("as of {as_of}\n{}", ingested.summary))?;
             for t in &ingested.summary.tables {
-                if let Some(warning) = t.duplicate_warning() {
+                for warning in t.warnings() {
                     eprintln!("warning: {warning}");
                 }
             }
@@ -513,7 +513,7 @@ fn run_warnings(
     .chain(features.data_warnings.iter().cloned())
     .collect();
     let tables = &outcome.ingested.summary.tables;
-    warnings.extend(tables.iter().filter_map(|t| t.duplicate_warning()));
+    warnings.extend(tables.iter().flat_map(|t| t.warnings()));
     if outcome.stages.analysis.headline.figures.people == 0 {
         let summary = &outcome.ingested.summary;
         let events = summary.table(crate::contract::TableKind::Events);

@@ -8,6 +8,7 @@
 //! timezone = "Europe/Berlin"      # for timestamps without an offset (default UTC)
 //! epoch_unit = "auto"             # auto | seconds | milliseconds
 //! max_reject_rate = 0.05          # fail when a table rejects more than this share of its rows
+//!                                 # (and more than one row, or its only rows)
 //! batch_rows = 262144             # rows per streamed batch; results do not depend on it
 //! workers = 0                     # threads that classify and add up batches (0: one per core,
 //!                                 # at most 8); results do not depend on it
@@ -16,6 +17,7 @@
 //! source = "segment/*.jsonl.gz"   # a file, directory or glob, relative to the input directory
 //! format = "jsonl"                # csv | tsv | jsonl | parquet (default: from the extension)
 //! columns = { user_id = "userId", feature = "event" }
+//! values = { trigger = { kbd = "shortcut" } }   # the export's spelling = the contract's word
 //! ```
 
 use std::collections::BTreeMap;
@@ -118,6 +120,10 @@ pub struct TableSettings {
     /// canonical column name -> column name in the export.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// canonical column with a vocabulary -> (the export's spelling -> the vocabulary's word),
+    /// e.g. `trigger = { kbd = "shortcut" }`.
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A file format adept reads.
@@ -201,6 +207,9 @@ impl Config {
                         known.join(", ")
                     )));
                 }
+            }
+            for (column, spelt) in &settings.values {
+                crate::ingest::Spellings::configured(table, column, spelt)?;
             }
         }
         Ok(())

@@ -76,6 +76,17 @@ impl TableKind {
         }
     }
 
+    /// The column whose unknown values become a word of its vocabulary (`other`) instead of a
+    /// reject: a table has at most one (a test checks), so the accounting can name its values.
+    pub fn open_vocabulary(self) -> Option<&'static str> {
+        self.columns()
+            .iter()
+            .find(
+                |spec| matches!(spec.kind, ValueKind::Vocabulary(v) if v.unknown_becomes.is_some()),
+            )
+            .map(|spec| spec.name)
+    }
+
     /// Columns that hold a person's id: opt-outs are removed by these.
     pub fn person_columns(self) -> &'static [&'static str] {
         match self {
@@ -182,8 +193,10 @@ pub const TRIGGERS: Vocabulary = Vocabulary {
 /// Other spellings of vocabulary words that exports use (after normalising: lower case, `-` and
 /// spaces as `_`), and the word each means. An export that says `Keyboard Shortcut` or `hotkey`
 /// must not lose its shortcut evidence to `other`.
-pub const SYNONYMS: [(&str, &str); 14] = [
+pub const SYNONYMS: [(&str, &str); 16] = [
     ("keyboard", "shortcut"),
+    ("kbd", "shortcut"),
+    ("shortcut_key", "shortcut"),
     ("keyboard_shortcut", "shortcut"),
     ("hotkey", "shortcut"),
     ("hot_key", "shortcut"),
@@ -376,6 +389,11 @@ mod tests {
                 assert!(table.column(person).is_some(), "{table}.{person}");
             }
             assert_eq!(TableKind::from_name(table.name()), Some(table));
+            let open = table.columns().iter().filter(
+                |c| matches!(c.kind, ValueKind::Vocabulary(v) if v.unknown_becomes.is_some()),
+            );
+            assert!(open.count() <= 1, "{table}: one open vocabulary at most");
         }
+        assert_eq!(TableKind::Events.open_vocabulary(), Some("trigger"));
     }
 }

@@ -12,9 +12,9 @@ use super::dedup::SeenIds;
 use super::person_ids::PersonIds;
 use super::sink::RowSink;
 use super::stream::Turn;
-use super::summary::RowCounts;
+use super::summary::{RowCounts, WordCounts};
 use super::text::LINE_COLUMN;
-use super::validate::{REASON_COLUMN, VOCAB_OTHER_COLUMN};
+use super::validate::{REASON_COLUMN, VOCAB_OTHER_COLUMN, VOCAB_WORD_COLUMN};
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
 
@@ -52,6 +52,8 @@ pub(super) struct Tally {
     /// (line, check index) of rejected rows of the piece being streamed.
     pub rejected: Vec<(u64, u32)>,
     pub unknown_as_other: u64,
+    /// The values read as `other`.
+    pub unknown_words: WordCounts,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
     pub pushed: bool,
@@ -64,6 +66,7 @@ impl Tally {
             per_file: vec![RowCounts::default(); files],
             rejected: Vec::new(),
             unknown_as_other: 0,
+            unknown_words: WordCounts::default(),
             first_ms: None,
             last_ms: None,
             pushed: false,
@@ -77,6 +80,7 @@ impl Tally {
             mine.add(theirs);
         }
         self.unknown_as_other += other.unknown_as_other;
+        self.unknown_words.merge(other.unknown_words);
         self.first_ms = either(self.first_ms, other.first_ms, i64::min);
         self.last_ms = either(self.last_ms, other.last_ms, i64::max);
         self.pushed |= other.pushed;
@@ -199,10 +203,15 @@ fn count(tally: &mut Tally, file: usize, batch: &DataFrame, status: &[Status]) -
         }
     }
     let vocab_other = batch.column(VOCAB_OTHER_COLUMN)?.bool()?;
-    tally.unknown_as_other += status
-        .iter()
-        .zip(vocab_other.iter())
-        .filter(|(s, other)| **s == Status::Accepted && *other == Some(true))
-        .count() as u64;
+    if !vocab_other.any() {
+        return Ok(());
+    }
+    let words = batch.column(VOCAB_WORD_COLUMN)?.str()?;
+    for (row, (status, other)) in status.iter().zip(vocab_other.iter()).enumerate() {
+        if *status == Status::Accepted && other == Some(true) {
+            tally.unknown_as_other += 1;
+            tally.unknown_words.add(words.get(row).unwrap_or(""));
+        }
+    }
     Ok(())
 }

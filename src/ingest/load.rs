@@ -124,9 +124,13 @@ impl Ingested {
         }
     }
 
-    /// Whether a table rejected more than the configured share of its rows.
+    /// Whether a table rejected more than the configured share of its rows. One rejected row
+    /// does not fail a run while another row of its table was accepted: in a table of a few
+    /// rows (a feedback export of three), one typo is more than any share, and it is in the
+    /// ledger and the summary; a run fails for a wrong file or a wrong mapping, not for that.
     fn over_reject_limit(&self, t: &TableSummary) -> bool {
-        t.totals.reject_rate() > self.max_reject_rate
+        let c = &t.totals;
+        c.reject_rate() > self.max_reject_rate && (c.rejected > 1 || c.accepted == 0)
     }
 
     /// The error to fail with when a table rejected more than the configured share of its rows.
@@ -151,7 +155,6 @@ impl Ingested {
 /// Opens one file: a lazy scan and its validation plan (Parquet), or a chunked reader (text).
 fn open_file(
     file: &SourceFile,
-    table: TableKind,
     mapping: &ColumnMapping,
     rules: &ValueRules,
     batch_rows: usize,
@@ -159,7 +162,7 @@ fn open_file(
     match file.format {
         SourceFormat::Parquet => {
             let raw = scan_parquet(file, mapping)?;
-            let (plan, labels) = validate_file(raw.clone(), &file.path, table, rules)?;
+            let (plan, labels) = validate_file(raw.clone(), &file.path, mapping, rules)?;
             Ok(FileSource::Plan {
                 plan,
                 raw,
@@ -177,7 +180,6 @@ fn open_file(
 /// known before any table streams.
 fn read_whole(
     file: &SourceFile,
-    table: TableKind,
     mapping: &ColumnMapping,
     rules: &ValueRules,
 ) -> Result<(DataFrame, FileSource)> {
@@ -198,7 +200,7 @@ fn read_whole(
             (frame.lazy(), rejects)
         }
     };
-    let (plan, labels) = validate_file(raw.clone(), &file.path, table, rules)?;
+    let (plan, labels) = validate_file(raw.clone(), &file.path, mapping, rules)?;
     let frame = plan
         .collect()
         .map_err(|e| Error::unreadable(&file.path, e))?;
@@ -285,9 +287,8 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
             continue;
         };
         let mapping = ColumnMapping::new(table, &settings);
-        let open =
-            |_: usize, file: &SourceFile| open_file(file, table, &mapping, &rules, batch_rows);
-        let validate = |raw: LazyFrame, path: &Path| validate_file(raw, path, table, &rules);
+        let open = |_: usize, file: &SourceFile| open_file(file, &mapping, &rules, batch_rows);
+        let validate = |raw: LazyFrame, path: &Path| validate_file(raw, path, &mapping, &rules);
         let mut kept = CollectRows::default();
         let sink: &mut dyn RowSink = if table == TableKind::Events {
             &mut *events
@@ -301,7 +302,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
             let mut frames = Vec::new();
             let mut unreadable = PlHashSet::new();
             for file in &files {
-                let (frame, source) = read_whole(file, table, &mapping, &rules)?;
+                let (frame, source) = read_whole(file, &mapping, &rules)?;
                 refuse_unreadable_lines(file, &source)?;
                 for (line, id, value) in unreadable_opt_outs(&source, &file.path)? {
                     summary.notes.push(format!(

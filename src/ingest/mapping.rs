@@ -1,11 +1,15 @@
-//! Column mapping: which column of an export holds each canonical column of a table.
+//! Column mapping: which column of an export holds each canonical column of a table, and how
+//! it spells the words of a column with a vocabulary.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::TableSettings;
 use crate::contract::TableKind;
 use crate::error::{Error, Result};
 
+use super::spelling::Spellings;
 use super::text::list_found;
 
 /// The source column name for every canonical column of one table.
@@ -14,6 +18,8 @@ pub struct ColumnMapping {
     table: TableKind,
     /// (canonical, source name, explicitly configured)
     entries: Vec<(&'static str, String, bool)>,
+    /// canonical column -> (the export's spelling -> the vocabulary's word), as configured.
+    values: Arc<BTreeMap<String, BTreeMap<String, String>>>,
 }
 
 impl ColumnMapping {
@@ -26,7 +32,19 @@ impl ColumnMapping {
                 None => (spec.name, spec.name.to_string(), false),
             })
             .collect();
-        ColumnMapping { table, entries }
+        ColumnMapping {
+            table,
+            entries,
+            values: Arc::new(settings.values.clone()),
+        }
+    }
+
+    /// How the export spells the words of `canonical` (a column with a vocabulary).
+    pub fn spellings(&self, canonical: &str) -> Result<Arc<Spellings>> {
+        match self.values.get(canonical) {
+            Some(spelt) => Spellings::configured(self.table, canonical, spelt),
+            None => Ok(Arc::default()),
+        }
     }
 
     pub fn table(&self) -> TableKind {

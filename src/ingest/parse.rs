@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone as _};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
+use super::spelling::Spellings;
 use crate::config::EpochUnit;
-use crate::contract::SYNONYMS;
 use crate::frames::{has_missing, holds_value};
 use crate::wall_clock::WallClock;
 
@@ -587,10 +587,11 @@ fn inline_mask(len: usize) -> u128 {
     }
 }
 
-/// [`normalise_word`] of every value. Machine-written exports hold their words in normal form
-/// already: then each value is only tested (a view met just before is not tested again) and the
-/// column itself comes back, without a copy. Otherwise each distinct word is normalised once.
-pub fn normalise_words(column: &Column) -> PolarsResult<Column> {
+/// Every value as the word it means ([`Spellings::normalise`]). Machine-written exports hold
+/// their words in normal form already: then each value is only tested (a view met just before is
+/// not tested again) and the column itself comes back, without a copy. Otherwise each distinct
+/// word is normalised once.
+pub fn normalise_words(column: &Column, spellings: &Spellings) -> PolarsResult<Column> {
     let ca = column.str()?;
     let mut normal = RecentViews::new();
     let all_normal = ca.downcast_iter().all(|array| {
@@ -598,7 +599,7 @@ pub fn normalise_words(column: &Column) -> PolarsResult<Column> {
         array.views().iter().enumerate().all(|(row, view)| {
             !holds_value(array, row)
                 || normal.holds(view.as_u128())
-                || (is_normal_word(array.value(row)) && normal.remember(view.as_u128()))
+                || (spellings.is_normal(array.value(row)) && normal.remember(view.as_u128()))
         })
     });
     if all_normal {
@@ -606,19 +607,11 @@ pub fn normalise_words(column: &Column) -> PolarsResult<Column> {
     }
     let mut seen: PlHashMap<&str, String> = PlHashMap::new();
     for word in ca.iter().flatten() {
-        seen.entry(word).or_insert_with(|| normalise_word(word));
+        seen.entry(word)
+            .or_insert_with(|| spellings.normalise(word));
     }
     let out: StringChunked = ca.iter().map(|v| v.map(|w| seen[w].as_str())).collect();
     Ok(out.with_name(column.name().clone()).into_column())
-}
-
-/// Whether [`normalise_word`] leaves `text` as it is.
-fn is_normal_word(text: &str) -> bool {
-    !text
-        .bytes()
-        .any(|b| b == b'-' || b == b' ' || b.is_ascii_uppercase())
-        && text.trim().len() == text.len()
-        && !SYNONYMS.iter().any(|(other, _)| *other == text)
 }
 
 /// A few views of one array, remembered in slots chosen by their bits (a view can push out
@@ -651,24 +644,6 @@ impl RecentViews {
     fn remember(&mut self, view: u128) -> bool {
         self.0[Self::slot(view)] = view;
         true
-    }
-}
-
-/// Lower-cases and turns `-` and spaces into `_`, so `Context-Menu` matches `context_menu`;
-/// then another spelling of a vocabulary word becomes the word (`Keyboard Shortcut` is
-/// `shortcut`, see [`SYNONYMS`]).
-pub fn normalise_word(text: &str) -> String {
-    let word: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '-' | ' ' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    match SYNONYMS.iter().find(|(other, _)| *other == word) {
-        Some((_, meant)) => meant.to_string(),
-        None => word,
     }
 }
 
@@ -917,10 +892,13 @@ mod tests {
 
     #[test]
     fn words_are_normalised_wherever_they_stand_in_a_column() {
+        let spellings = Spellings::default();
+        let normalise_word = |text: &str| spellings.normalise(text);
+        let is_normal_word = |text: &str| spellings.is_normal(text);
         let long = "keyboard_shortcut_long";
         let normal = StringChunked::new("t".into(), [Some("menu"), None, Some(long), Some("menu")]);
         let column = normal.clone().into_column();
-        let got = normalise_words(&column).unwrap();
+        let got = normalise_words(&column, &spellings).unwrap();
         let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
         assert_eq!(got, [Some("menu"), None, Some(long), Some("menu")]);
         // A word to change after many normal ones, short or long, in a later chunk.
@@ -929,7 +907,7 @@ mod tests {
             words
                 .append(&StringChunked::new("t".into(), [long, odd]))
                 .unwrap();
-            let got = normalise_words(&words.into_column()).unwrap();
+            let got = normalise_words(&words.into_column(), &spellings).unwrap();
             let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
             let fixed = normalise_word(odd);
             assert_eq!(got[5], Some(fixed.as_str()), "{odd}");
@@ -949,6 +927,7 @@ mod tests {
             ("Keyboard Shortcut", "shortcut"),
             ("hotkey", "shortcut"),
             ("Right-Click", "context_menu"),
+            ("KBD", "shortcut"),
         ] {
             assert_eq!(normalise_word(spelt), meant);
         }
@@ -965,7 +944,8 @@ mod tests {
         assert_eq!(parse_resolution("maybe"), None);
         // Only `resolved` reads status words: an opt-out of "closed" means nothing.
         assert_eq!(parse_bool("closed"), None);
-        assert_eq!(normalise_word(" Context-Menu "), "context_menu");
-        assert_eq!(normalise_word("follow up"), "follow_up");
+        let spellings = Spellings::default();
+        assert_eq!(spellings.normalise(" Context-Menu "), "context_menu");
+        assert_eq!(spellings.normalise("follow up"), "follow_up");
     }
 }

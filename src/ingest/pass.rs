@@ -19,7 +19,9 @@ use super::sink::RowSink;
 use super::stream::{read_ahead, stream_to_lanes};
 use super::summary::{FileSummary, TableSummary};
 use super::text::{LINE_COLUMN, TextChunks, estimated_rows};
-use super::validate::{CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, member_of, raw_values};
+use super::validate::{
+    CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, VOCAB_WORD_COLUMN, member_of, raw_values,
+};
 use crate::contract::{TableKind, ValueKind};
 use crate::error::{Error, Result};
 
@@ -284,12 +286,17 @@ impl Classifier {
     /// Keeps only the columns this pass reads, so that polars neither reads nor cleans a column
     /// that no check and no sink uses (an events file's `session_id` during a run).
     fn read_only_needed(&self, plan: LazyFrame) -> LazyFrame {
-        let mut wanted: Vec<PlSmallStr> =
-            [LINE_COLUMN, REASON_COLUMN, VOCAB_OTHER_COLUMN, OPTED_COLUMN]
-                .into_iter()
-                .chain(self.shared.table.unique_key())
-                .map(PlSmallStr::from)
-                .collect();
+        let mut wanted: Vec<PlSmallStr> = [
+            LINE_COLUMN,
+            REASON_COLUMN,
+            VOCAB_OTHER_COLUMN,
+            VOCAB_WORD_COLUMN,
+            OPTED_COLUMN,
+        ]
+        .into_iter()
+        .chain(self.shared.table.unique_key())
+        .map(PlSmallStr::from)
+        .collect();
         for column in &self.shared.kept {
             if !wanted.contains(column) {
                 wanted.push(column.clone());
@@ -424,6 +431,11 @@ impl Classifier {
                 .or_insert(0) += n;
         }
         summary.unknown_as_other = total.unknown_as_other;
+        summary.unknown_values = self
+            .shared
+            .table
+            .open_vocabulary()
+            .and_then(|column| total.unknown_words.finish(column));
         summary.first_timestamp = total
             .first_ms
             .and_then(chrono::DateTime::from_timestamp_millis);

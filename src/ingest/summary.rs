@@ -15,6 +15,9 @@ use crate::contract::TableKind;
 /// (rows, share of the valid rows of a table's first file): duplicates at least this many, and
 /// this share, are warned of.
 const DUPLICATES_WORTH_A_LOOK: (u64, f64) = (20, 0.2);
+/// (rows, share of the accepted rows of a table): values read as `other` at least this many, and
+/// this share, are warned of.
+const UNKNOWN_WORTH_A_LOOK: (u64, f64) = (20, 0.01);
 
 /// How the rows of a file or table were accounted for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +71,9 @@ pub struct TableSummary {
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// Values outside an open vocabulary (trigger, feedback kind) that were read as `other`.
     pub unknown_as_other: u64,
+    /// Which values those were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_values: Option<UnknownValues>,
     pub first_timestamp: Option<DateTime<Utc>>,
     pub last_timestamp: Option<DateTime<Utc>>,
 }
@@ -84,6 +90,7 @@ impl TableSummary {
             totals,
             rejected_by_reason: BTreeMap::new(),
             unknown_as_other: 0,
+            unknown_values: None,
             first_timestamp: None,
             last_timestamp: None,
         }
@@ -129,11 +136,149 @@ impl TableSummary {
         Some(format!("{what}. {advice}"))
     }
 
+    /// What the reader should look at in this table: many duplicates
+    /// ([`TableSummary::duplicate_warning`]), or many values read as `other`.
+    pub fn warnings(&self) -> Vec<String> {
+        [self.duplicate_warning(), self.unknown_values_warning()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// A warning where at least [`UNKNOWN_WORTH_A_LOOK`] of the accepted rows have a value of
+    /// the open vocabulary that adept does not know: a trigger spelt `kbd` loses the shortcut
+    /// evidence without a word, unless the config says what it means.
+    pub fn unknown_values_warning(&self) -> Option<String> {
+        let unknown = self.unknown_values.as_ref()?;
+        let accepted = self.totals.accepted;
+        let (rows, share) = UNKNOWN_WORTH_A_LOOK;
+        let n = self.unknown_as_other;
+        if n < rows || (n as f64) < share * accepted as f64 {
+            return None;
+        }
+        let (table, column) = (&self.table, &unknown.column);
+        let words = TableKind::from_name(table)
+            .and_then(|t| t.column(column))
+            .and_then(|spec| match spec.kind {
+                crate::contract::ValueKind::Vocabulary(v) => Some(v.words.join(", ")),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let what = format!(
+            "{n} of {accepted} accepted rows of `{table}` ({:.1}%) have a `{column}` adept does              not know, read as `other`",
+            100.0 * n as f64 / accepted.max(1) as f64
+        );
+        Some(match unknown.distinct {
+            Some(_) => format!(
+                "{what}: {}. If one of them means one of {words}, say so under \
+                 [tables.{table}.values], as in `{column} = {{ kbd = \"shortcut\" }}`",
+                unknown.listed()
+            ),
+            None => format!(
+                "{what}, in more than {} distinct values: check that `{column}` is mapped \
+                 to the right column under [tables.{table}.columns]",
+                WordCounts::KEPT
+            ),
+        })
+    }
+
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {
         self.rejected_by_reason
             .get(reason.as_str())
             .copied()
             .unwrap_or(0)
+    }
+}
+
+/// The values of a table's open vocabulary (see [`TableKind::open_vocabulary`]) that were read as
+/// `other`, as normalised: lower case, `-` and spaces as `_`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnknownValues {
+    pub column: String,
+    /// How many distinct values; None where there were more than [`WordCounts::KEPT`].
+    pub distinct: Option<u64>,
+    /// The commonest values and their rows, at most five, commonest first; none where there
+    /// were too many to count.
+    pub commonest: Vec<(String, u64)>,
+}
+
+impl UnknownValues {
+    /// "`kbd` (6019 rows), `button` (11 rows) and 3 more", or "more than 1000 distinct values".
+    pub fn listed(&self) -> String {
+        let Some(distinct) = self.distinct else {
+            return format!("more than {} distinct values", WordCounts::KEPT);
+        };
+        let shown: Vec<String> = self
+            .commonest
+            .iter()
+            .map(|(word, n)| format!("`{word}` ({n} rows)"))
+            .collect();
+        let more = distinct.saturating_sub(shown.len() as u64);
+        match more {
+            0 => shown.join(", "),
+            _ => format!("{} and {more} more", shown.join(", ")),
+        }
+    }
+}
+
+/// Rows per word, for up to [`WordCounts::KEPT`] distinct words: beyond that only the fact that
+/// there were more is kept, whichever rows a worker saw, so the result does not depend on how the
+/// rows were shared out.
+#[derive(Debug, Default)]
+pub struct WordCounts {
+    rows: BTreeMap<String, u64>,
+    too_many: bool,
+}
+
+impl WordCounts {
+    pub const KEPT: usize = 1000;
+
+    pub fn add(&mut self, word: &str) {
+        if self.too_many {
+            return;
+        }
+        match self.rows.get_mut(word) {
+            Some(n) => *n += 1,
+            None => {
+                self.rows.insert(word.to_string(), 1);
+                self.too_many = self.rows.len() > Self::KEPT;
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: WordCounts) {
+        self.too_many |= other.too_many;
+        for (word, n) in other.rows {
+            if self.too_many {
+                break;
+            }
+            *self.rows.entry(word).or_insert(0) += n;
+            self.too_many = self.rows.len() > Self::KEPT;
+        }
+    }
+
+    /// None where no word was counted.
+    pub fn finish(self, column: &str) -> Option<UnknownValues> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        if self.too_many {
+            return Some(UnknownValues {
+                column: column.to_string(),
+                distinct: None,
+                commonest: Vec::new(),
+            });
+        }
+        let distinct = Some(self.rows.len() as u64);
+        let mut commonest: Vec<(String, u64)> = self.rows.into_iter().collect();
+        // Commonest first; equal counts in word order (the map's order, kept by a stable sort).
+        commonest.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        commonest.truncate(5);
+        Some(UnknownValues {
+            column: column.to_string(),
+            distinct,
+            commonest,
+        })
     }
 }
 
@@ -198,9 +343,14 @@ impl fmt::Display for IngestSummary {
                 writeln!(f, "{:<10}   rejected, {reason}: {n}", "")?;
             }
             if t.unknown_as_other > 0 {
+                let which = t
+                    .unknown_values
+                    .as_ref()
+                    .map(|u| format!(" ({}: {})", u.column, u.listed()))
+                    .unwrap_or_default();
                 writeln!(
                     f,
-                    "{:<10}   unknown values read as `other`: {}",
+                    "{:<10}   unknown values read as `other`: {}{which}",
                     "", t.unknown_as_other
                 )?;
             }

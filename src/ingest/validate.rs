@@ -10,7 +10,9 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::ledger::RejectReason;
+use super::mapping::ColumnMapping;
 use super::parse::{self, TimestampRules, WordSet};
+use super::spelling::Spellings;
 use super::text::LINE_COLUMN;
 use crate::contract::{ColumnSpec, TableKind, ValueKind, Vocabulary};
 use crate::error::{Error, Result};
@@ -23,6 +25,9 @@ pub const REASON_COLUMN: &str = "__reason";
 pub type CheckLabels = Vec<(&'static str, RejectReason)>;
 /// Column that is true where an open vocabulary turned an unknown value into `other`.
 pub const VOCAB_OTHER_COLUMN: &str = "__vocab_other";
+/// Column with the word of the table's open vocabulary as read (normalised), before an unknown
+/// one became `other`: the accounting names the commonest unknown words.
+pub const VOCAB_WORD_COLUMN: &str = "__vocab_word";
 
 /// What a valid row must satisfy beyond its column types.
 #[derive(Debug, Clone, Copy)]
@@ -128,10 +133,10 @@ fn cleaned_name(column: &str) -> String {
     format!("__t_{column}")
 }
 
-/// The normal form of each word (see `parse::normalise_words`).
-fn normalised_word(text: Expr) -> Expr {
+/// The word each value means (see `parse::normalise_words`).
+fn normalised_word(text: Expr, spellings: Arc<Spellings>) -> Expr {
     text.map(
-        |c| parse::normalise_words(&c),
+        move |c| parse::normalise_words(&c, &spellings),
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
     )
 }
@@ -307,9 +312,10 @@ fn final_value(spec: &ColumnSpec, table: TableKind) -> Expr {
 pub fn validate_file(
     frame: LazyFrame,
     path: &Path,
-    table: TableKind,
+    mapping: &ColumnMapping,
     rules: &ValueRules,
 ) -> Result<(LazyFrame, CheckLabels)> {
+    let table = mapping.table();
     let mut frame = frame;
     let schema = frame
         .collect_schema()
@@ -340,8 +346,9 @@ pub fn validate_file(
             );
         }
         if let ValueKind::Vocabulary(vocabulary) = spec.kind {
+            let spellings = mapping.spellings(spec.name)?;
             normalised.push(
-                normalised_word(trimmed_text(spec.name, raw.clone(), &dtype))
+                normalised_word(trimmed_text(spec.name, raw.clone(), &dtype), spellings)
                     .alias(normalised_name(spec.name)),
             );
             known.push(
@@ -381,9 +388,14 @@ pub fn validate_file(
 
     let mut outputs = vec![col(LINE_COLUMN).cast(DataType::UInt64)];
     outputs.extend(table.columns().iter().map(|spec| final_value(spec, table)));
+    let vocab_word = match table.open_vocabulary() {
+        Some(name) => col(normalised_name(name)),
+        None => lit(NULL).cast(DataType::String),
+    };
     outputs.extend([
         reason.alias(REASON_COLUMN),
         vocab_other.alias(VOCAB_OTHER_COLUMN),
+        vocab_word.alias(VOCAB_WORD_COLUMN),
     ]);
     let plan = frame
         .with_columns(cleaned)

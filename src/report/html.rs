@@ -864,12 +864,7 @@ fn quality(page: &mut String, data: &ReportData) {
         );
     }
     page.push_str("</tbody></table>");
-    for warning in data
-        .ingest
-        .tables
-        .iter()
-        .filter_map(|t| t.duplicate_warning())
-    {
+    for warning in data.ingest.tables.iter().flat_map(|t| t.warnings()) {
         warn(page, &warning);
     }
     if let Some(c) = &data.manifest.catalog_coverage {

@@ -965,3 +965,93 @@ fn a_ticket_tools_status_words_say_whether_help_was_resolved() {
         vec![("wrong_type".into(), "resolved".into(), 7)]
     );
 }
+
+#[test]
+fn unknown_trigger_values_are_named_and_a_config_says_what_they_mean() {
+    let dir = tempdir().unwrap();
+    let mut text = "user_id,timestamp,feature,trigger\n".to_string();
+    for (i, trigger) in ["Button", "button", "Ctrl-Key", "menu", "Button", "ctrl key"]
+        .iter()
+        .cycle()
+        .take(60)
+        .enumerate()
+    {
+        text.push_str(&format!("u{},2026-10-30T08:00:00Z,f,{trigger}\n", i % 7));
+    }
+    write(dir.path(), "events.csv", text);
+    let plain = ingest_dir(dir.path()).unwrap();
+    let events = plain.summary.table(TableKind::Events).unwrap();
+    assert_eq!(events.unknown_as_other, 50);
+    let unknown = events.unknown_values.as_ref().unwrap();
+    assert_eq!(unknown.column, "trigger");
+    assert_eq!(unknown.distinct, Some(2));
+    // Spellings of one word count as one value, commonest first.
+    assert_eq!(
+        unknown.commonest,
+        [("button".to_string(), 30), ("ctrl_key".to_string(), 20)]
+    );
+    let summary = plain.summary.to_string();
+    assert!(
+        summary.contains("read as `other`: 50 (trigger: `button` (30 rows), `ctrl_key` (20 rows))"),
+        "{summary}"
+    );
+    let warnings = events.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("50 of 60 accepted rows of `events`")
+            && warnings[0].contains("[tables.events.values]"),
+        "{}",
+        warnings[0]
+    );
+
+    let mapped = ingest_with_config(
+        dir.path(),
+        "[tables.events.values]\ntrigger = { ctrl_key = \"shortcut\", Button = \"Toolbar\" }",
+    )
+    .unwrap();
+    let events = mapped.summary.table(TableKind::Events).unwrap();
+    assert_eq!(events.unknown_as_other, 0);
+    assert!(events.unknown_values.is_none() && events.warnings().is_empty());
+
+    // A word the vocabulary does not have is refused when the config is read.
+    let err = Config::from_toml("[tables.events.values]\ntrigger = { kbd = \"keys\" }")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("must be one of shortcut, menu, toolbar"),
+        "{err}"
+    );
+}
+
+#[test]
+fn one_typo_in_a_small_table_does_not_fail_the_run_but_a_wrong_table_does() {
+    let dir = tempdir().unwrap();
+    let mut events = EVENTS_HEADER.to_string();
+    for i in 0..30 {
+        events.push_str(&format!("u{i},2026-10-30T08:00:00Z,f,a,menu,1,,,\n"));
+    }
+    write(dir.path(), "events.csv", events);
+    let feedback = "user_id,timestamp,kind\n\
+                    u1,2026-10-01T09:00:00Z,idea\n\
+                    u2,2026-10-0x,bug\n\
+                    u3,2026-10-03T09:00:00Z,idea\n";
+    write(dir.path(), "feedback.csv", feedback);
+    let ingested = ingest_dir(dir.path()).expect("one typo of three rows is not a failure");
+    let table = ingested.summary.table(TableKind::Feedback).unwrap();
+    assert_eq!((table.totals.accepted, table.totals.rejected), (2, 1));
+    assert_eq!(ledger_rows(&ingested, "feedback").len(), 1);
+
+    // Two typos of three rows, or the only row of a table, still fail.
+    let two = "user_id,timestamp,kind\nu1,2026-10-0x,idea\nu2,2026-10-0y,bug\nu3,2026-10-03T09:00:00Z,idea\n";
+    write(dir.path(), "feedback.csv", two);
+    let err = ingest_dir(dir.path()).unwrap_err();
+    assert_eq!(err.class(), ErrorClass::Data);
+    assert!(err.to_string().contains("2 of 3"), "{err}");
+    write(
+        dir.path(),
+        "feedback.csv",
+        "user_id,timestamp,kind\nu1,yesterday,idea\n",
+    );
+    let err = ingest_dir(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("1 of 1"), "{err}");
+}

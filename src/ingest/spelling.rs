@@ -1,0 +1,137 @@
+//! How an export spells a vocabulary's words: the other spellings the contract knows
+//! ([`SYNONYMS`]) and those a config file adds for one column (`[tables.NAME.values]`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::contract::{SYNONYMS, TableKind, ValueKind};
+use crate::error::{Error, Result};
+
+/// The spellings of one column's words, each in basic form (see [`basic_form`]), and the word
+/// each means. The config's come before the contract's, so a config can also change what one
+/// of those means.
+#[derive(Debug, Clone, Default)]
+pub struct Spellings {
+    configured: Vec<(String, String)>,
+}
+
+impl Spellings {
+    /// The spellings configured for `column` of `table` under `[tables.NAME.values]` (spelling
+    /// -> word), checked: the column must hold a vocabulary and each spelling must mean one of
+    /// its words.
+    pub fn configured(
+        table: TableKind,
+        column: &str,
+        spelt: &BTreeMap<String, String>,
+    ) -> Result<Arc<Spellings>> {
+        let words = match table.column(column).map(|spec| spec.kind) {
+            Some(ValueKind::Vocabulary(vocabulary)) => vocabulary.words,
+            _ => {
+                let open: Vec<&str> = table
+                    .columns()
+                    .iter()
+                    .filter(|spec| matches!(spec.kind, ValueKind::Vocabulary(_)))
+                    .map(|spec| spec.name)
+                    .collect();
+                return Err(Error::Config(format!(
+                    "[tables.{table}.values] names `{column}`, which is not a column of \
+                     `{table}` with a vocabulary; those are: {}",
+                    if open.is_empty() {
+                        "none".to_string()
+                    } else {
+                        open.join(", ")
+                    }
+                )));
+            }
+        };
+        let mut configured = Vec::new();
+        for (spelling, meant) in spelt {
+            let (spelling, meant) = (basic_form(spelling), basic_form(meant));
+            if spelling.is_empty() || !words.contains(&meant.as_str()) {
+                return Err(Error::Config(format!(
+                    "[tables.{table}.values] {column}: `{spelling}` = `{meant}`: each value \
+                     must be one of {}",
+                    words.join(", ")
+                )));
+            }
+            configured.push((spelling, meant));
+        }
+        Ok(Arc::new(Spellings { configured }))
+    }
+
+    /// The word `text` means: its basic form, or the word that form is another spelling of.
+    pub fn normalise(&self, text: &str) -> String {
+        let word = basic_form(text);
+        match self.meaning(&word) {
+            Some(meant) => meant.to_string(),
+            None => word,
+        }
+    }
+
+    /// Whether [`Spellings::normalise`] leaves `text` as it is.
+    pub fn is_normal(&self, text: &str) -> bool {
+        !text
+            .bytes()
+            .any(|b| b == b'-' || b == b' ' || b.is_ascii_uppercase())
+            && text.trim().len() == text.len()
+            && self.meaning(text).is_none()
+    }
+
+    fn meaning(&self, word: &str) -> Option<&str> {
+        let configured = self
+            .configured
+            .iter()
+            .map(|(s, m)| (s.as_str(), m.as_str()));
+        configured
+            .chain(SYNONYMS.iter().copied())
+            .find(|(spelling, _)| *spelling == word)
+            .map(|(_, meant)| meant)
+    }
+}
+
+/// Trimmed, lower case, with `-` and spaces as `_`: `Context-Menu` is `context_menu`.
+pub fn basic_form(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| match c {
+            '-' | ' ' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(toml: &str) -> BTreeMap<String, String> {
+        toml::from_str(toml).unwrap()
+    }
+
+    #[test]
+    fn a_config_adds_spellings_of_a_vocabulary_word() {
+        let events = settings("KBD = \"Shortcut\"\nhotkey = \"menu\"");
+        let spellings = Spellings::configured(TableKind::Events, "trigger", &events).unwrap();
+        assert_eq!(spellings.normalise(" kbd"), "shortcut");
+        assert!(!spellings.is_normal("kbd"));
+        // The config's meaning comes first; the contract's other spellings still hold.
+        assert_eq!(spellings.normalise("Hotkey"), "menu");
+        assert_eq!(spellings.normalise("Keyboard Shortcut"), "shortcut");
+        assert_eq!(spellings.normalise("button"), "button");
+        assert_eq!(Spellings::default().normalise("kbd"), "shortcut");
+        assert_eq!(Spellings::default().normalise("Command Palette"), "palette");
+    }
+
+    #[test]
+    fn a_spelling_must_mean_a_word_of_a_vocabulary_column() {
+        let wrong_word = settings("kbd = \"keys\"");
+        let err = Spellings::configured(TableKind::Events, "trigger", &wrong_word).unwrap_err();
+        assert!(err.to_string().contains("one of shortcut, menu"), "{err}");
+        let no_vocabulary = settings("a = \"b\"");
+        let err = Spellings::configured(TableKind::Events, "feature", &no_vocabulary).unwrap_err();
+        assert!(err.to_string().contains("those are: trigger"), "{err}");
+        let phases = settings("pre = \"baseline\"\npost = \"final\"");
+        let spellings = Spellings::configured(TableKind::Training, "phase", &phases).unwrap();
+        assert_eq!(spellings.normalise("Post"), "final");
+    }
+}
