@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::spelling::Spellings;
 use crate::config::EpochUnit;
+use crate::contract::Vocabulary;
 use crate::frames::{has_missing, holds_value};
 use crate::wall_clock::WallClock;
 
@@ -587,6 +588,30 @@ fn inline_mask(len: usize) -> u128 {
     }
 }
 
+/// Each word where it is in the vocabulary (`known`), else what the vocabulary makes of an
+/// unknown word (`other`, or null to reject it); null stays null. Where every word is known, as
+/// in a machine-written export, the column itself comes back, without a copy.
+pub fn vocabulary_words(
+    words: &Column,
+    known: &Column,
+    vocabulary: Vocabulary,
+) -> PolarsResult<Column> {
+    let (text, known) = (words.str()?, known.bool()?);
+    if known.sum().unwrap_or(0) as usize == text.len() - text.null_count() {
+        return Ok(words.clone());
+    }
+    let out: StringChunked = text
+        .iter()
+        .zip(known.iter())
+        .map(|(word, known)| match (word, known) {
+            (Some(word), Some(true)) => Some(word),
+            (Some(_), _) => vocabulary.unknown_becomes,
+            (None, _) => None,
+        })
+        .collect();
+    Ok(out.with_name(words.name().clone()).into_column())
+}
+
 /// Every value as the word it means ([`Spellings::normalise`]). Machine-written exports hold
 /// their words in normal form already: then each value is only tested (a view met just before is
 /// not tested again) and the column itself comes back, without a copy. Otherwise each distinct
@@ -931,6 +956,29 @@ mod tests {
         ] {
             assert_eq!(normalise_word(spelt), meant);
         }
+    }
+
+    #[test]
+    fn a_word_outside_the_vocabulary_becomes_its_unknown_word_and_known_words_stay() {
+        let words = StringChunked::new("w".into(), [Some("menu"), None, Some("kbd")]).into_column();
+        let known = BooleanChunked::new("k".into(), [true, false, false]).into_column();
+        let open = crate::contract::TRIGGERS;
+        let got = vocabulary_words(&words, &known, open).unwrap();
+        let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
+        assert_eq!(got, [Some("menu"), None, Some("other")]);
+        let closed = crate::contract::PHASES;
+        let got = vocabulary_words(&words, &known, closed).unwrap();
+        assert_eq!(
+            got.str().unwrap().iter().collect::<Vec<_>>(),
+            [Some("menu"), None, None]
+        );
+        // Every present word known: the same column, without a copy.
+        let known = BooleanChunked::new("k".into(), [true, false, true]).into_column();
+        let got = vocabulary_words(&words, &known, open).unwrap();
+        assert_eq!(
+            got.str().unwrap().iter().collect::<Vec<_>>(),
+            [Some("menu"), None, Some("kbd")]
+        );
     }
 
     #[test]

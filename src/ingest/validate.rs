@@ -86,19 +86,11 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
             |c| parse::to_booleans(&c),
             |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
         ),
-        ValueKind::Vocabulary(vocabulary) => {
-            let normalised = col(normalised_name(spec.name));
-            let known = col(known_name(spec.name));
-            let unknown = match vocabulary.unknown_becomes {
-                Some(word) => lit(word),
-                None => lit(NULL).cast(DataType::String),
-            };
-            when(normalised.clone().is_null())
-                .then(lit(NULL).cast(DataType::String))
-                .when(known)
-                .then(normalised)
-                .otherwise(unknown)
-        }
+        ValueKind::Vocabulary(vocabulary) => map_multiple(
+            move |columns| parse::vocabulary_words(&columns[0], &columns[1], vocabulary),
+            [col(normalised_name(spec.name)), col(known_name(spec.name))],
+            |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::String)),
+        ),
     }
 }
 
