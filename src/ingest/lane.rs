@@ -3,7 +3,7 @@
 //! its own sink. Only duplicate detection follows the file's order (the later copy is the
 //! duplicate); everything else here adds up the same whichever worker saw which batch.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use polars::prelude::*;
@@ -74,8 +74,9 @@ impl Tally {
         }
     }
 
-    /// Adds `other` in (its rejected rows must have been taken already).
-    pub fn add(&mut self, other: Tally, ids: &mut HashSet<String>) {
+    /// Adds `other` in (its rejected rows must have been taken already); `ids` counts the
+    /// accepted rows naming each person.
+    pub fn add(&mut self, other: Tally, ids: &mut HashMap<String, u64>) {
         for (mine, theirs) in self.per_file.iter_mut().zip(&other.per_file) {
             mine.add(theirs);
         }
@@ -84,7 +85,9 @@ impl Tally {
         self.first_ms = either(self.first_ms, other.first_ms, i64::min);
         self.last_ms = either(self.last_ms, other.last_ms, i64::max);
         self.pushed |= other.pushed;
-        ids.extend(other.person_ids.into_set());
+        for (id, n) in other.person_ids.into_counts() {
+            *ids.entry(id).or_insert(0) += n;
+        }
     }
 }
 

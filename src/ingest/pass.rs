@@ -15,9 +15,10 @@ use super::discover::SourceFile;
 use super::lane::{Lane, OPTED_COLUMN, Shared, Tally};
 use super::ledger::{LedgerRows, LineReject, RejectReason};
 use super::parse::WordSet;
+use super::person_ids::add_rows;
 use super::sink::RowSink;
 use super::stream::{read_ahead, stream_to_lanes};
-use super::summary::{FileSummary, TableSummary};
+use super::summary::{FileSummary, TableSummary, UnevenRejects};
 use super::text::{LINE_COLUMN, TextChunks, estimated_rows};
 use super::validate::{
     CheckLabels, REASON_COLUMN, VOCAB_OTHER_COLUMN, VOCAB_WORD_COLUMN, member_of, raw_values,
@@ -167,6 +168,9 @@ struct Classifier {
     /// Rejected rows, then (separately) malformed lines: the ledger lists rows first.
     value_rejects: LedgerRows,
     line_rejects: LedgerRows,
+    /// Rejected rows naming each person (trimmed id, any person column), where the row could
+    /// be read into columns.
+    rejected_by_person: HashMap<String, u64>,
     empty: Option<DataFrame>,
 }
 
@@ -206,6 +210,7 @@ impl Classifier {
             batch_rows,
             value_rejects: LedgerRows::default(),
             line_rejects: LedgerRows::default(),
+            rejected_by_person: HashMap::new(),
             empty: None,
         }
     }
@@ -327,6 +332,19 @@ impl Classifier {
             .enumerate()
             .filter_map(|(row, line)| line.map(|l| (l, row)))
             .collect();
+        for column in table.person_columns() {
+            let Ok(ids) = values.column(column).and_then(|c| Ok(c.str()?.clone())) else {
+                continue;
+            };
+            for id in ids
+                .iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+            {
+                add_rows(&mut self.rejected_by_person, id, 1);
+            }
+        }
         for (line, check) in rejected {
             let Some(&(column, reason)) = labels.get(check as usize) else {
                 return Err(Error::Internal(format!(
@@ -402,9 +420,9 @@ impl Classifier {
         sink: &mut dyn RowSink,
     ) -> Result<TablePass> {
         let mut total = Tally::new(files.len());
-        let mut person_ids = HashSet::new();
+        let mut person_rows = HashMap::new();
         for tally in tallies {
-            total.add(tally, &mut person_ids);
+            total.add(tally, &mut person_rows);
         }
         if !total.pushed {
             let empty = self.empty.take().ok_or_else(|| {
@@ -442,11 +460,13 @@ impl Classifier {
         summary.last_timestamp = total
             .last_ms
             .and_then(chrono::DateTime::from_timestamp_millis);
+        summary.uneven_rejects =
+            UnevenRejects::find(&person_rows, &self.rejected_by_person, &summary.totals);
         let ledger = rows.into_frame(self.shared.table);
         Ok(TablePass {
             ledger,
             summary,
-            person_ids,
+            person_ids: person_rows.into_keys().collect(),
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Row accounting for ingest: per file and per table, rows read = accepted + rejected +
 //! duplicates + opted out, with rejects broken down by reason and the dates covered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -18,6 +18,39 @@ const DUPLICATES_WORTH_A_LOOK: (u64, f64) = (20, 0.2);
 /// (rows, share of the accepted rows of a table): values read as `other` at least this many, and
 /// this share, are warned of.
 const UNKNOWN_WORTH_A_LOOK: (u64, f64) = (20, 0.01);
+/// (rows, share of a person's rows, times the table's share): a person who lost at least this
+/// many rows to rejects, this share of their rows, and this many times the share the table lost
+/// as a whole, is counted in [`UnevenRejects`].
+const LOSS_WORTH_A_LOOK: (u64, f64, f64) = (10, 0.1, 3.0);
+
+/// People who lost far more of their rows to rejects than the table did ([`LOSS_WORTH_A_LOOK`]):
+/// a table can pass the reject limit while one person's rows, all with counts written `1,250`
+/// say, vanish, and that person's figures then rest on what remains. Counts only: no id.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UnevenRejects {
+    pub people: u64,
+    /// Their rejected rows, in all.
+    pub rows: u64,
+}
+
+impl UnevenRejects {
+    /// From the accepted and rejected rows naming each person; None where nobody qualifies.
+    pub fn find(
+        accepted: &HashMap<String, u64>,
+        rejected: &HashMap<String, u64>,
+        totals: &RowCounts,
+    ) -> Option<UnevenRejects> {
+        let (min_rows, min_share, times) = LOSS_WORTH_A_LOOK;
+        let table_share = totals.reject_rate();
+        let lost = rejected.iter().filter(|&(id, &n)| {
+            let all = n + accepted.get(id).copied().unwrap_or(0);
+            let share = n as f64 / all as f64;
+            n >= min_rows && share >= min_share && share >= times * table_share
+        });
+        let (people, rows) = lost.fold((0, 0), |(p, r), (_, &n)| (p + 1, r + n));
+        (people > 0).then_some(UnevenRejects { people, rows })
+    }
+}
 
 /// How the rows of a file or table were accounted for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +107,9 @@ pub struct TableSummary {
     /// Which values those were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown_values: Option<UnknownValues>,
+    /// People who lost far more of their rows to rejects than the table as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uneven_rejects: Option<UnevenRejects>,
     pub first_timestamp: Option<DateTime<Utc>>,
     pub last_timestamp: Option<DateTime<Utc>>,
 }
@@ -91,6 +127,7 @@ impl TableSummary {
             rejected_by_reason: BTreeMap::new(),
             unknown_as_other: 0,
             unknown_values: None,
+            uneven_rejects: None,
             first_timestamp: None,
             last_timestamp: None,
         }
@@ -139,10 +176,14 @@ impl TableSummary {
     /// What the reader should look at in this table: many duplicates
     /// ([`TableSummary::duplicate_warning`]), or many values read as `other`.
     pub fn warnings(&self) -> Vec<String> {
-        [self.duplicate_warning(), self.unknown_values_warning()]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            self.duplicate_warning(),
+            self.unknown_values_warning(),
+            self.uneven_rejects_warning(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// A warning where at least [`UNKNOWN_WORTH_A_LOOK`] of the accepted rows have a value of
@@ -180,6 +221,26 @@ impl TableSummary {
                 WordCounts::KEPT
             ),
         })
+    }
+
+    /// A warning where some people lost far more of their rows to rejects than the table did.
+    pub fn uneven_rejects_warning(&self) -> Option<String> {
+        let UnevenRejects { people, rows } = self.uneven_rejects?;
+        let (min_rows, min_share, _) = LOSS_WORTH_A_LOOK;
+        Some(format!(
+            "{people} {} lost {:.0}% or more of their rows of `{}` to rejects ({rows} rows in \
+             all, at least {min_rows} each), against {:.1}% of the table's rows: {} figures rest \
+             on the rows that remain. The rejects ledger lists the rows, by line",
+            if people == 1 { "person" } else { "people" },
+            100.0 * min_share,
+            self.table,
+            100.0 * self.totals.reject_rate(),
+            if people == 1 {
+                "that person's"
+            } else {
+                "their"
+            },
+        ))
     }
 
     pub fn rejected_for(&self, reason: RejectReason) -> u64 {

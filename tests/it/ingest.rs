@@ -1055,3 +1055,48 @@ fn one_typo_in_a_small_table_does_not_fail_the_run_but_a_wrong_table_does() {
     let err = ingest_dir(dir.path()).unwrap_err();
     assert!(err.to_string().contains("1 of 1"), "{err}");
 }
+
+#[test]
+fn one_persons_rows_rejected_far_more_than_the_tables_are_warned_of_without_naming_them() {
+    let dir = tempdir().unwrap();
+    let mut text = "user_id,timestamp,feature,count\n".to_string();
+    for person in 0..30 {
+        for day in 1..=20 {
+            text.push_str(&format!("u{person},2026-10-{day:02}T08:00:00Z,f,3\n"));
+        }
+    }
+    // One person's busiest days, with a thousands separator; two others' typos, one each.
+    for day in 1..=12 {
+        text.push_str(&format!("u7,2026-10-{day:02}T09:00:00Z,f,\"1,250\"\n"));
+    }
+    text.push_str("u1,2026-10-02T09:00:00Z,f,x\nu2,2026-10-02T09:00:00Z,f,y\n");
+    write(dir.path(), "events.csv", text);
+    let ingested = ingest_dir(dir.path()).expect("14 of 614 rows is under the limit");
+    let events = ingested.summary.table(TableKind::Events).unwrap();
+    assert_eq!(events.totals.rejected, 14);
+    let uneven = events
+        .uneven_rejects
+        .expect("one person lost 12 of 32 rows");
+    assert_eq!((uneven.people, uneven.rows), (1, 12));
+    let warning = events.uneven_rejects_warning().unwrap();
+    assert!(
+        warning.contains("1 person lost 10% or more of their rows of `events` to rejects (12 rows")
+            && !warning.contains("u7"),
+        "{warning}"
+    );
+    assert!(events.warnings().contains(&warning));
+
+    // Rejects spread over everyone, at the same rate as the table's, are not uneven.
+    let mut text = "user_id,timestamp,feature,count\n".to_string();
+    for person in 0..30 {
+        for day in 1..=20 {
+            let count = if day == 1 { "\"1,250\"" } else { "3" };
+            text.push_str(&format!("u{person},2026-10-{day:02}T08:00:00Z,f,{count}\n"));
+        }
+    }
+    write(dir.path(), "events.csv", text);
+    let ingested = ingest_dir(dir.path()).unwrap();
+    let events = ingested.summary.table(TableKind::Events).unwrap();
+    assert_eq!(events.totals.rejected, 30);
+    assert_eq!(events.uneven_rejects, None);
+}
