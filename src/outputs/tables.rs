@@ -145,12 +145,12 @@ fn candidates_frame(
 }
 
 /// `clusters.parquet`: persona id, name, size, mean score and the centroid per dimension; the
-/// figures of a persona under the minimum group size are withheld.
+/// name and figures of a persona under the minimum group size are withheld.
 pub fn clusters_frame(published: &Published) -> Result<DataFrame> {
     let p = &published.personas;
     let mut columns = vec![
         Column::new("cluster".into(), p.iter().map(|c| c.id).collect::<Vec<_>>()),
-        text_column("persona", p.iter().map(|c| Some(c.name.as_str()))),
+        text_column("persona", p.iter().map(|c| c.name.as_deref())),
         Column::new("size".into(), p.iter().map(|c| c.size).collect::<Vec<_>>()),
         Column::new(
             "mean_score".into(),

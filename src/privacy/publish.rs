@@ -30,11 +30,12 @@ pub struct PublishedPerson {
     pub cluster: Option<u32>,
 }
 
-/// How one persona may be shown: figures only for a persona of at least the minimum size.
+/// How one persona may be shown: name and figures only for a persona of at least the minimum
+/// size (a name is read from the centroid: "helpers" says what the few people in it do).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishedPersona {
     pub id: u32,
-    pub name: String,
+    pub name: Option<String>,
     pub size: Option<u64>,
     pub mean_score: Option<f64>,
     /// Per dimension of `Published::dimensions`.
@@ -140,7 +141,7 @@ pub fn publish(
             let shown = !groups.withheld_personas.contains(&p.id);
             PublishedPersona {
                 id: p.id,
-                name: p.name.clone(),
+                name: shown.then(|| p.name.clone()),
                 size: shown.then_some(p.size as u64),
                 mean_score: shown.then_some(p.mean_score),
                 centroid: shown.then(|| p.centroid.clone()),
@@ -161,7 +162,7 @@ pub fn publish(
                 role,
                 persona: match (u.status, cluster) {
                     (UserStatus::InsufficientData, _) => Some(NOT_CLUSTERED.to_string()),
-                    (UserStatus::Scored, c) => c.map(|id| personas[id as usize].name.clone()),
+                    (UserStatus::Scored, c) => c.and_then(|id| personas[id as usize].name.clone()),
                 },
                 cluster,
             }
@@ -294,10 +295,10 @@ mod tests {
             named(6),
             (Some("Mid"), Some("manager"), Some("casual"), Some(0))
         );
-        // The withheld personas keep their rows, without a figure.
+        // The withheld personas keep their rows, without a name or a figure.
         for withheld in &out.personas[1..] {
             assert_eq!((withheld.size, withheld.mean_score), (None, None));
-            assert!(withheld.centroid.is_none());
+            assert!(withheld.centroid.is_none() && withheld.name.is_none());
         }
         assert_eq!(out.personas[0].size, Some(8));
         // The same two departments are pooled in the adoption figures, so that the

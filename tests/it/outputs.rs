@@ -466,10 +466,17 @@ fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_eve
     assert!(cells(o, "candidates.parquet", "department").is_empty() || html.contains(">Big<"));
     assert!(cells(o, "features.parquet", "role").contains(&"clerk".to_string()));
 
-    // Personas: those whose size is withheld in clusters.parquet are named in no person's row
-    // and appear in no chart or table of the report; the others are named in both.
+    // Personas: those withheld in clusters.parquet keep a row without a name or a figure; every
+    // persona named in a person's row or in the report is one shown, with its size.
     let clusters = read(&o.join("clusters.parquet"));
-    let names = cells(o, "clusters.parquet", "persona");
+    let names: Vec<Option<String>> = clusters
+        .column("persona")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|n| n.map(str::to_string))
+        .collect();
     let sizes: Vec<Option<u64>> = clusters
         .column("size")
         .unwrap()
@@ -477,26 +484,32 @@ fn a_department_role_and_persona_under_the_minimum_are_withheld_the_same_way_eve
         .unwrap()
         .iter()
         .collect();
-    assert!(
-        sizes.iter().any(|s| s.is_none()),
-        "no persona under 12: {sizes:?}"
-    );
+    let withheld = sizes.iter().filter(|s| s.is_none()).count();
+    assert!(withheld > 0, "no persona under 12: {sizes:?}");
+    let means = clusters.column("mean_score").unwrap().null_count();
+    assert_eq!(means, withheld);
     let in_scores = cells(o, "scores.parquet", "persona");
     for (name, size) in names.iter().zip(&sizes) {
-        let in_report = html.contains(&format!(">{name}<"));
-        match size {
-            None => {
-                assert!(!in_scores.contains(name), "withheld {name} named in scores");
-                assert!(!cells(o, "candidates.parquet", "persona").contains(name));
-                assert!(!in_report, "withheld {name} in the report");
-                let means = clusters.column("mean_score").unwrap().null_count();
-                assert!(means >= sizes.iter().filter(|s| s.is_none()).count());
-            }
-            Some(size) => {
+        match (name, size) {
+            (None, None) => {}
+            (Some(name), Some(size)) => {
                 let members = in_scores.iter().filter(|p| *p == name).count() as u64;
                 assert_eq!(members, *size, "{name}");
+                assert!(
+                    html.contains(&format!(">{name}<")),
+                    "{name} not in the report"
+                );
             }
+            other => panic!("a persona named without its figures, or the reverse: {other:?}"),
         }
+    }
+    let shown: Vec<&String> = names.iter().flatten().collect();
+    let not_clustered = adept::privacy::NOT_CLUSTERED.to_string();
+    for named in in_scores
+        .iter()
+        .chain(&cells(o, "candidates.parquet", "persona"))
+    {
+        assert!(shown.contains(&named) || *named == not_clustered, "{named}");
     }
 }
 
