@@ -442,13 +442,27 @@ fn announce_key(source: Option<&KeySource>) -> Result<()> {
     Ok(())
 }
 
-/// The pseudonymiser a finished run used, from its manifest's configuration.
-fn run_pseudonymizer(outputs_dir: &Path) -> Result<Pseudonymizer> {
+/// The pseudonymiser a finished run used, from its manifest's configuration, and a warning
+/// where the key found now is not the one the run used (raw ids then match none of its
+/// pseudonyms, though pseudonyms given as they are still do).
+fn run_pseudonymizer(outputs_dir: &Path) -> Result<(Pseudonymizer, Option<String>)> {
     let manifest = outputs::read_manifest(outputs_dir)?;
     if !manifest.pseudonymised {
-        return Ok(Pseudonymizer::raw_ids());
+        return Ok((Pseudonymizer::raw_ids(), None));
     }
-    Ok(pipeline::pseudonymizer(&manifest.config, outputs_dir)?.0)
+    let (ids, source) = pipeline::pseudonymizer(&manifest.config, outputs_dir)?;
+    let warning = match (&manifest.key_fingerprint, ids.fingerprint()) {
+        (Some(run), Some(now)) if *run != now => Some(format!(
+            "the run in `{}` made its pseudonyms with another key (fingerprint {run}) than the \
+             one found now ({}, fingerprint {now}): raw ids match none of its pseudonyms. Set \
+             {} or privacy.key_file to the run's key",
+            outputs_dir.display(),
+            source.map_or("?".to_string(), |s| s.describe()),
+            crate::privacy::KEY_ENV,
+        )),
+        _ => None,
+    };
+    Ok((ids, warning))
 }
 
 fn explain_cmd(args: ExplainArgs) -> Result<()> {
@@ -457,14 +471,29 @@ fn explain_cmd(args: ExplainArgs) -> Result<()> {
         Ok(text) => say(&text),
         Err(Error::Input(message)) => {
             // Perhaps a raw id: try its pseudonym.
-            let pseudonym = run_pseudonymizer(&from)?.id(&user);
+            let (ids, key_warning) = run_pseudonymizer(&from)?;
+            let pseudonym = ids.id(&user);
             if pseudonym == user {
                 return Err(Error::Input(message));
             }
-            say(&explain::explain_user(&from, &pseudonym)?)
+            match (explain::explain_user(&from, &pseudonym), key_warning) {
+                (Err(Error::Input(message)), Some(warning)) => {
+                    Err(Error::Input(format!("{message}; {warning}")))
+                }
+                (result, _) => say(&result?),
+            }
         }
         Err(other) => Err(other),
     }
+}
+
+/// [`run_pseudonymizer`], saying on stderr when the key is not the run's.
+fn run_ids_warning_of_key(outputs_dir: &Path) -> Result<Pseudonymizer> {
+    let (ids, warning) = run_pseudonymizer(outputs_dir)?;
+    if let Some(warning) = warning {
+        eprintln!("warning: {warning}");
+    }
+    Ok(ids)
 }
 
 fn rollup_cmd(args: RollupArgs) -> Result<()> {
@@ -592,7 +621,7 @@ fn calibrate_cmd(args: CalibrateArgs) -> Result<()> {
         seed,
         out,
     } = args;
-    let ids = run_pseudonymizer(&from)?;
+    let ids = run_ids_warning_of_key(&from)?;
     let options = crate::calibrate::CalibrateOptions {
         from,
         labels,
@@ -635,7 +664,7 @@ fn evaluate_cmd(args: EvaluateArgs) -> Result<()> {
         (Some(truth), false) => truth,
         _ => return recommendation_check(&scores, format),
     };
-    let ids = run_pseudonymizer(&scores)?;
+    let ids = run_ids_warning_of_key(&scores)?;
     let evaluation = evaluate::evaluate(&scores, &truth, k, &ids)?;
     match format {
         ReportFormat::Text => say(&evaluation.to_string()),

@@ -188,7 +188,7 @@ fn manifest(
     inputs: Vec<InputFile>,
     stages: &Stages,
     published: &Published,
-    pseudonymised: bool,
+    pseudonyms: &Pseudonymizer,
     key_source: Option<&KeySource>,
 ) -> Result<Manifest> {
     let config = &options.config;
@@ -200,8 +200,9 @@ fn manifest(
         inputs,
         ingest: Manifest::ingest_value(&ingested.summary),
         seed: config.clustering.seed,
-        pseudonymised,
+        pseudonymised: pseudonyms.is_active(),
         key_source: key_source.map(KeySource::describe),
+        key_fingerprint: pseudonyms.fingerprint(),
         users: stages.features.users.len(),
         scored: headline.figures.people as usize,
         candidates: stages.analysis.candidates.len(),
@@ -297,7 +298,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         inputs,
         &stages,
         &published,
-        pseudonyms.is_active(),
+        &pseudonyms,
         key_source.as_ref(),
     )?;
     written.push(report::write_report(&options.out, manifest.clone())?);

@@ -39,6 +39,9 @@ pub struct Manifest {
     /// Whether user ids in the outputs are pseudonyms, and where the key came from.
     pub pseudonymised: bool,
     pub key_source: Option<String>,
+    /// Which key made the pseudonyms (`Pseudonymizer::fingerprint`), never the key itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
     pub users: usize,
     pub scored: usize,
     pub candidates: usize,

@@ -11,7 +11,7 @@ mod publish;
 mod settings;
 mod trend;
 
-pub use key::{KeySource, resolve_key};
+pub use key::{KEY_ENV, KeySource, resolve_key};
 pub use ledger::publish_ledger;
 pub use pseudonym::{Pseudonymizer, is_id_char};
 pub use publish::{NOT_CLUSTERED, Published, PublishedPerson, PublishedPersona, publish};

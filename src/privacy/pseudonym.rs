@@ -59,6 +59,14 @@ impl Pseudonymizer {
         out
     }
 
+    /// Tells keys apart without saying anything of them: the first 8 hex digits of
+    /// HMAC-SHA256(key, a fixed text), as a pseudonym is of an id. None without a key. A run
+    /// records it, so that a later command with another key says so instead of finding nobody.
+    pub fn fingerprint(&self) -> Option<String> {
+        self.key.as_ref()?;
+        Some(self.id("adept pseudonym key fingerprint")[1..9].to_string())
+    }
+
     /// An id given by a user (a labels file, a command line) as a run published it: the id itself
     /// when the run published it so (a pseudonym already, or an id of a run with raw ids), its
     /// pseudonym otherwise.

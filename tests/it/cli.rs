@@ -220,6 +220,19 @@ fn run_outputs_are_byte_identical_whatever_the_thread_count() {
         &[],
     );
     assert_eq!(o.status.code(), Some(3));
+    // A raw id is found through the run's key; with another key, the command says so.
+    let people = std::fs::read_to_string(input.path().join("people.csv")).unwrap();
+    let raw = people.lines().nth(1).unwrap().split(',').next().unwrap();
+    let from = ["explain", raw, "--from", a.path().to_str().unwrap()];
+    let o = adept(&from, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = adept(&from, &[("ADEPT_PSEUDONYM_KEY", "another key")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("made its pseudonyms with another key (fingerprint"),
+        "{}",
+        text(&o.stderr)
+    );
 
     // evaluate --format json is machine-readable.
     let truth = input.path().join("truth.csv");
