@@ -476,11 +476,14 @@ fn explain_cmd(args: ExplainArgs) -> Result<()> {
             if pseudonym == user {
                 return Err(Error::Input(message));
             }
-            match (explain::explain_user(&from, &pseudonym), key_warning) {
-                (Err(Error::Input(message)), Some(warning)) => {
-                    Err(Error::Input(format!("{message}; {warning}")))
-                }
-                (result, _) => say(&result?),
+            match explain::explain_user(&from, &pseudonym) {
+                Err(Error::Input(_)) => Err(Error::Input(format!(
+                    "user `{user}` is not in `{}`, as it is or as its pseudonym `{pseudonym}` \
+                     under the key found now{}",
+                    from.join(outputs::SCORES_FILE).display(),
+                    key_warning.map(|w| format!("; {w}")).unwrap_or_default()
+                ))),
+                result => say(&result?),
             }
         }
         Err(other) => Err(other),

@@ -532,8 +532,10 @@ fn segments(page: &mut String, data: &ReportData) {
          Insights' usage segments: <b>power</b>, at least {power} uses a week on average and \
          active in {habit} of the {w} weeks; <b>habitual</b>, active in {habit} of {w}; \
          <b>novice</b>, at least {novice} use a week on average; <b>low</b>, some use; \
-         <b>non-user</b>, none. Use thresholds scale with a part-timer's FTE; a recent hire is \
-         judged on the weeks since joining, once there are {min} of them.</p>",
+         <b>non-user</b>, none. Use thresholds scale with a part-timer's FTE. A recent hire is \
+         judged on the weeks since joining, and everyone on the weeks since the export began, \
+         once there are {min} of them; with fewer than {w}, the habit is scaled in proportion \
+         and use is averaged over those weeks.</p>",
         w = p.weeks,
         power = p.power_actions,
         habit = p.habit_weeks,
