@@ -16,6 +16,7 @@ use super::parquet::scan_parquet;
 use super::parse::{TimestampRules, local_to_millis, parse_bool};
 use super::pass::{FileSource, pass_table};
 use super::sink::{CollectRows, RowSink};
+use super::spelling::basic_form;
 use super::summary::{IngestSummary, TableSummary};
 use super::text::{LINE_COLUMN, TextChunks};
 use super::validate::{ValueRules, validate_file};
@@ -149,6 +150,17 @@ impl Ingested {
                     .unwrap_or_default(),
             })
         })
+    }
+}
+
+/// Keeps people's ids out of the values the summary names as read as `other` (a column mapped
+/// to the wrong one would otherwise put e-mail addresses in the report).
+fn hide_person_ids(summary: &mut IngestSummary, person_ids: &HashSet<String>) {
+    let folded: HashSet<String> = person_ids.iter().map(|id| basic_form(id)).collect();
+    for table in &mut summary.tables {
+        if let Some(unknown) = &mut table.unknown_values {
+            unknown.hide_person_ids(&folded);
+        }
     }
 }
 
@@ -341,6 +353,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
     }
 
     refuse_near_opt_outs(&opted_out, &person_ids)?;
+    hide_person_ids(&mut summary, &person_ids);
     let mut rejects = empty_ledger();
     for ledger in ledgers {
         rejects.vstack_mut(&ledger)?;

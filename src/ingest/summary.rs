@@ -206,7 +206,8 @@ impl TableSummary {
             })
             .unwrap_or_default();
         let what = format!(
-            "{n} of {accepted} accepted rows of `{table}` ({:.1}%) have a `{column}` adept does              not know, read as `other`",
+            "{n} of {accepted} accepted rows of `{table}` ({:.1}%) have a `{column}` adept does \
+             not know, read as `other`",
             100.0 * n as f64 / accepted.max(1) as f64
         );
         Some(match unknown.distinct {
@@ -256,11 +257,20 @@ impl TableSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnknownValues {
     pub column: String,
-    /// How many distinct values; None where there were more than [`WordCounts::KEPT`].
+    /// How many distinct values, less those taken out as people's ids; None where there were
+    /// more than [`WordCounts::KEPT`].
     pub distinct: Option<u64>,
     /// The commonest values and their rows, at most five, commonest first; none where there
-    /// were too many to count.
+    /// were too many to count. A value that is a person's id is not among them.
     pub commonest: Vec<(String, u64)>,
+    /// Rows whose value is a person's id (a column mapped to the wrong one): counted, never
+    /// shown, since the summary goes to the report and the manifest.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub person_ids: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl UnknownValues {
@@ -269,16 +279,32 @@ impl UnknownValues {
         let Some(distinct) = self.distinct else {
             return format!("more than {} distinct values", WordCounts::KEPT);
         };
-        let shown: Vec<String> = self
+        let mut shown: Vec<String> = self
             .commonest
             .iter()
             .map(|(word, n)| format!("`{word}` ({n} rows)"))
             .collect();
-        let more = distinct.saturating_sub(shown.len() as u64);
+        if self.person_ids > 0 {
+            shown.push(format!("a person's id ({} rows)", self.person_ids));
+        }
+        let more = distinct.saturating_sub(self.commonest.len() as u64);
         match more {
             0 => shown.join(", "),
             _ => format!("{} and {more} more", shown.join(", ")),
         }
+    }
+
+    /// Takes out of the commonest values those that are a person's id (`folded`: every id in
+    /// basic form, as the values are: `spelling::basic_form`), counting their rows.
+    pub fn hide_person_ids(&mut self, folded: &std::collections::HashSet<String>) {
+        let (ids, words): (Vec<_>, Vec<_>) = std::mem::take(&mut self.commonest)
+            .into_iter()
+            .partition(|(word, _)| folded.contains(word));
+        self.person_ids += ids.iter().map(|(_, n)| n).sum::<u64>();
+        if let Some(distinct) = &mut self.distinct {
+            *distinct -= ids.len() as u64;
+        }
+        self.commonest = words;
     }
 }
 
@@ -328,6 +354,7 @@ impl WordCounts {
                 column: column.to_string(),
                 distinct: None,
                 commonest: Vec::new(),
+                person_ids: 0,
             });
         }
         let distinct = Some(self.rows.len() as u64);
@@ -339,6 +366,7 @@ impl WordCounts {
             column: column.to_string(),
             distinct,
             commonest,
+            person_ids: 0,
         })
     }
 }

@@ -1100,3 +1100,31 @@ fn one_persons_rows_rejected_far_more_than_the_tables_are_warned_of_without_nami
     assert_eq!(events.totals.rejected, 30);
     assert_eq!(events.uneven_rejects, None);
 }
+
+#[test]
+fn a_trigger_column_holding_peoples_ids_names_none_of_them() {
+    let dir = tempdir().unwrap();
+    let mut text = "user_id,timestamp,feature,how\n".to_string();
+    for i in 0..60 {
+        let person = format!("Ana.{}@Example.org", i % 6);
+        let how = if i % 3 == 0 { "kbd-x" } else { person.as_str() };
+        text.push_str(&format!("{person},2026-10-30T08:00:00Z,f,{how}\n"));
+    }
+    write(dir.path(), "events.csv", text);
+    // The wrong column mapped as `trigger`.
+    let ingested = ingest_with_config(
+        dir.path(),
+        "[tables.events]\ncolumns = { trigger = \"how\" }",
+    )
+    .unwrap();
+    let events = ingested.summary.table(TableKind::Events).unwrap();
+    let unknown = events.unknown_values.as_ref().unwrap();
+    assert_eq!(unknown.commonest, [("kbd_x".to_string(), 20)]);
+    assert_eq!((unknown.person_ids, unknown.distinct), (40, Some(1)));
+    let shown = format!("{}\n{:?}", ingested.summary, events.warnings());
+    assert!(!shown.to_lowercase().contains("ana."), "{shown}");
+    assert!(
+        shown.contains("`kbd_x` (20 rows), a person's id (40 rows)"),
+        "{shown}"
+    );
+}
