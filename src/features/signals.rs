@@ -54,7 +54,8 @@ pub(super) fn depth(org: &Org, uses: &[Use], values: &mut [f64]) -> Vec<(u32, u3
     let distinct = known.len() as f64;
     let advanced = known.iter().filter(|f| infos[**f].advanced).count() as f64;
     let areas: BTreeSet<usize> = known.iter().map(|f| infos[*f].area).collect();
-    let total: f64 = per_feature.values().sum();
+    // Folded from +0.0: a float `sum` of nothing is -0.0, which the outputs would print.
+    let total: f64 = per_feature.values().fold(0.0, |t, n| t + n);
     values[Feature::DistinctFeatures as usize] = distinct;
     values[Feature::RarityDepth as usize] = known.iter().fold(0.0, |t, f| t + infos[*f].idf);
     values[Feature::AdvancedFeatures as usize] = advanced;

@@ -290,11 +290,11 @@ pub fn parse_resolution(text: &str) -> Option<bool> {
         .map(str::to_ascii_lowercase)
         .collect();
     match words.join(" ").as_str() {
-        "resolved" | "closed" | "solved" | "done" | "fixed" | "completed" | "complete" => {
-            Some(true)
-        }
+        // A Q&A site's answers: `accepted` is the asker's "this solved it".
+        "resolved" | "closed" | "solved" | "done" | "fixed" | "completed" | "complete"
+        | "accepted" => Some(true),
         "open" | "unresolved" | "pending" | "new" | "in progress" | "reopened" | "waiting"
-        | "on hold" => Some(false),
+        | "on hold" | "not accepted" | "unaccepted" => Some(false),
         _ => parse_bool(text),
     }
 }
@@ -990,6 +990,8 @@ mod tests {
         assert_eq!(parse_resolution(" In_Progress"), Some(false));
         assert_eq!(parse_resolution("yes"), Some(true));
         assert_eq!(parse_resolution("maybe"), None);
+        assert_eq!(parse_resolution("Accepted"), Some(true));
+        assert_eq!(parse_resolution("not accepted"), Some(false));
         // Only `resolved` reads status words: an opt-out of "closed" means nothing.
         assert_eq!(parse_bool("closed"), None);
         let spellings = Spellings::default();

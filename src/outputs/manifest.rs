@@ -66,7 +66,8 @@ pub struct Manifest {
     pub people_coverage: Option<crate::features::PeopleCoverage>,
     /// How the tables fit together, where they do not: ids of a record table that match a
     /// person with usage only when letter case is ignored; hire dates after people's use.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Always written, empty where there is none, so that a reader can count on the key.
+    #[serde(default)]
     pub data_warnings: Vec<String>,
     /// The recommender's offline check (features found in the window's second half, hidden).
     #[serde(default)]

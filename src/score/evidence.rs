@@ -52,6 +52,49 @@ fn people_differing(features: &FeatureTable, feature: Feature) -> usize {
     values.iter().filter(|v| **v != median).count()
 }
 
+/// People scored with a value of `feature` (none where the input lacks what it is counted from:
+/// no departments without a people table, no improvement without assessment phases).
+fn people_with_value(features: &FeatureTable, feature: Feature) -> usize {
+    let scored = features
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Scored);
+    scored.filter(|u| u.get(feature).is_finite()).count()
+}
+
+/// Why some of a signal's features were left out: nobody has a value of them, or too few people
+/// differ from the typical value.
+fn left_out(features: &FeatureTable, dropped: &[Feature], needed: usize) -> String {
+    let (none, few): (Vec<Feature>, Vec<Feature>) = dropped
+        .iter()
+        .partition(|f| people_with_value(features, **f) == 0);
+    let names = |fs: &[Feature]| fs.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    let mut parts = Vec::new();
+    if !none.is_empty() {
+        let it = if none.len() == 1 { "it" } else { "them" };
+        parts.push(format!("left out {} ({NO_VALUE} {it})", names(&none)));
+    }
+    let scored = features
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Scored)
+        .count();
+    for f in few {
+        // Unknown for some (departments helped, for helpers, without a people table): the
+        // typical value is that of the others, and the reader should know.
+        let unknown = scored - people_with_value(features, f);
+        let unknown = match unknown {
+            0 => String::new(),
+            n => format!("; unknown for {n} of {scored}"),
+        };
+        parts.push(format!(
+            "left out {} (fewer than {needed} people differ from the typical value{unknown})",
+            f.name()
+        ));
+    }
+    parts.join("; ")
+}
+
 /// The fewest people who must differ from the typical value for a feature to count.
 pub fn min_evidence(scored: usize, params: &ScoreParams) -> usize {
     let share = (params.min_evidence_share * scored as f64).ceil() as usize;
@@ -99,16 +142,9 @@ pub fn check_evidence(
             continue;
         }
         if kept.is_empty() {
-            let known = |f: &Feature| {
-                let scored = features
-                    .users
-                    .iter()
-                    .filter(|u| u.status == UserStatus::Scored);
-                scored.filter(|u| u.get(*f).is_finite()).count()
-            };
             let unknown: Vec<&str> = dropped
                 .iter()
-                .filter(|f| known(f) == 0)
+                .filter(|f| people_with_value(features, **f) == 0)
                 .map(|f| f.name())
                 .collect();
             let note = if !unknown.is_empty() {
@@ -123,12 +159,7 @@ pub fn check_evidence(
             records.push(record(0.0, Some(note)));
             continue;
         }
-        let note = (!dropped.is_empty()).then(|| {
-            format!(
-                "left out {} (fewer than {needed} people differ from the typical value)",
-                dropped_names.join(", ")
-            )
-        });
+        let note = (!dropped.is_empty()).then(|| left_out(features, &dropped, needed));
         records.push(record(configured, note));
         used.push((signal, kept));
     }

@@ -79,10 +79,10 @@ impl Evidence<'_> {
         self.peers.get(f).squash(self.v(f))
     }
 
-    /// "12 advanced features (3.0x the median of peers)".
-    fn count(&self, f: Feature, what: &str) -> String {
+    /// "12 advanced features (3.0x the median of peers)", "1 advanced feature (...)".
+    fn count(&self, f: Feature, one: &str, many: &str) -> String {
         let against = against_median(self.v(f), self.median(f), &self.who);
-        format!("{} {what} ({against})", self.v(f))
+        format!("{} ({against})", counted(self.v(f), one, many))
     }
 
     /// "47% ... (peers median: 15%)" for a share.
@@ -102,19 +102,22 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
     use Feature as F;
     match signal {
         Signal::Depth => {
-            let advanced = if e.words.catalog_levels {
-                "advanced features"
+            let (one, many) = if e.words.catalog_levels {
+                ("advanced feature", "advanced features")
             } else {
-                "rarely used features"
+                ("rarely used feature", "rarely used features")
             };
             let mut depth = vec![
                 (
                     F::AdvancedFeatures,
-                    format!("uses {}", e.count(F::AdvancedFeatures, advanced)),
+                    format!("uses {}", e.count(F::AdvancedFeatures, one, many)),
                 ),
                 (
                     F::DistinctFeatures,
-                    format!("uses {}", e.count(F::DistinctFeatures, "features in all")),
+                    format!(
+                        "uses {}",
+                        e.count(F::DistinctFeatures, "feature in all", "features in all")
+                    ),
                 ),
                 (
                     F::AreaBreadth,
@@ -144,7 +147,11 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
                 F::DistinctShortcuts,
                 format!(
                     "uses {}",
-                    e.count(F::DistinctShortcuts, "distinct shortcuts")
+                    e.count(
+                        F::DistinctShortcuts,
+                        "distinct shortcut",
+                        "distinct shortcuts"
+                    )
                 ),
             ),
         ],
@@ -181,10 +188,12 @@ fn wordings(signal: Signal, e: &Evidence) -> Vec<(Feature, String)> {
                 format!("active on {} days", e.v(F::ActiveDays)),
             ),
             (
+                // The share the score used, of the weeks since hire or since the export began:
+                // "of the last 12 weeks" misreads an export of fewer weeks.
                 F::ActiveWeeksShare,
                 format!(
-                    "active in {} of the last 12 weeks",
-                    e.v(F::ActiveWeeksLast12)
+                    "active in {}",
+                    e.share(F::ActiveWeeksShare, "of the weeks observed")
                 ),
             ),
         ],
@@ -218,9 +227,12 @@ fn help_wordings(e: &Evidence) -> Vec<(Feature, String)> {
             // The rank, not a claim about who the askers are: it is high for many
             // askers as well as for askers who are asked themselves.
             F::ExpertiseRank,
+            // Against the peers' median, as every other clause: the rank's mean is 1 by
+            // construction, but a few much-asked people put most others below it.
             format!(
-                "ranks {:.1} in who asks whom for help (the average person 1.0)",
-                e.v(F::ExpertiseRank)
+                "ranks {:.1} in who asks whom for help ({})",
+                e.v(F::ExpertiseRank),
+                against_median(e.v(F::ExpertiseRank), e.median(F::ExpertiseRank), &e.who)
             ),
         ),
     ]
@@ -365,6 +377,58 @@ mod tests {
         let words = Words { scored, ..CATALOG };
         let cited = explanation(&user(6.0, 30.0), &peers(), &signals, &params, words);
         assert_eq!(cited, "uses 30 features in all (3.0x the median of peers)");
+    }
+
+    #[test]
+    fn help_consistency_and_single_counts_are_worded_against_peers_and_the_weeks_observed() {
+        let mut signals = [f64::NAN; 6];
+        signals[Signal::Help as usize] = 0.7;
+        signals[Signal::Consistency as usize] = 0.7;
+        signals[Signal::Depth as usize] = 0.7;
+        let params = [0.3, 0.2, 0.2, 0.1, 0.05, 0.15];
+        let mut stats = peers();
+        let median = |m: f64| RobustStats {
+            median: m,
+            spread: 0.1,
+        };
+        // A rank below the mean of 1 can stand well above the median person: it is cited
+        // against that median, never against "the average person 1.0".
+        stats.stats[Feature::ExpertiseRank as usize] = median(0.2);
+        stats.stats[Feature::ActiveWeeksShare as usize] = median(0.7);
+        let mut person = user(1.0, 10.0);
+        person.values[Feature::ExpertiseRank as usize] = 0.4;
+        person.values[Feature::ActiveWeeksShare as usize] = 1.0;
+        person.values[Feature::ActiveWeeksLast12 as usize] = 10.0;
+        let mut no_levels = CATALOG;
+        no_levels.catalog_levels = false;
+        let mut scored = [false; Feature::COUNT];
+        for f in [Feature::ExpertiseRank, Feature::ActiveWeeksShare] {
+            scored[f as usize] = true;
+        }
+        let words = Words {
+            scored,
+            ..no_levels
+        };
+        let text = explanation(&person, &stats, &signals, &params, words);
+        assert!(
+            text.contains("ranks 0.4 in who asks whom for help (2.0x the median of peers)")
+                && text.contains("active in 100% of the weeks observed (peers median: 70%)")
+                && !text.contains("12 weeks"),
+            "{text}"
+        );
+        let one = Words {
+            scored: [true; Feature::COUNT],
+            ..no_levels
+        };
+        let mut peers_none = peers();
+        peers_none.stats[Feature::AdvancedFeatures as usize] = median(0.0);
+        signals = [f64::NAN; 6];
+        signals[Signal::Depth as usize] = 0.7;
+        let text = explanation(&user(1.0, 10.0), &peers_none, &signals, &params, one);
+        assert!(
+            text.starts_with("uses 1 rarely used feature (where"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -527,6 +527,32 @@ fn untriggered_org(dir: &Path) {
 }
 
 #[test]
+fn a_feature_left_out_says_for_how_many_it_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    untriggered_org(dir.path());
+    // Help between ten people, and no people table: nobody's department is known.
+    let mut help = String::from("helper_id,helped_id,timestamp\n");
+    for helper in 0..10 {
+        for helped in 0..=helper {
+            help += &format!("u{helper:02},u{:02},2026-10-05T09:00:00Z\n", 20 + helped);
+        }
+    }
+    write(dir.path(), "help.csv", help);
+    let scores = stages_of(dir.path()).scores;
+    let help = scores.weights.iter().find(|w| w.signal == "help").unwrap();
+    assert!(help.used > 0.0);
+    let note = help.note.as_deref().unwrap();
+    // Known (0) only for those who helped nobody, unknown for the ten who helped.
+    assert!(
+        note.contains(
+            "left out departments_helped (fewer than 5 people differ from the typical value; \
+             unknown for 10 of 40)"
+        ),
+        "{note}"
+    );
+}
+
+#[test]
 fn a_signal_without_evidence_is_left_out_and_a_nearly_empty_table_lifts_nobody() {
     let dir = tempfile::tempdir().unwrap();
     untriggered_org(dir.path());
