@@ -126,6 +126,28 @@ pub enum ValueKind {
     Vocabulary(Vocabulary),
 }
 
+impl ValueKind {
+    /// What a value of this kind must look like, for messages about values that did not.
+    pub fn expected(self) -> String {
+        match self {
+            ValueKind::Text => "text".to_string(),
+            ValueKind::Timestamp => {
+                "a timestamp: ISO 8601 such as 2026-10-30T08:15:00Z, or epoch seconds or \
+                 milliseconds"
+                    .to_string()
+            }
+            ValueKind::Date => "a date: YYYY-MM-DD".to_string(),
+            ValueKind::Integer => "a whole number, without thousands separators".to_string(),
+            ValueKind::Number => "a number".to_string(),
+            ValueKind::Boolean => "true/false, yes/no, y/n or 1/0".to_string(),
+            ValueKind::Resolution => {
+                "true/false, or a status such as resolved, closed, accepted, open".to_string()
+            }
+            ValueKind::Vocabulary(v) => format!("one of {}", v.words.join(", ")),
+        }
+    }
+}
+
 /// What happens to a value outside a column's vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Vocabulary {

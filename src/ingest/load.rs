@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::discover::{SourceFile, discover};
-use super::ledger::empty_ledger;
+use super::ledger::{RejectReason, empty_ledger};
 use super::mapping::ColumnMapping;
 use super::parquet::scan_parquet;
 use super::parse::{TimestampRules, local_to_millis, parse_bool};
@@ -119,7 +119,13 @@ impl Ingested {
             Some(c) => {
                 let shown = example.filter(|v| !private(c) && v.chars().count() <= 40);
                 let example = shown.map(|v| format!(", e.g. `{v}`")).unwrap_or_default();
-                format!("; most ({rows}) are {reason} in `{c}`{example}")
+                // What the column takes, where the value was of the wrong form.
+                let expected = kind
+                    .and_then(|k| k.column(c))
+                    .filter(|_| is_form(reason))
+                    .map(|spec| format!(" (`{c}` takes {})", spec.kind.expected()))
+                    .unwrap_or_default();
+                format!("; most ({rows}) are {reason} in `{c}`{example}{expected}")
             }
             None => format!("; most ({rows}) are {reason}"),
         }
@@ -151,6 +157,19 @@ impl Ingested {
             })
         })
     }
+}
+
+/// Whether a reject reason says a value had the wrong form (not that it was missing, or out of
+/// range).
+fn is_form(reason: &str) -> bool {
+    [
+        RejectReason::WrongType,
+        RejectReason::UnparseableTimestamp,
+        RejectReason::UnparseableDate,
+        RejectReason::UnknownValue,
+    ]
+    .iter()
+    .any(|r| r.as_str() == reason)
 }
 
 /// Keeps people's ids out of the values the summary names as read as `other` (a column mapped

@@ -617,7 +617,8 @@ fn too_many_rejects_fail_the_run_and_say_how_many() {
     assert_eq!(err.class(), ErrorClass::Data);
     assert!(err.to_string().contains("2 of 20"), "{err}");
     // What the rejects are, so that the fix can start from the message.
-    let cause = "most (2) are unparseable_timestamp in `timestamp`, e.g. `not a time`";
+    let cause = "most (2) are unparseable_timestamp in `timestamp`, e.g. `not a time` \
+                 (`timestamp` takes a timestamp: ISO 8601";
     assert!(err.to_string().contains(cause), "{err}");
     assert!(err.to_string().contains("/kept/rejects.parquet"), "{err}");
     let relaxed = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 0.1");
