@@ -18,6 +18,8 @@ const DUPLICATES_WORTH_A_LOOK: (u64, f64) = (20, 0.2);
 /// (rows, share of the accepted rows of a table): values read as `other` at least this many, and
 /// this share, are warned of.
 const UNKNOWN_WORTH_A_LOOK: (u64, f64) = (20, 0.01);
+/// How the unknown-values warning shows a spelling mapped in the config.
+const SPELLING_EXAMPLE: &str = "{ kbd = \"shortcut\" }";
 /// (rows, share of a person's rows, times the table's share): a person who lost at least this
 /// many rows to rejects, this share of their rows, and this many times the share the table lost
 /// as a whole, is counted in [`UnevenRejects`].
@@ -200,10 +202,7 @@ impl TableSummary {
         let (table, column) = (&self.table, &unknown.column);
         let words = TableKind::from_name(table)
             .and_then(|t| t.column(column))
-            .and_then(|spec| match spec.kind {
-                crate::contract::ValueKind::Vocabulary(v) => Some(v.words.join(", ")),
-                _ => None,
-            })
+            .map(|spec| spec.kind.expected())
             .unwrap_or_default();
         let what = format!(
             "{n} of {accepted} accepted rows of `{table}` ({:.1}%) have a `{column}` adept does \
@@ -212,8 +211,8 @@ impl TableSummary {
         );
         Some(match unknown.distinct {
             Some(_) => format!(
-                "{what}: {}. If one of them means one of {words}, say so under \
-                 [tables.{table}.values], as in `{column} = {{ kbd = \"shortcut\" }}`",
+                "{what}: {}. If one of them means {words}, say so under \
+                 [tables.{table}.values], as in `{column} = {SPELLING_EXAMPLE}`",
                 unknown.listed()
             ),
             None => format!(
