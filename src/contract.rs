@@ -81,9 +81,7 @@ impl TableKind {
     pub fn open_vocabulary(self) -> Option<&'static str> {
         self.columns()
             .iter()
-            .find(
-                |spec| matches!(spec.kind, ValueKind::Vocabulary(v) if v.unknown_becomes.is_some()),
-            )
+            .find(|spec| spec.kind.is_open_vocabulary())
             .map(|spec| spec.name)
     }
 
@@ -127,6 +125,11 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
+    /// A vocabulary whose unknown values become one of its words instead of a reject.
+    pub fn is_open_vocabulary(self) -> bool {
+        matches!(self, ValueKind::Vocabulary(v) if v.unknown_becomes.is_some())
+    }
+
     /// What a value of this kind must look like, for messages about values that did not.
     pub fn expected(self) -> String {
         match self {
@@ -411,9 +414,10 @@ mod tests {
                 assert!(table.column(person).is_some(), "{table}.{person}");
             }
             assert_eq!(TableKind::from_name(table.name()), Some(table));
-            let open = table.columns().iter().filter(
-                |c| matches!(c.kind, ValueKind::Vocabulary(v) if v.unknown_becomes.is_some()),
-            );
+            let open = table
+                .columns()
+                .iter()
+                .filter(|c| c.kind.is_open_vocabulary());
             assert!(open.count() <= 1, "{table}: one open vocabulary at most");
         }
         assert_eq!(TableKind::Events.open_vocabulary(), Some("trigger"));

@@ -24,7 +24,8 @@ impl Spellings {
         column: &str,
         spelt: &BTreeMap<String, String>,
     ) -> Result<Arc<Spellings>> {
-        let words = match table.column(column).map(|spec| spec.kind) {
+        let kind = table.column(column).map(|spec| spec.kind);
+        let words = match kind {
             Some(ValueKind::Vocabulary(vocabulary)) => vocabulary.words,
             _ => {
                 let open: Vec<&str> = table
@@ -50,8 +51,8 @@ impl Spellings {
             if spelling.is_empty() || !words.contains(&meant.as_str()) {
                 return Err(Error::Config(format!(
                     "[tables.{table}.values] {column}: `{spelling}` = `{meant}`: each value \
-                     must be one of {}",
-                    words.join(", ")
+                     must be {}",
+                    kind.map(ValueKind::expected).unwrap_or_default()
                 )));
             }
             configured.push((spelling, meant));

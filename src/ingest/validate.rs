@@ -364,9 +364,7 @@ pub fn validate_file(
                 reason,
             ));
         }
-        if let ValueKind::Vocabulary(vocabulary) = spec.kind
-            && vocabulary.unknown_becomes.is_some()
-        {
+        if spec.kind.is_open_vocabulary() {
             vocab_other = vocab_other.or(is_present.and(col(known_name(spec.name)).not()));
         }
     }

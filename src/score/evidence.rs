@@ -64,7 +64,7 @@ fn people_with_value(features: &FeatureTable, feature: Feature) -> usize {
 
 /// Why some of a signal's features were left out: nobody has a value of them, or too few people
 /// differ from the typical value.
-fn left_out(features: &FeatureTable, dropped: &[Feature], needed: usize) -> String {
+fn left_out(features: &FeatureTable, dropped: &[Feature], needed: usize, scored: usize) -> String {
     let (none, few): (Vec<Feature>, Vec<Feature>) = dropped
         .iter()
         .partition(|f| people_with_value(features, **f) == 0);
@@ -74,11 +74,6 @@ fn left_out(features: &FeatureTable, dropped: &[Feature], needed: usize) -> Stri
         let it = if none.len() == 1 { "it" } else { "them" };
         parts.push(format!("left out {} ({NO_VALUE} {it})", names(&none)));
     }
-    let scored = features
-        .users
-        .iter()
-        .filter(|u| u.status == UserStatus::Scored)
-        .count();
     for f in few {
         // Unknown for some (departments helped, for helpers, without a people table): the
         // typical value is that of the others, and the reader should know.
@@ -159,7 +154,7 @@ pub fn check_evidence(
             records.push(record(0.0, Some(note)));
             continue;
         }
-        let note = (!dropped.is_empty()).then(|| left_out(features, &dropped, needed));
+        let note = (!dropped.is_empty()).then(|| left_out(features, &dropped, needed, scored));
         records.push(record(configured, note));
         used.push((signal, kept));
     }
