@@ -411,6 +411,50 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
     Ok(out.with_name(column.name().clone()).into_column())
 }
 
+/// How exports spell a missing value in a column of numbers, times, dates, true/false or
+/// vocabulary words (compared in any case): R's and spreadsheets' `NA` and `#N/A`, SQL's `NULL`,
+/// Python's `None`, `NaN` and `NaT`, ARFF's `?`. Read there as missing, like empty text. `-` is
+/// not among them: in a count it may mean zero.
+pub const MISSING_MARKERS: [&str; 8] = ["na", "n/a", "#n/a", "null", "none", "nan", "nat", "?"];
+
+/// The longest of [`MISSING_MARKERS`], in bytes.
+const LONGEST_MARKER: usize = 4;
+
+/// Whether text is one of [`MISSING_MARKERS`], in any case.
+pub fn is_missing_marker(text: &str) -> bool {
+    text.len() <= LONGEST_MARKER && MISSING_MARKERS.iter().any(|m| text.eq_ignore_ascii_case(m))
+}
+
+/// Whether text starting with this byte may be one of [`MISSING_MARKERS`]: `n`, `N`, `#` or `?`
+/// (`menu`, as long as a marker, is told apart by this alone).
+fn may_be_marker(first: u8) -> bool {
+    matches!(first | 0x20, b'n' | b'#' | b'?')
+}
+
+/// [`clean_text`], and the usual spellings of a missing value ([`MISSING_MARKERS`]) as null: for
+/// the raw text of a typed column, where `NA` cannot be a value. Text columns keep it (`NA` may
+/// be a region). Returns the cleaned column itself when it holds no such spelling.
+pub fn clean_value_text(column: &Column) -> PolarsResult<Column> {
+    let cleaned = clean_text(column)?;
+    let ca = cleaned.str()?;
+    let has_marker = ca.downcast_iter().any(|array| {
+        array.views().iter().enumerate().any(|(row, view)| {
+            view.length as usize <= LONGEST_MARKER
+                && may_be_marker(view.prefix as u8)
+                && holds_value(array, row)
+                && is_missing_marker(array.value(row))
+        })
+    });
+    if !has_marker {
+        return Ok(cleaned);
+    }
+    let out: StringChunked = ca
+        .iter()
+        .map(|v| v.filter(|s| !is_missing_marker(s)))
+        .collect();
+    Ok(out.with_name(column.name().clone()).into_column())
+}
+
 /// An ASCII byte that is not white space: text that starts and ends with one is trimmed already.
 fn settled(byte: u8) -> bool {
     byte.is_ascii() && !(byte == b' ' || (b'\t'..=b'\r').contains(&byte))
@@ -979,6 +1023,44 @@ mod tests {
             got.str().unwrap().iter().collect::<Vec<_>>(),
             [Some("menu"), None, Some("kbd")]
         );
+    }
+
+    #[test]
+    fn typed_text_reads_the_spellings_of_missing_as_missing_in_any_case() {
+        let input = [
+            Some(" NA "),
+            Some("n/A"),
+            Some("#N/A"),
+            Some("Null"),
+            Some("none"),
+            Some("NaN"),
+            Some("NaT"),
+            Some("?"),
+            Some("-"),
+            Some("nan5"),
+            Some("a value longer than twelve bytes"),
+            None,
+        ];
+        let column = StringChunked::new("t".into(), input).into_column();
+        let got = clean_value_text(&column).unwrap();
+        let got: Vec<Option<&str>> = got.str().unwrap().iter().collect();
+        let mut expected = vec![None; 8];
+        expected.extend([
+            Some("-"),
+            Some("nan5"),
+            Some("a value longer than twelve bytes"),
+            None,
+        ]);
+        assert_eq!(got, expected);
+        assert!(
+            MISSING_MARKERS
+                .iter()
+                .all(|m| m.len() <= LONGEST_MARKER && may_be_marker(m.as_bytes()[0]))
+        );
+        assert!(!may_be_marker(b'm') && !may_be_marker(b'.') && !may_be_marker(b'\x0e'));
+        // Plain text, as `clean_text` reads it.
+        let text = clean_text(&column).unwrap();
+        assert_eq!(text.str().unwrap().get(0), Some("NA"));
     }
 
     #[test]

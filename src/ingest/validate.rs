@@ -328,10 +328,16 @@ pub fn validate_file(
             lit(NULL).cast(DataType::String).alias(spec.name)
         };
         if dtype.is_string() {
+            // Only a typed column reads `NA` and its kin as missing (see `MISSING_MARKERS`).
+            let clean = if spec.kind == ValueKind::Text {
+                parse::clean_text
+            } else {
+                parse::clean_value_text
+            };
             cleaned.push(
                 col(spec.name)
                     .map(
-                        |c| parse::clean_text(&c),
+                        move |c| clean(&c),
                         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
                     )
                     .alias(cleaned_name(spec.name)),

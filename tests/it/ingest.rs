@@ -792,22 +792,24 @@ fn an_opt_out_that_is_neither_true_nor_false_is_honoured_and_said() {
     write(
         dir.path(),
         "people.csv",
-        "user_id,department,opt_out\nu1,Sales,1.0\nu2,Sales,no\n",
+        "user_id,department,opt_out\nu1,Sales,1.0\nu2,Sales,no\nu3,Sales,NA\n",
     );
     write(
         dir.path(),
         "events.csv",
         format!(
-            "{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\nu2,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"
+            "{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\nu2,2026-10-30T08:00:00Z,f,a,menu,1,,,\n\
+             u3,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"
         ),
     );
     let ingested = ingest_with_config(dir.path(), "").unwrap();
     let events = ingested.summary.table(TableKind::Events).unwrap().totals;
-    assert_eq!((events.accepted, events.opted_out), (1, 1), "{events:?}");
+    // `NA`, elsewhere a missing value, does not say that someone agreed to be analysed.
+    assert_eq!((events.accepted, events.opted_out), (1, 2), "{events:?}");
     let people = ingested.summary.table(TableKind::People).unwrap().totals;
     assert_eq!(
         (people.accepted, people.opted_out, people.rejected),
-        (1, 1, 0)
+        (1, 2, 0)
     );
     let text = ingested.summary.to_string();
     assert!(
@@ -904,7 +906,7 @@ fn an_id_that_differs_from_an_opted_out_id_only_in_case_stops_ingest() {
 #[test]
 fn numbers_that_are_not_finite_are_rejected_not_read_as_a_score() {
     let dir = tempdir().unwrap();
-    write(dir.path(), "people.csv", "user_id,fte\nu1,1\nu2,NaN\n");
+    write(dir.path(), "people.csv", "user_id,fte\nu1,1\nu2,inf\n");
     write(
         dir.path(),
         "events.csv",
@@ -926,7 +928,8 @@ fn numbers_that_are_not_finite_are_rejected_not_read_as_a_score() {
         training,
         vec![
             ("invalid_max_score".into(), "max_score".into(), 2),
-            ("score_out_of_range".into(), "score".into(), 3),
+            // `NaN` written as text is how Python spells a missing value.
+            ("missing_value".into(), "score".into(), 3),
             ("score_out_of_range".into(), "score".into(), 4),
         ]
     );
@@ -934,6 +937,61 @@ fn numbers_that_are_not_finite_are_rejected_not_read_as_a_score() {
         ledger_rows(&ingested, "people"),
         vec![("fte_out_of_range".into(), "fte".into(), 3)]
     );
+}
+
+#[test]
+fn the_usual_spellings_of_a_missing_value_are_missing_in_typed_columns_and_text_in_text_ones() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "events.csv",
+        format!(
+            "{EVENTS_HEADER}\
+             u1,2026-10-30T08:00:00Z,f,a,null,N/A,,,NA\n\
+             u1,NaT,f,a,menu,1,,,\n\
+             u2,2026-10-30T09:00:00Z,f,NA,None,#n/a,,,?\n\
+             u2,2026-10-30T09:00:00Z,f,a,menu,-,,,\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "people.csv",
+        "user_id,department,fte,hire_date\nu1,NA,nan,NULL\nu2,emea,0.5,2026-01-05\n",
+    );
+    write(
+        dir.path(),
+        "training.csv",
+        "user_id,course,taken_at,score,phase\n\
+         u1,c,2026-10-01,?,baseline\n\
+         u1,c,2026-10-02,80,N/A\n",
+    );
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let events = ingested.table(TableKind::Events).unwrap();
+    // An optional value spelt missing is missing (a count takes its default of 1); text keeps it.
+    assert_eq!(strings(events, "trigger"), ["", ""]);
+    assert_eq!(strings(events, "count"), ["1", "1"]);
+    assert_eq!(strings(events, "duration_ms"), ["", ""]);
+    assert_eq!(strings(events, "app"), ["a", "NA"]);
+    let summary = ingested.summary.table(TableKind::Events).unwrap();
+    assert_eq!(summary.unknown_as_other, 0);
+    // A required value spelt missing is a missing value; `-` is not read as missing.
+    assert_eq!(
+        ledger_rows(&ingested, "events"),
+        vec![
+            ("missing_value".into(), "timestamp".into(), 3),
+            ("wrong_type".into(), "count".into(), 5),
+        ]
+    );
+    let people = ingested.table(TableKind::People).unwrap();
+    assert_eq!(strings(people, "department"), ["NA", "emea"]);
+    assert_eq!(strings(people, "fte"), ["", "0.5"]);
+    assert_eq!(strings(people, "hire_date"), ["", "2026-01-05"]);
+    assert_eq!(
+        ledger_rows(&ingested, "training"),
+        vec![("missing_value".into(), "score".into(), 2)]
+    );
+    let training = ingested.table(TableKind::Training).unwrap();
+    assert_eq!(strings(training, "phase"), [""]);
 }
 
 #[test]
