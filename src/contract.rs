@@ -143,9 +143,11 @@ impl ValueKind {
             ValueKind::Integer => "a whole number, without thousands separators".to_string(),
             ValueKind::Number => "a number".to_string(),
             ValueKind::Boolean => "true/false, yes/no, y/n or 1/0".to_string(),
-            ValueKind::Resolution => {
-                "true/false, or a status such as resolved, closed, accepted, open".to_string()
-            }
+            ValueKind::Resolution => "true/false, or a status such as resolved, closed, \
+                                      accepted, open (others are given a meaning under \
+                                      [tables.help.values], as in `resolved = { \"Won't fix\" = \
+                                      \"false\" }`)"
+                .to_string(),
             ValueKind::Vocabulary(v) => format!("one of {}", v.words.join(", ")),
         }
     }

@@ -51,10 +51,10 @@ impl CatalogCoverage {
     }
 }
 
-/// A name as exports tend to vary it: letter case, and spaces, `_` and `-` between words
-/// (`Report Exported`, `report_exported` and `report-exported` are one name).
+/// A name as exports tend to vary it: letter case, and spaces, `_`, `-` and `.` between words
+/// (`Report Exported`, `report_exported`, `report-exported` and `report.exported` are one name).
 fn loose(name: &str) -> String {
-    name.split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+    name.split(|c: char| c.is_whitespace() || matches!(c, '_' | '-' | '.'))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
@@ -171,6 +171,51 @@ impl Catalog {
         Some(coverage)
     }
 
+    /// Where most used features' names are not in the catalog: examples of each side, in a
+    /// fixed order (the most used first), and what can be done.
+    fn names_differ(
+        &self,
+        head: &str,
+        used: &[(FeatureKey, f64)],
+        named: &dyn Fn(&str) -> bool,
+    ) -> String {
+        let mut missing: Vec<&(FeatureKey, f64)> =
+            used.iter().filter(|((_, f), _)| !named(f)).collect();
+        missing.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let used_names: BTreeSet<String> = used.iter().map(|((_, f), _)| loose(f)).collect();
+        let unused: BTreeSet<&str> = self
+            .entries
+            .keys()
+            .map(|(_, f)| f.as_str())
+            .filter(|f| !used_names.contains(&loose(f)))
+            .collect();
+        let quoted = |names: &mut dyn Iterator<Item = &str>| -> String {
+            names
+                .take(3)
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let others = if unused.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} of the catalog's names no event uses (e.g. {})",
+                unused.len(),
+                quoted(&mut unused.iter().copied())
+            )
+        };
+        format!(
+            "{head}: {} of the {} features used have a name the catalog does not have (e.g. {}){others}. \
+             Names that differ only in case, spaces, `_`, `-` or `.` are matched already. If the \
+             catalog has a column with the names the events use, map it as `feature` under \
+             [tables.catalog] columns; otherwise add those names to the catalog",
+            missing.len(),
+            used.len(),
+            quoted(&mut missing.iter().map(|((_, f), _)| f.as_str())),
+        )
+    }
+
     fn likely_cause(&self, used: &[(FeatureKey, f64)], c: &CatalogCoverage) -> String {
         let head = format!("the catalog {}", c.summary());
         let apps = |keys: &mut dyn Iterator<Item = &FeatureKey>| -> BTreeSet<String> {
@@ -185,22 +230,7 @@ impl Catalog {
         if (used.iter().filter(|((_, f), _)| named(f)).count() as f64)
             < LOW_COVERAGE * used.len() as f64
         {
-            // Examples in a fixed order: a used feature the catalog does not name, and the first
-            // catalog name no event uses.
-            let feature = used.iter().find(|((_, f), _)| !named(f));
-            let used_names: BTreeSet<String> = used.iter().map(|((_, f), _)| loose(f)).collect();
-            let catalog_names: BTreeSet<&str> =
-                self.entries.keys().map(|(_, f)| f.as_str()).collect();
-            let catalog_feature = catalog_names
-                .iter()
-                .find(|f| !used_names.contains(&loose(f)))
-                .copied()
-                .unwrap_or_default();
-            return format!(
-                "{head}: feature names differ (events: `{}`, catalog: `{catalog_feature}`); map the \
-                 catalog's columns under [tables.catalog] columns so that `feature` names the same thing",
-                feature.map_or("", |((_, f), _)| f.as_str())
-            );
+            return self.names_differ(&head, used, &named);
         }
         if event_apps.is_empty() {
             return format!(
@@ -263,7 +293,14 @@ mod tests {
         ];
         let other = catalog(&[key("", "p"), key("", "q")]);
         let warning = other.coverage(&used).unwrap().warning.unwrap();
-        assert!(warning.contains("feature names differ"), "{warning}");
+        assert!(
+            warning.contains(
+                "3 of the 3 features used have a name the catalog does not have \
+                              (e.g. `x`, `a`, `y`); 2 of the catalog's names no event uses \
+                              (e.g. `p`, `q`)"
+            ),
+            "{warning}"
+        );
         // Two of three known: no warning.
         let fine = catalog(&[key("", "a"), key("", "x")])
             .coverage(&used)
@@ -274,14 +311,16 @@ mod tests {
         let spelt = catalog(&[
             key("Insights", "report_exported"),
             key("", "Filter-Applied"),
+            key("", "Audit Log"),
         ]);
         let used = [
             (key("insights", "Report Exported"), 10.0),
             (key("Insights", "filter applied"), 5.0),
+            (key("", "audit.log"), 5.0),
         ];
         let c = spelt.coverage(&used).unwrap();
-        assert_eq!((c.features_known, c.known_by_loose_name), (2, 2));
-        assert!(c.warning.is_none() && c.summary().contains("2 by names"));
+        assert_eq!((c.features_known, c.known_by_loose_name), (3, 3));
+        assert!(c.warning.is_none() && c.summary().contains("3 by names"));
         // The warning's examples do not depend on the order the catalog was read in: a used
         // feature it does not name, and the first of its names no event uses.
         let names = ["m", "b", "k", "a", "z"];
@@ -299,7 +338,12 @@ mod tests {
             .collect();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         let warning = warnings.first().unwrap();
-        assert!(warning.contains("events: `q`, catalog: `b`"), "{warning}");
+        assert!(
+            warning.contains(
+                "(e.g. `q`, `r`); 4 of the catalog's names no event uses (e.g. `b`, `k`, `m`)"
+            ),
+            "{warning}"
+        );
         // No use at all (an events file with a header only): nothing to warn about.
         let nothing = catalog(&[key("", "a")]).coverage(&[]).unwrap();
         assert!(nothing.warning.is_none());

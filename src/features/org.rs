@@ -294,7 +294,8 @@ fn feature_infos(
         .map(|((app, feature), &id)| {
             let entry = catalog.get(&(app.clone(), feature.clone()));
             let (area, level, has_shortcut) = entry.cloned().unwrap_or((None, None, None));
-            let area = area.unwrap_or_else(|| app_area(app));
+            let in_catalog = entry.is_some() || catalog.is_empty();
+            let area = area.unwrap_or_else(|| app_area(app, in_catalog));
             let next = area_ids.len();
             let area = *area_ids.entry(area).or_insert(next);
             let users = usage.users_of_feature[id];
@@ -323,11 +324,18 @@ fn feature_infos(
     (infos, areas)
 }
 
-/// The area of a feature the catalog does not place: its app, or "(all)" without one.
-fn app_area(app: &str) -> String {
-    if app.is_empty() {
-        "(all)".to_string()
-    } else {
-        app.to_string()
+/// The area of a feature the catalog does not place: its app; without one, "(all features)",
+/// or "(features not in the catalog)" for those a catalog leaves out (so that a presenter of
+/// them is not read as one for everything).
+fn app_area(app: &str, in_catalog: bool) -> String {
+    match (app.is_empty(), in_catalog) {
+        (false, _) => app.to_string(),
+        (true, true) => ALL_FEATURES.to_string(),
+        (true, false) => NOT_IN_CATALOG.to_string(),
     }
 }
+
+/// The one area of an export without a catalog or apps.
+const ALL_FEATURES: &str = "(all features)";
+/// The area of the features a catalog leaves out, in an export without apps.
+const NOT_IN_CATALOG: &str = "(features not in the catalog)";

@@ -293,8 +293,10 @@ pub fn parse_resolution(text: &str) -> Option<bool> {
         // A Q&A site's answers: `accepted` is the asker's "this solved it".
         "resolved" | "closed" | "solved" | "done" | "fixed" | "completed" | "complete"
         | "accepted" => Some(true),
+        // A request closed without a solution (`Won't fix`, `Rejected`) stays a pain point.
         "open" | "unresolved" | "pending" | "new" | "in progress" | "reopened" | "waiting"
-        | "on hold" | "not accepted" | "unaccepted" => Some(false),
+        | "on hold" | "not accepted" | "unaccepted" | "won't fix" | "wont fix" | "wontfix"
+        | "will not fix" | "rejected" | "declined" => Some(false),
         _ => parse_bool(text),
     }
 }
@@ -305,11 +307,14 @@ pub fn to_booleans(column: &Column) -> PolarsResult<Column> {
 }
 
 /// Any column -> Boolean, text read by `parse` (null where it says nothing).
-pub fn to_booleans_with(column: &Column, parse: fn(&str) -> Option<bool>) -> PolarsResult<Column> {
+pub fn to_booleans_with(
+    column: &Column,
+    parse: impl Fn(&str) -> Option<bool>,
+) -> PolarsResult<Column> {
     let name = column.name().clone();
     let out: BooleanChunked = match column.dtype() {
         DataType::Boolean => column.bool()?.clone(),
-        DataType::String => column.str()?.iter().map(|v| v.and_then(parse)).collect(),
+        DataType::String => column.str()?.iter().map(|v| v.and_then(&parse)).collect(),
         DataType::Null => BooleanChunked::full_null(name.clone(), column.len()),
         dtype if dtype.is_integer() => column
             .cast(&DataType::Int64)?
@@ -328,22 +333,55 @@ pub fn to_booleans_with(column: &Column, parse: fn(&str) -> Option<bool>) -> Pol
     Ok(out.with_name(name).into_column())
 }
 
+/// Text -> Float64 numbers: what the cast reads, and a decimal comma (`0,5`, `85,25`) where it
+/// cannot be a thousands separator; null for other text and missing values.
+pub fn numbers(column: &Column) -> PolarsResult<Column> {
+    cast_or_read::<Float64Type>(column, decimal_comma)
+}
+
+/// The cast of a column to `T`, with the text the cast could not read given to `read`: the
+/// usual case is the cast alone.
+fn cast_or_read<T>(column: &Column, read: fn(&str) -> Option<T::Native>) -> PolarsResult<Column>
+where
+    T: PolarsNumericType,
+    ChunkedArray<T>: IntoColumn,
+{
+    let cast = column.cast(&T::get_static_dtype())?;
+    if cast.null_count() == column.null_count() || !column.dtype().is_string() {
+        return Ok(cast);
+    }
+    let text = column.str()?;
+    let out: ChunkedArray<T> = cast
+        .as_materialized_series()
+        .unpack::<T>()?
+        .iter()
+        .zip(text.iter())
+        .map(|(value, text)| value.or_else(|| read(text?)))
+        .collect();
+    Ok(out.with_name(column.name().clone()).into_column())
+}
+
+/// `0,5` as 0.5: digits, one comma, digits. Three digits after a comma of a number from 1 to
+/// 999 (`1,250`) are refused: there the comma may group thousands (see [`reads_as_thousands`]).
+fn decimal_comma(text: &str) -> Option<f64> {
+    let (whole, fraction) = text.split_once(',')?;
+    let digits = whole.strip_prefix('-').unwrap_or(whole);
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(digits) || !all_digits(fraction) {
+        return None;
+    }
+    let groups_thousands = fraction.len() == 3 && digits.len() <= 3 && !digits.starts_with('0');
+    if groups_thousands {
+        return None;
+    }
+    format!("{whole}.{fraction}").parse().ok()
+}
+
 /// Text -> Int64 whole numbers: `12`, and `12.0` or `1.2e1` (a whole number written as a
 /// decimal, as JSON writers and pandas do); null for `12.5`, text and missing values. The cast
 /// reads the usual case; only values it could not read are tried as decimals.
 pub fn whole_numbers(column: &Column) -> PolarsResult<Column> {
-    let integers = column.cast(&DataType::Int64)?;
-    if integers.null_count() == column.null_count() || !column.dtype().is_string() {
-        return Ok(integers);
-    }
-    let text = column.str()?;
-    let out: Int64Chunked = integers
-        .i64()?
-        .iter()
-        .zip(text.iter())
-        .map(|(integer, text)| integer.or_else(|| whole_decimal(text?)))
-        .collect();
-    Ok(out.with_name(column.name().clone()).into_column())
+    cast_or_read::<Int64Type>(column, whole_decimal)
 }
 
 fn whole_decimal(text: &str) -> Option<i64> {
@@ -1061,6 +1099,43 @@ mod tests {
         // Plain text, as `clean_text` reads it.
         let text = clean_text(&column).unwrap();
         assert_eq!(text.str().unwrap().get(0), Some("NA"));
+    }
+
+    #[test]
+    fn a_decimal_comma_is_read_where_it_cannot_group_thousands() {
+        let input = [
+            Some("0,5"),
+            Some("85,25"),
+            Some("0,500"),
+            Some("-1,5"),
+            Some("1250,5"),
+            Some("0.75"),
+            Some("1,250"),
+            Some("1.250,5"),
+            Some("1,2,3"),
+            Some(",5"),
+            Some("abc"),
+            None,
+        ];
+        let column = StringChunked::new("n".into(), input).into_column();
+        let got: Vec<Option<f64>> = numbers(&column).unwrap().f64().unwrap().iter().collect();
+        assert_eq!(
+            got,
+            [
+                Some(0.5),
+                Some(85.25),
+                Some(0.5),
+                Some(-1.5),
+                Some(1250.5),
+                Some(0.75),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None
+            ]
+        );
     }
 
     #[test]

@@ -25,25 +25,26 @@ impl Spellings {
         spelt: &BTreeMap<String, String>,
     ) -> Result<Arc<Spellings>> {
         let kind = table.column(column).map(|spec| spec.kind);
-        let words = match kind {
-            Some(ValueKind::Vocabulary(vocabulary)) => vocabulary.words,
-            _ => {
-                let open: Vec<&str> = table
-                    .columns()
-                    .iter()
-                    .filter(|spec| matches!(spec.kind, ValueKind::Vocabulary(_)))
-                    .map(|spec| spec.name)
-                    .collect();
-                return Err(Error::Config(format!(
-                    "[tables.{table}.values] names `{column}`, which is not a column of \
-                     `{table}` with a vocabulary; those are: {}",
-                    if open.is_empty() {
-                        "none".to_string()
-                    } else {
-                        open.join(", ")
-                    }
-                )));
-            }
+        let Some(words) = kind.and_then(words_meant) else {
+            let open: Vec<&str> = table
+                .columns()
+                .iter()
+                .filter(|spec| words_meant(spec.kind).is_some())
+                .map(|spec| spec.name)
+                .collect();
+            return Err(Error::Config(format!(
+                "[tables.{table}.values] names `{column}`, which is not a column of `{table}` \
+                 whose values can be given a meaning; those are: {}",
+                if open.is_empty() {
+                    "none".to_string()
+                } else {
+                    open.join(", ")
+                }
+            )));
+        };
+        let expected = match kind {
+            Some(ValueKind::Resolution) => "true or false".to_string(),
+            _ => kind.map(ValueKind::expected).unwrap_or_default(),
         };
         let mut configured = Vec::new();
         for (spelling, meant) in spelt {
@@ -51,8 +52,7 @@ impl Spellings {
             if spelling.is_empty() || !words.contains(&meant.as_str()) {
                 return Err(Error::Config(format!(
                     "[tables.{table}.values] {column}: `{spelling}` = `{meant}`: each value \
-                     must be {}",
-                    kind.map(ValueKind::expected).unwrap_or_default()
+                     must be {expected}"
                 )));
             }
             configured.push((spelling, meant));
@@ -67,6 +67,16 @@ impl Spellings {
             Some(meant) => meant.to_string(),
             None => word,
         }
+    }
+
+    /// What the config says `text` means in a column of true/false (`resolved = { "Won't fix"
+    /// = "false" }`); None where it says nothing.
+    pub fn configured_truth(&self, text: &str) -> Option<bool> {
+        let word = basic_form(text);
+        self.configured
+            .iter()
+            .find(|(spelling, _)| *spelling == word)
+            .map(|(_, meant)| meant == "true")
     }
 
     /// Whether [`Spellings::normalise`] leaves `text` as it is.
@@ -87,6 +97,16 @@ impl Spellings {
             .chain(SYNONYMS.iter().copied())
             .find(|(spelling, _)| *spelling == word)
             .map(|(_, meant)| meant)
+    }
+}
+
+/// The words a column's values may be said to mean under `[tables.NAME.values]`: a
+/// vocabulary's words, or true and false for a help row's `resolved`. None for other columns.
+fn words_meant(kind: ValueKind) -> Option<&'static [&'static str]> {
+    match kind {
+        ValueKind::Vocabulary(vocabulary) => Some(vocabulary.words),
+        ValueKind::Resolution => Some(&["true", "false"]),
+        _ => None,
     }
 }
 
@@ -131,6 +151,17 @@ mod tests {
         let no_vocabulary = settings("a = \"b\"");
         let err = Spellings::configured(TableKind::Events, "feature", &no_vocabulary).unwrap_err();
         assert!(err.to_string().contains("those are: trigger"), "{err}");
+        // `resolved` takes true or false, not a status of its own.
+        let help = settings("\"Won't fix\" = \"false\"\nDuplicate = \"closed\"");
+        let err = Spellings::configured(TableKind::Help, "resolved", &help).unwrap_err();
+        assert!(err.to_string().contains("must be true or false"), "{err}");
+        let err = Spellings::configured(TableKind::Help, "topic", &help).unwrap_err();
+        assert!(err.to_string().contains("those are: resolved"), "{err}");
+        let help = settings("\"Won't fix\" = \"false\"\nSolved-Elsewhere = \"True\"");
+        let spellings = Spellings::configured(TableKind::Help, "resolved", &help).unwrap();
+        assert_eq!(spellings.configured_truth(" WON'T FIX"), Some(false));
+        assert_eq!(spellings.configured_truth("solved elsewhere"), Some(true));
+        assert_eq!(spellings.configured_truth("closed"), None);
         let phases = settings("pre = \"baseline\"\npost = \"final\"");
         let spellings = Spellings::configured(TableKind::Training, "phase", &phases).unwrap();
         assert_eq!(spellings.normalise("Post"), "final");

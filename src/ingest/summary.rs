@@ -182,6 +182,7 @@ impl TableSummary {
             self.duplicate_warning(),
             self.unknown_values_warning(),
             self.uneven_rejects_warning(),
+            self.people_rejects_warning(),
         ]
         .into_iter()
         .flatten()
@@ -240,6 +241,37 @@ impl TableSummary {
             } else {
                 "their"
             },
+        ))
+    }
+
+    /// A warning where rows of `people` were rejected: the person on such a row is still
+    /// analysed (an opt-out on it is honoured), but without its department, fte or hire date,
+    /// so a part-timer there is judged as full-time, a new hire against the whole window.
+    pub fn people_rejects_warning(&self) -> Option<String> {
+        let n = self.totals.rejected;
+        if self.table != TableKind::People.name() || n == 0 {
+            return None;
+        }
+        let reasons: Vec<String> = self
+            .rejected_by_reason
+            .iter()
+            .map(|(reason, rows)| format!("{reason}: {rows}"))
+            .collect();
+        let (rows, whose) = if n == 1 {
+            (
+                "row of `people` was",
+                "the person on it is analysed without what it says",
+            )
+        } else {
+            (
+                "rows of `people` were",
+                "the people on them are analysed without what they say",
+            )
+        };
+        Some(format!(
+            "{n} {rows} rejected ({}): {whose} (department, role, fte, hire date), so a \
+             part-timer there counts as full-time. Correct what rejects.parquet names",
+            reasons.join(", "),
         ))
     }
 

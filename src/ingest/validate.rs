@@ -46,7 +46,13 @@ fn normalised_name(column: &str) -> String {
 }
 
 /// The typed value of a raw column, null where missing or unparseable.
-fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRules) -> Expr {
+fn typed_value(
+    spec: &ColumnSpec,
+    raw: Expr,
+    dtype: &DataType,
+    rules: &ValueRules,
+    spellings: &Arc<Spellings>,
+) -> Expr {
     let text = trimmed_text(spec.name, raw.clone(), dtype);
     match spec.kind {
         ValueKind::Text => text,
@@ -77,11 +83,25 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
             |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
         ),
         ValueKind::Integer => raw.cast(DataType::Int64),
-        ValueKind::Number => text_or(spec.name, raw, dtype).cast(DataType::Float64),
-        ValueKind::Resolution => raw.map(
-            |c| parse::to_booleans_with(&c, parse::parse_resolution),
-            |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+        ValueKind::Number if dtype.is_string() => trimmed_text(spec.name, raw, dtype).map(
+            |c| parse::numbers(&c),
+            |_, f| Ok(Field::new(f.name().clone(), DataType::Float64)),
         ),
+        ValueKind::Number => raw.cast(DataType::Float64),
+        ValueKind::Resolution => {
+            // The config's statuses (`[tables.help.values]`) first, then the known ones.
+            let spellings = spellings.clone();
+            raw.map(
+                move |c| {
+                    parse::to_booleans_with(&c, |text| {
+                        spellings
+                            .configured_truth(text)
+                            .or_else(|| parse::parse_resolution(text))
+                    })
+                },
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+            )
+        }
         ValueKind::Boolean => raw.map(
             |c| parse::to_booleans(&c),
             |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
@@ -91,14 +111,6 @@ fn typed_value(spec: &ColumnSpec, raw: Expr, dtype: &DataType, rules: &ValueRule
             [col(normalised_name(spec.name)), col(known_name(spec.name))],
             |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::String)),
         ),
-    }
-}
-
-fn text_or(name: &str, raw: Expr, dtype: &DataType) -> Expr {
-    if dtype.is_string() {
-        trimmed_text(name, raw, dtype)
-    } else {
-        raw
     }
 }
 
@@ -343,18 +355,23 @@ pub fn validate_file(
                     .alias(cleaned_name(spec.name)),
             );
         }
+        let spellings = mapping.spellings(spec.name)?;
         if let ValueKind::Vocabulary(vocabulary) = spec.kind {
-            let spellings = mapping.spellings(spec.name)?;
             normalised.push(
-                normalised_word(trimmed_text(spec.name, raw.clone(), &dtype), spellings)
-                    .alias(normalised_name(spec.name)),
+                normalised_word(
+                    trimmed_text(spec.name, raw.clone(), &dtype),
+                    spellings.clone(),
+                )
+                .alias(normalised_name(spec.name)),
             );
             known.push(
                 in_vocabulary(col(normalised_name(spec.name)), vocabulary)
                     .alias(known_name(spec.name)),
             );
         }
-        values.push(typed_value(spec, raw.clone(), &dtype, rules).alias(value_name(spec.name)));
+        values.push(
+            typed_value(spec, raw.clone(), &dtype, rules, &spellings).alias(value_name(spec.name)),
+        );
         let is_present = present(spec.name, raw.clone(), &dtype);
         if spec.required {
             parse_checks.push((

@@ -9,6 +9,7 @@ use super::escape::{html, json_in_script};
 use crate::analysis::{Movement, Segment};
 use crate::contract::TableKind;
 use crate::features::Signal;
+use crate::outputs::FEEDBACK_QUESTIONS;
 use crate::score::{NO_VALUE, TABLE_ABSENT};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; \
@@ -642,41 +643,65 @@ fn programme(page: &mut String, data: &ReportData) {
     } else {
         sessions_table(page, p);
     }
+    // Pain points from help topics, as against questions filed as feedback (no topic).
+    let help_topics = p
+        .other_topics
+        .iter()
+        .any(|(topic, _, _)| topic != FEEDBACK_QUESTIONS);
     if !p.sessions.is_empty() && p.sessions.iter().all(|s| s.unresolved_help.is_none()) {
-        page.push_str(if p.other_topics.is_empty() {
-            "<p class=\"muted\">This export does not record which help requests were resolved, \
-             or on what topic (a help table with <code>topic</code> and <code>resolved</code>): \
+        page.push_str(if help_topics {
+            "<p class=\"muted\">No help topic names a feature area (the topics are listed below): \
              sessions are ordered by their audience alone.</p>"
         } else {
-            "<p class=\"muted\">No help topic names a feature area (the topics are listed below): \
+            "<p class=\"muted\">This export does not record which help requests were resolved, \
+             or on what topic (a help table with <code>topic</code> and <code>resolved</code>): \
              sessions are ordered by their audience alone.</p>"
         });
     }
     if !p.other_topics.is_empty() {
-        let feedback = data.ingest.tables.iter().any(|t| t.table == "feedback");
-        let questions = if feedback {
-            ", and questions filed as feedback (which have no topic)"
-        } else {
-            ""
-        };
-        let _ = write!(
-            page,
-            "<h3>Other pain points</h3><p>Help topics that name no feature area{questions}, for \
-             the group's agenda. Each row of the help table counts once: a question answered \
-             twice counts twice.</p><table><thead><tr><th>Topic</th>\
-             <th class=\"num\">Times helped</th><th class=\"num\">Not resolved</th></tr></thead><tbody>",
-        );
-        for (topic, requests, unresolved) in &p.other_topics {
-            let _ = write!(
-                page,
-                "<tr><td>{}</td><td class=\"num\">{requests}</td><td class=\"num\">{}</td></tr>",
-                html(topic),
-                known(*unresolved)
-            );
-        }
-        page.push_str("</tbody></table>");
+        other_pain_points(page, p, help_topics);
     }
     page.push_str("</section>");
+}
+
+/// Help topics that name no feature area, and questions filed as feedback, each said as what
+/// it counts.
+fn other_pain_points(page: &mut String, p: &ProgrammeData, help_topics: bool) {
+    let questions = p
+        .other_topics
+        .iter()
+        .any(|(topic, _, _)| topic == FEEDBACK_QUESTIONS);
+    let (what, counted) = match (help_topics, questions) {
+        (true, true) => (
+            "Help topics that name no feature area, and questions filed as feedback (which have \
+             no topic)",
+            "Each row of the help table counts once (a question answered twice counts twice), \
+             and each question filed as feedback once.",
+        ),
+        (true, false) => (
+            "Help topics that name no feature area",
+            "Each row of the help table counts once: a question answered twice counts twice.",
+        ),
+        _ => (
+            "Questions filed as feedback (which have no topic)",
+            "Each question counts once.",
+        ),
+    };
+    let _ = write!(
+        page,
+        "<h3>Other pain points</h3><p>{what}, for the group's agenda. {counted}</p><table>\
+         <thead><tr><th>Topic</th><th class=\"num\">Requests</th>\
+         <th class=\"num\">Not resolved</th></tr></thead><tbody>",
+    );
+    for (topic, requests, unresolved) in &p.other_topics {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td class=\"num\">{requests}</td><td class=\"num\">{}</td></tr>",
+            html(topic),
+            known(*unresolved)
+        );
+    }
+    page.push_str("</tbody></table>");
 }
 
 /// A count where it was recorded, `-` where not.

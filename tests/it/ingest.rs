@@ -995,6 +995,48 @@ fn the_usual_spellings_of_a_missing_value_are_missing_in_typed_columns_and_text_
 }
 
 #[test]
+fn a_decimal_comma_is_a_number_and_a_rejected_people_row_is_warned_of() {
+    let dir = tempdir().unwrap();
+    write(
+        dir.path(),
+        "people.csv",
+        "user_id,department,fte\nu1,Sales,\"0,5\"\nu2,Sales,\"1,250\"\nu3,Sales,1\n",
+    );
+    write(
+        dir.path(),
+        "events.csv",
+        format!("{EVENTS_HEADER}u1,2026-10-30T08:00:00Z,f,a,menu,1,,,\n"),
+    );
+    write(
+        dir.path(),
+        "training.csv",
+        "user_id,course,taken_at,score,max_score\nu1,c,2026-10-01,\"7,5\",10\n",
+    );
+    let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
+    let people = ingested.table(TableKind::People).unwrap();
+    assert_eq!(strings(people, "fte"), ["0.5", "1.0"]);
+    let training = ingested.table(TableKind::Training).unwrap();
+    assert_eq!(strings(training, "score"), ["7.5"]);
+    // `1,250` may be 1250 or 1.25: rejected, and the run says what that costs its person.
+    assert_eq!(
+        ledger_rows(&ingested, "people"),
+        vec![("wrong_type".into(), "fte".into(), 3)]
+    );
+    let warnings = ingested
+        .summary
+        .table(TableKind::People)
+        .unwrap()
+        .warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("1 row of `people` was rejected (wrong_type: 1)")
+            && warnings[0].contains("counts as full-time"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[test]
 fn a_ticket_tools_status_words_say_whether_help_was_resolved() {
     let dir = tempdir().unwrap();
     write(
@@ -1011,16 +1053,37 @@ fn a_ticket_tools_status_words_say_whether_help_was_resolved() {
          u1,u2,2026-10-04T09:00:00Z,Open\n\
          u1,u2,2026-10-05T09:00:00Z,In progress\n\
          u1,u2,2026-10-06T09:00:00Z,true\n\
-         u1,u2,2026-10-07T09:00:00Z,perhaps\n",
+         u1,u2,2026-10-07T09:00:00Z,perhaps\n\
+         u1,u2,2026-10-08T09:00:00Z,Won't Fix\n\
+         u1,u2,2026-10-09T09:00:00Z,Duplicate\n",
     );
     let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     let help = ingested.table(TableKind::Help).unwrap();
     assert_eq!(
         strings(help, "resolved"),
-        ["true", "true", "false", "false", "true"]
+        ["true", "true", "false", "false", "true", "false"]
     );
     assert_eq!(
         ledger_rows(&ingested, "help"),
+        vec![
+            ("wrong_type".into(), "resolved".into(), 7),
+            ("wrong_type".into(), "resolved".into(), 9),
+        ]
+    );
+    // A tool's own status is given a meaning in the config, which comes first.
+    let mapped = ingest_with_config(
+        dir.path(),
+        "[ingest]\nmax_reject_rate = 1.0\n[tables.help.values]\n\
+         resolved = { Duplicate = \"false\", \"in progress\" = \"true\" }",
+    )
+    .unwrap();
+    let help = mapped.table(TableKind::Help).unwrap();
+    assert_eq!(
+        strings(help, "resolved"),
+        ["true", "true", "false", "true", "true", "false", "false"]
+    );
+    assert_eq!(
+        ledger_rows(&mapped, "help"),
         vec![("wrong_type".into(), "resolved".into(), 7)]
     );
 }

@@ -670,7 +670,7 @@ fn help_counts_an_export_does_not_record_are_null_not_zero() {
             .collect()
             .unwrap();
         let count = |name: &str| topic.column(name).unwrap().u64().unwrap().get(0);
-        // No topic names the one area ("(all)", no catalog or app): its help counts are
+        // No topic names the one area ("(all features)", no catalog or app): its help counts are
         // unknown, not 0 while the topics list unresolved requests.
         let session = programme
             .lazy()
@@ -894,11 +894,44 @@ fn a_catalog_that_matches_little_is_reported_loudly_with_its_likely_cause() {
         stderr.contains("warning: the catalog knows 0 of 6 features used"),
         "{stderr}"
     );
-    assert!(stderr.contains("feature names differ"), "{stderr}");
+    assert!(
+        stderr.contains("6 of the 6 features used have a name the catalog does not have"),
+        "{stderr}"
+    );
     let manifest = adept::outputs::read_manifest(out.path()).unwrap();
     assert!(manifest.catalog_coverage.unwrap().warning.is_some());
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.contains("<b>Warning:</b> the catalog knows 0 of 6"));
+}
+
+#[test]
+fn questions_filed_as_feedback_are_not_called_help_in_an_export_without_a_help_table() {
+    let dir = tempdir().unwrap();
+    write(dir.path(), "events.csv", twelve_people("u", ""));
+    let mut feedback = String::from("user_id,timestamp,kind\n");
+    for u in 0..3 {
+        feedback += &format!("u{u},2026-10-02T09:00:00Z,question\n");
+    }
+    write(dir.path(), "feedback.csv", feedback);
+    let out = tempdir().unwrap();
+    let o = adept_run(dir.path(), out.path(), None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(
+        html.contains(
+            "Questions filed as feedback (which have no topic), for the group's agenda. Each \
+             question counts once."
+        ),
+        "{html}"
+    );
+    for wrong in [
+        "Help topics",
+        "help table counts",
+        "No help topic",
+        "Times helped",
+    ] {
+        assert!(!html.contains(wrong), "{wrong}");
+    }
 }
 
 #[test]
