@@ -36,7 +36,7 @@ impl CatalogCoverage {
     pub fn summary(&self) -> String {
         let loose = match self.known_by_loose_name {
             0 => String::new(),
-            n => format!("; {n} by names that differ only in letter case, spaces, `_` or `-`"),
+            n => format!("; {n} by names that differ only in letter case, spaces, `_`, `-` or `.`"),
         };
         format!(
             "knows {} of {} features used ({:.0}% of uses{loose})",

@@ -48,12 +48,26 @@ pub fn can_hold_dates(dtype: &DataType) -> bool {
         )
 }
 
-const NAIVE_FORMATS: [&str; 4] = [
+/// Day, month and year with points (`15.03.2024 14:05`) are as much of Europe writes them; no
+/// country writes the month first with points.
+const NAIVE_FORMATS: [&str; 6] = [
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d %H:%M",
+    "%d.%m.%Y %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M",
 ];
+
+/// Dates on their own: ISO 8601, and with points as above.
+const DATE_FORMATS: [&str; 2] = ["%Y-%m-%d", "%d.%m.%Y"];
+
+/// A date written in one of [`DATE_FORMATS`].
+fn written_date(text: &str) -> Option<NaiveDate> {
+    DATE_FORMATS
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+}
 
 const OFFSET_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"];
 
@@ -88,8 +102,13 @@ fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
     if first.is_ascii_digit() && !text.contains(['-', ':'])
         || first == b'-' && text[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
     {
-        let value: f64 = text.parse().ok()?;
-        return number_to_instant(value, rules.epoch_unit);
+        // A number, or a date with points (`15.03.2024`).
+        return match text.parse::<f64>() {
+            Ok(value) => number_to_instant(value, rules.epoch_unit),
+            Err(_) => written_date(text)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(Instant::WallClock),
+        };
     }
     if let Some(millis) = with_offset(text) {
         return Some(Instant::Utc(millis));
@@ -100,11 +119,7 @@ fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
     NAIVE_FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
+        .or_else(|| written_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
         .map(Instant::WallClock)
 }
 
@@ -262,13 +277,13 @@ pub fn dates_to_days(column: &Column) -> PolarsResult<Column> {
 /// whose date part (as written, before any offset is applied) is taken. Anything after the date
 /// must be a time: `2024-03-01garbage` is no date.
 fn text_to_date(text: &str) -> Option<NaiveDate> {
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    if let Some(date) = written_date(text) {
         return Some(date);
     }
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         return compact_date(text.parse().ok()?);
     }
-    let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    let date = written_date(text.get(..10)?)?;
     parse_instant(text, TimestampRules::UTC_AUTO).map(|_| date)
 }
 
@@ -825,13 +840,16 @@ mod tests {
             " 1761898500.0 ",
             "2025-10-31T08:15Z",
             "2025-10-31 10:15+02:00",
+            "31.10.2025 08:15",
+            "31.10.2025 08:15:00",
         ] {
             assert_eq!(parse_timestamp(text, utc()), expected, "{text}");
         }
-        assert_eq!(
-            parse_timestamp("2025-10-31", utc()),
-            Some(1_761_868_800_000)
-        );
+        for midnight in ["2025-10-31", "31.10.2025"] {
+            assert_eq!(parse_timestamp(midnight, utc()), Some(1_761_868_800_000));
+        }
+        // Points put the day first; a date that does not exist that way is not read.
+        assert_eq!(parse_timestamp("10.31.2025", utc()), None);
         // A compact date is that date, not epoch seconds in 1970; unless seconds are asked for.
         assert_eq!(parse_timestamp("20251031", utc()), Some(1_761_868_800_000));
         let seconds = TimestampRules {
@@ -898,16 +916,19 @@ mod tests {
                 "20240301",
                 "2024-03-01T23:30:00-05:00",
                 "2024-03-01 08:15",
+                "01.03.2024",
+                "01.03.2024 08:15",
                 "2024-03-01garbage",
                 "20241301",
                 "01/03/2024",
+                "03.13.2024",
             ],
         );
         let days = dates_to_days(&texts).unwrap();
         let days: Vec<_> = days.i32().unwrap().iter().collect();
         let march_first = Some(19_783);
-        let read = [march_first, march_first, march_first, march_first];
-        assert_eq!(days, [&read[..], &[None, None, None]].concat());
+        let read = [march_first; 6];
+        assert_eq!(days, [&read[..], &[None, None, None, None]].concat());
     }
 
     #[test]
