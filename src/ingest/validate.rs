@@ -29,6 +29,9 @@ pub const VOCAB_OTHER_COLUMN: &str = "__vocab_other";
 /// one became `other`: the accounting names the commonest unknown words.
 pub const VOCAB_WORD_COLUMN: &str = "__vocab_word";
 
+/// A `duration_ms` of -1, which exports write for a duration not measured: read as missing.
+const NOT_MEASURED: i64 = -1;
+
 /// What a valid row must satisfy beyond its column types.
 #[derive(Debug, Clone, Copy)]
 pub struct ValueRules {
@@ -250,8 +253,9 @@ fn range_checks(table: TableKind, rules: &ValueRules) -> Vec<(Expr, &'static str
                 "count",
                 RejectReason::NegativeCount,
             ));
+            // -1 is the usual "not measured" placeholder: a missing value (see `final_value`).
             checks.push((
-                v("duration_ms").lt(lit(0i64)),
+                v("duration_ms").lt(lit(NOT_MEASURED)),
                 "duration_ms",
                 RejectReason::NegativeDuration,
             ));
@@ -305,6 +309,9 @@ fn final_value(spec: &ColumnSpec, table: TableKind) -> Expr {
         (TableKind::Events, "count") => typed.fill_null(lit(1i64)),
         (TableKind::Training, "max_score") => typed.fill_null(lit(100.0)),
         (TableKind::People, "opt_out") => typed.fill_null(lit(false)),
+        (TableKind::Events, "duration_ms") => when(typed.clone().eq(lit(NOT_MEASURED)))
+            .then(lit(NULL).cast(DataType::Int64))
+            .otherwise(typed),
         _ => typed,
     };
     defaulted.alias(spec.name)

@@ -260,9 +260,14 @@ fn volume_discounts(data: &ReportData) -> String {
     if discounted.is_empty() {
         return String::new();
     }
+    let ranks = if discounted.len() == 1 {
+        "it ranks"
+    } else {
+        "each ranks"
+    };
     format!(
-        "<p class=\"muted\">Counted for less than half the usual weight here: {}, as each ranks people \
-         mostly by how busy they are (uses per active day), and busy is not expert.</p>",
+        "<p class=\"muted\">Counted for less than half the usual weight here: {}, as {ranks} \
+         people mostly by how busy they are (uses per active day), and busy is not expert.</p>",
         html(&listed(&discounted))
     )
 }

@@ -224,13 +224,14 @@ fn help_wordings(e: &Evidence) -> Vec<(Feature, String)> {
     vec![
         (strongest, helped),
         (
-            // The rank, not a claim about who the askers are: it is high for many
-            // askers as well as for askers who are asked themselves.
+            // A score (a PageRank over who asked whom), not a place in a list, and not a claim
+            // about who the askers are: it is high for many askers as well as for askers who
+            // are asked themselves.
             F::ExpertiseRank,
             // Against the peers' median, as every other clause: the rank's mean is 1 by
             // construction, but a few much-asked people put most others below it.
             format!(
-                "ranks {:.1} in who asks whom for help ({})",
+                "scores {:.1} in who asks whom for help ({})",
                 e.v(F::ExpertiseRank),
                 against_median(e.v(F::ExpertiseRank), e.median(F::ExpertiseRank), &e.who)
             ),
@@ -411,7 +412,7 @@ mod tests {
         };
         let text = explanation(&person, &stats, &signals, &params, words);
         assert!(
-            text.contains("ranks 0.4 in who asks whom for help (2.0x the median of peers)")
+            text.contains("scores 0.4 in who asks whom for help (2.0x the median of peers)")
                 && text.contains("active in 100% of the weeks observed (peers median: 70%)")
                 && !text.contains("12 weeks"),
             "{text}"

@@ -950,7 +950,8 @@ fn the_usual_spellings_of_a_missing_value_are_missing_in_typed_columns_and_text_
              u1,2026-10-30T08:00:00Z,f,a,null,N/A,,,NA\n\
              u1,NaT,f,a,menu,1,,,\n\
              u2,2026-10-30T09:00:00Z,f,NA,None,#n/a,,,?\n\
-             u2,2026-10-30T09:00:00Z,f,a,menu,-,,,\n"
+             u2,2026-10-30T09:00:00Z,f,a,menu,-,,,\n\
+             u2,2026-10-30T10:00:00Z,f,a,menu,1,,,-1\n"
         ),
     );
     write(
@@ -968,10 +969,11 @@ fn the_usual_spellings_of_a_missing_value_are_missing_in_typed_columns_and_text_
     let ingested = ingest_with_config(dir.path(), "[ingest]\nmax_reject_rate = 1.0").unwrap();
     let events = ingested.table(TableKind::Events).unwrap();
     // An optional value spelt missing is missing (a count takes its default of 1); text keeps it.
-    assert_eq!(strings(events, "trigger"), ["", ""]);
-    assert_eq!(strings(events, "count"), ["1", "1"]);
-    assert_eq!(strings(events, "duration_ms"), ["", ""]);
-    assert_eq!(strings(events, "app"), ["a", "NA"]);
+    // So is a duration of -1, the usual placeholder for one not measured.
+    assert_eq!(strings(events, "trigger"), ["", "", "menu"]);
+    assert_eq!(strings(events, "count"), ["1", "1", "1"]);
+    assert_eq!(strings(events, "duration_ms"), ["", "", ""]);
+    assert_eq!(strings(events, "app"), ["a", "NA", "a"]);
     let summary = ingested.summary.table(TableKind::Events).unwrap();
     assert_eq!(summary.unknown_as_other, 0);
     // A required value spelt missing is a missing value; `-` is not read as missing.
