@@ -408,6 +408,12 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 "catalog_coverage": stages.features.catalog,
                 "people_coverage": stages.features.people,
                 "ingest": outcome.ingested.summary,
+                "withdrawn": outcome.withdrawn.runs.iter().map(|(run, w)| serde_json::json!({
+                    "run": run.to_string(),
+                    "people": w.people,
+                    "rows": w.rows,
+                    "report_replaced": w.report_replaced,
+                })).collect::<Vec<_>>(),
                 "timings": outcome.timings.iter().map(|(s, t)| (s.to_string(), *t)).collect::<Vec<_>>(),
             });
             say(&format!("{summary}\n"))
@@ -423,12 +429,40 @@ fn run_cmd(args: RunArgs) -> Result<()> {
                 outcome.ingested.summary,
                 stages.features.users.len(),
                 stages.clustering.k,
-                coverage_lines(&stages.features) + &signal_notes(&stages.scores.weights),
+                coverage_lines(&stages.features)
+                    + &signal_notes(&stages.scores.weights)
+                    + &withdrawn_line(&outcome.withdrawn),
                 pipeline::describe_outputs(&outcome.out, &outcome.written),
                 timings.join(", ")
             ))
         }
     }
+}
+
+/// What was taken out of earlier runs under the root, as a line of the summary (empty where
+/// nothing was).
+fn withdrawn_line(withdrawn: &crate::runs::Withdrawn) -> String {
+    if withdrawn.runs.is_empty() {
+        return String::new();
+    }
+    let runs: Vec<String> = withdrawn
+        .runs
+        .iter()
+        .map(|(date, w)| {
+            let report = if w.report_replaced {
+                ", report withdrawn"
+            } else {
+                ""
+            };
+            let people = if w.people == 1 { "person" } else { "people" };
+            format!("{date} ({} {people}, {} rows{report})", w.people, w.rows)
+        })
+        .collect();
+    format!(
+        "opted out since: taken out of {} earlier run(s): {}\n",
+        runs.len(),
+        runs.join("; ")
+    )
 }
 
 /// Says where a newly created pseudonym key is, once: pseudonyms depend on it.
@@ -546,6 +580,21 @@ fn run_warnings(
     .collect();
     let tables = &outcome.ingested.summary.tables;
     warnings.extend(tables.iter().flat_map(|t| t.warnings()));
+    if !outcome.withdrawn.other_key.is_empty() {
+        let dates: Vec<String> = outcome
+            .withdrawn
+            .other_key
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        warnings.push(format!(
+            "{} earlier run(s) under the root ({}) were made with another pseudonym key (or with \
+             raw ids): the people who have opted out cannot be found in them, and may still be \
+             there. Remove those runs, or rerun them with this key",
+            dates.len(),
+            dates.join(", ")
+        ));
+    }
     if outcome.stages.analysis.headline.figures.people == 0 {
         let summary = &outcome.ingested.summary;
         let events = summary.table(crate::contract::TableKind::Events);

@@ -16,7 +16,9 @@ use crate::ingest::{self, IngestOptions, Ingested, KeepLedger, LedgerOf};
 use crate::outputs::{self, InputFile, Manifest};
 use crate::privacy::{self, KeySource, Pseudonymizer, Published, resolve_key};
 use crate::report;
-use crate::runs::{RootLock, RunLayout, earlier_snapshots, publish};
+use crate::runs::{
+    OptedOut, RootLock, RunLayout, Withdrawn, earlier_snapshots, publish, withdraw_opted_out,
+};
 use crate::score::{self, ScoreTable};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -62,6 +64,10 @@ pub struct RunOutcome {
     pub key_source: Option<KeySource>,
     /// The directory the outputs are in.
     pub out: PathBuf,
+    /// The people who opted out, for clearing earlier runs of them.
+    pub opted_out: OptedOut,
+    /// What was taken out of the earlier runs under the root (nothing with `--out`).
+    pub withdrawn: Withdrawn,
 }
 
 /// What the stages after ingest produce, before the privacy pass.
@@ -216,6 +222,7 @@ fn manifest(
         recommendation_check: Some(stages.analysis.recommendation_check),
         timings: Vec::new(),
         outputs: Vec::new(),
+        withdrawn: Vec::new(),
     })
 }
 
@@ -313,6 +320,10 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     // An earlier failed run's ledger, kept apart, is of no more use beside a complete run.
     let _ = std::fs::remove_dir_all(options.out.join(FAILED_RUN_DIR));
     progress.finish_and_clear();
+    let opted_out = OptedOut {
+        ids: ingested.opted_out.clone(),
+        pseudonyms,
+    };
     Ok(RunOutcome {
         ingested,
         stages,
@@ -321,6 +332,8 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         written,
         key_source,
         out: options.out.clone(),
+        opted_out,
+        withdrawn: Withdrawn::default(),
     })
 }
 
@@ -369,6 +382,8 @@ pub fn run_in_root(
     match result {
         Ok(mut outcome) => {
             let target = publish(&layout, &staging, as_of)?;
+            // After publishing: a run that fails leaves the earlier runs as they were.
+            outcome.withdrawn = withdraw_opted_out(&layout, as_of, &outcome.opted_out)?;
             outcome.written = outcome
                 .written
                 .iter()

@@ -2,7 +2,7 @@
 //! streams every table through validation and classification (see `pass`), keeping the small
 //! tables and handing accepted events to the caller's sink.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -70,6 +70,9 @@ pub struct Ingested {
     /// Every person id in the accepted rows of any table, events included: the ids to replace
     /// wherever they appear in free text.
     pub person_ids: HashSet<String>,
+    /// The ids of the people who opted out (as the input writes them): runs published before
+    /// they did are cleared of them (`runs::withdraw_opted_out`).
+    pub opted_out: BTreeSet<String>,
     pub as_of: NaiveDate,
     max_reject_rate: f64,
 }
@@ -382,6 +385,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
         rejects,
         summary,
         person_ids,
+        opted_out: opted_out.iter().cloned().collect(),
         as_of: options.as_of,
         max_reject_rate: options.config.ingest.max_reject_rate,
     })

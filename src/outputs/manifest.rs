@@ -75,6 +75,23 @@ pub struct Manifest {
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
     pub outputs: Vec<String>,
+    /// What later runs took out of this one, of people who opted out after it
+    /// (`runs::withdraw_opted_out`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Withdrawal>,
+}
+
+/// What one earlier run lost, recorded in its `manifest.json` under `withdrawn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// The run (its as-of date) that did it.
+    pub by_run_of: NaiveDate,
+    /// People found in the run who have since opted out.
+    pub people: usize,
+    /// Rows taken out of its tables, the rejects ledger included.
+    pub rows: usize,
+    /// Whether its report named one of them and was replaced by a notice.
+    pub report_replaced: bool,
 }
 
 /// SHA-256 of bytes, as lower-case hex.

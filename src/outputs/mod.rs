@@ -7,7 +7,9 @@ mod manifest;
 mod tables;
 
 pub use history::{HISTORY_FILE, write_history};
-pub use manifest::{InputFile, Manifest, read_manifest, sha256_file, sha256_hex, write_manifest};
+pub use manifest::{
+    InputFile, Manifest, Withdrawal, read_manifest, sha256_file, sha256_hex, write_manifest,
+};
 pub use tables::{
     ADOPTION_FILE, AREA_EXPERTS_FILE, CANDIDATES_FILE, CLUSTERS_FILE, FEATURES_FILE,
     FEEDBACK_QUESTIONS, GROUP_FILE, MANIFEST_FILE, PROGRAMME_FILE, RECOMMENDATIONS_FILE,

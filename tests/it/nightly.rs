@@ -344,7 +344,7 @@ fn an_earlier_run_with_a_mistyped_column_is_a_data_error_naming_file_and_column(
 }
 
 #[test]
-fn a_candidate_who_opts_out_is_not_named_by_the_next_run_as_no_longer_a_candidate() {
+fn a_candidate_who_opts_out_is_not_named_by_the_next_run_and_leaves_the_earlier_one() {
     use polars::prelude::*;
     let input = org();
     let root = tempdir().unwrap();
@@ -378,23 +378,79 @@ fn a_candidate_who_opts_out_is_not_named_by_the_next_run_as_no_longer_a_candidat
     let o = nightly(input.path(), "2026-10-31", root.path());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let latest = root.path().join("runs/2026-10-31");
-    for file in PARQUET {
-        let table = read_parquet(&latest.join(file));
-        if let Ok(column) = table.column("user_id") {
-            let column = column.cast(&DataType::String).unwrap();
-            assert!(
-                column
-                    .str()
-                    .unwrap()
-                    .iter()
-                    .all(|id| id != Some(top.as_str())),
-                "{file} names the person who opted out"
-            );
+    let names_nobody = |dir: &Path| {
+        for file in PARQUET {
+            let table = read_parquet(&dir.join(file));
+            if let Ok(column) = table.column("user_id") {
+                let column = column.cast(&DataType::String).unwrap();
+                let ids = column.str().unwrap();
+                assert!(
+                    ids.iter().all(|id| id != Some(top.as_str())),
+                    "{file} of {} names the person who opted out",
+                    dir.display()
+                );
+            }
         }
-    }
+    };
+    names_nobody(&latest);
     let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
     assert!(
         !html.contains(&top),
         "the report names the person who opted out"
+    );
+
+    // The earlier run no longer holds them either: rows out of its tables, its report withdrawn.
+    let earlier = root.path().join("runs/2026-10-30");
+    let rows = |dir: &Path| -> Vec<usize> {
+        PARQUET
+            .iter()
+            .map(|f| read_parquet(&dir.join(f)).height())
+            .collect()
+    };
+    names_nobody(&earlier);
+    let html = std::fs::read_to_string(earlier.join("report.html")).unwrap();
+    assert!(!html.contains(&top) && html.contains("Report of 2026-10-30 withdrawn"));
+    let manifest = adept::outputs::read_manifest(&earlier).unwrap();
+    let withdrawn = &manifest.withdrawn;
+    assert_eq!(withdrawn.len(), 1, "{withdrawn:?}");
+    let w = &withdrawn[0];
+    assert_eq!(w.by_run_of.to_string(), "2026-10-31");
+    assert!(w.people == 1 && w.rows > 3 && w.report_replaced, "{w:?}");
+    // A rerun finds nothing more to take out, and leaves the earlier run as it is.
+    let (counts, report) = (rows(&earlier), html);
+    let o = nightly(input.path(), "2026-10-31", root.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(rows(&earlier), counts);
+    assert_eq!(
+        std::fs::read_to_string(earlier.join("report.html")).unwrap(),
+        report
+    );
+    assert_eq!(
+        adept::outputs::read_manifest(&earlier)
+            .unwrap()
+            .withdrawn
+            .len(),
+        1
+    );
+
+    // A run made with another key cannot be searched: the run says so, even with --quiet.
+    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["run", "--input"])
+        .arg(input.path())
+        .args(["--config"])
+        .arg(input.path().join("adept.toml"))
+        .args(["--as-of", "2026-10-29", "-q", "--root"])
+        .arg(root.path())
+        .env("ADEPT_PSEUDONYM_KEY", "another nightly test key")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(
+            "2 earlier run(s) under the root (2026-10-30, 2026-10-31) were made with \
+                         another pseudonym key"
+        ),
+        "{stderr}"
     );
 }
