@@ -450,7 +450,7 @@ fn withdrawn_line(withdrawn: &crate::runs::Withdrawn) -> String {
         .iter()
         .map(|(date, w)| {
             let report = if w.report_replaced {
-                ", report withdrawn"
+                ", report rendered again"
             } else {
                 ""
             };

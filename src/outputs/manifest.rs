@@ -90,7 +90,8 @@ pub struct Withdrawal {
     pub people: usize,
     /// Rows taken out of its tables, the rejects ledger included.
     pub rows: usize,
-    /// Whether its report named one of them and was replaced by a notice.
+    /// Whether its report named one of them and was rendered again without them (or, where it
+    /// could not be, replaced by a notice).
     pub report_replaced: bool,
 }
 

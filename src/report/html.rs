@@ -339,14 +339,34 @@ fn summary(page: &mut String, data: &ReportData) {
         page,
         "</div><p>Candidates are the top {} of people scored ({} of {}, rounded up to whole \
          people) on {}, each compared with peers. They are proposals for people to confirm, each \
-         with the reasons in plain words.</p>{}{}</section>",
+         with the reasons in plain words.</p>{}{}{}</section>",
         pct(m.config.scoring.top_tier_share),
         m.candidates,
         m.scored,
         html(&scored_on(data)),
         missing_evidence(data),
         volume_discounts(data),
+        withdrawn(data),
     );
+}
+
+/// Says that people who opted out after this run were taken out of it later, where they were.
+fn withdrawn(data: &ReportData) -> String {
+    let w = &data.manifest.withdrawn;
+    let Some(last) = w.last() else {
+        return String::new();
+    };
+    let people: usize = w.iter().map(|w| w.people).sum();
+    let who = if people == 1 {
+        "1 person who opted out after this run was"
+    } else {
+        "people who opted out after this run were"
+    };
+    format!(
+        "<p class=\"muted\"><b>Note:</b> {who} taken out of this report and its tables later \
+         (last by the run of {}). The counts of people above are as this run made them.</p>",
+        last.by_run_of
+    )
 }
 
 fn shortlist(page: &mut String, data: &ReportData) {

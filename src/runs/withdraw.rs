@@ -1,7 +1,8 @@
 //! Honours an opt-out in the runs already published under a root: a person who opts out after
 //! earlier nightly runs named them is taken out of those runs too. Their rows leave every table
-//! with a row per person, and the HTML report, which cannot be redacted row by row, is replaced
-//! by a notice. Figures over groups stay as published: each group was at least the minimum size.
+//! with a row per person, and the HTML report is rendered again from what is left, saying so
+//! (or, where it cannot be, replaced by a notice). Figures over groups stay as published: each
+//! group was at least the minimum size.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,7 +17,7 @@ use crate::frames::read_output;
 use crate::outputs::{
     AREA_EXPERTS_FILE, CANDIDATES_FILE, FEATURES_FILE, GROUP_FILE, HISTORY_FILE, MANIFEST_FILE,
     PROGRAMME_FILE, RECOMMENDATIONS_FILE, REJECTS_FILE, REPORT_FILE, SCORES_FILE, SEGMENTS_FILE,
-    Withdrawal,
+    Withdrawal, read_manifest,
 };
 use crate::privacy::{Pseudonymizer, is_id_char};
 
@@ -128,22 +129,32 @@ fn withdraw_from(
         Ok(text) => mentioned(&text, ids),
         Err(_) => BTreeSet::new(),
     };
-    let report_replaced = !named.is_empty();
-    if report_replaced {
-        write_with(&report, |w| {
-            w.write_all(notice(date, current, named.len()).as_bytes())
-        })?;
-    }
-    found.extend(named);
+    found.extend(named.iter().cloned());
     if found.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Withdrawal {
+    let withdrawal = Withdrawal {
         by_run_of: current,
         people: found.len(),
         rows,
-        report_replaced,
-    }))
+        report_replaced: !named.is_empty(),
+    };
+    if withdrawal.report_replaced {
+        let page = rendered_again(dir, &withdrawal, ids)
+            .unwrap_or_else(|| notice(date, current, named.len()));
+        write_with(&report, |w| w.write_all(page.as_bytes()))?;
+    }
+    Ok(Some(withdrawal))
+}
+
+/// The run's report rendered again from its tables, now without the people, and saying so;
+/// None where that cannot be done (a manifest this version of adept cannot read) or the page
+/// would still name one of them.
+fn rendered_again(dir: &Path, w: &Withdrawal, ids: &BTreeSet<String>) -> Option<String> {
+    let mut manifest = read_manifest(dir).ok()?;
+    manifest.withdrawn.push(w.clone());
+    let page = crate::report::render(dir, manifest).ok()?;
+    mentioned(&page, ids).is_empty().then_some(page)
 }
 
 /// Drops the rows of a Parquet file whose `column` `hits` the ids, rewriting it only where
@@ -183,7 +194,8 @@ fn mentioned(text: &str, ids: &BTreeSet<String>) -> BTreeSet<String> {
         .collect()
 }
 
-/// What replaces a report that named someone who has opted out since.
+/// What replaces a report that named someone who has opted out since, where it cannot be
+/// rendered again.
 fn notice(date: NaiveDate, current: NaiveDate, people: usize) -> String {
     let who = if people == 1 {
         "1 person it named has"
@@ -219,4 +231,72 @@ fn record(dir: &Path, manifest: &mut serde_json::Value, w: &Withdrawal) -> Resul
         w.write_all(text.as_bytes())
             .and_then(|_| w.write_all(b"\n"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_table(dir: &Path, name: &str, column: &str, values: &[&str]) {
+        let mut frame = DataFrame::new(
+            values.len(),
+            vec![Column::new(column.into(), values.to_vec())],
+        )
+        .unwrap();
+        write_parquet(&mut frame, dir.join(name)).unwrap();
+    }
+
+    fn column(dir: &Path, name: &str, column: &str) -> Vec<String> {
+        let frame = read_output(&dir.join(name)).unwrap();
+        let values = frame.column(column).unwrap().str().unwrap().clone();
+        values.iter().map(|v| v.unwrap_or("").to_string()).collect()
+    }
+
+    /// A run with raw ids and a manifest this version cannot read as its own.
+    fn old_run(layout: &RunLayout, date: &str, manifest: &str) -> std::path::PathBuf {
+        let dir = layout.run_dir(date.parse().unwrap());
+        std::fs::create_dir_all(&dir).unwrap();
+        write_table(&dir, SCORES_FILE, "user_id", &["ana", "bo", "bob"]);
+        write_table(&dir, REJECTS_FILE, "raw_value", &["bo,x,1", "bob,y,2", "z"]);
+        std::fs::write(dir.join(REPORT_FILE), "<td>bo</td><td>bob</td>").unwrap();
+        std::fs::write(dir.join(MANIFEST_FILE), manifest).unwrap();
+        dir
+    }
+
+    #[test]
+    fn an_earlier_run_loses_the_opted_out_once_and_a_run_of_another_key_is_named() {
+        let root = tempfile::tempdir().unwrap();
+        let layout = RunLayout::new(root.path());
+        let raw = old_run(&layout, "2026-10-29", r#"{"pseudonymised": false}"#);
+        let keyed = old_run(
+            &layout,
+            "2026-10-30",
+            r#"{"pseudonymised": true, "key_fingerprint": "00000000"}"#,
+        );
+        let opted = OptedOut {
+            ids: BTreeSet::from(["bo".to_string()]),
+            pseudonyms: Pseudonymizer::raw_ids(),
+        };
+        let current = "2026-10-31".parse().unwrap();
+        let done = withdraw_opted_out(&layout, current, &opted).unwrap();
+        assert_eq!(done.other_key, ["2026-10-30".parse().unwrap()]);
+        let [(date, w)] = done.runs.as_slice() else {
+            panic!("{done:?}")
+        };
+        assert_eq!(date.to_string(), "2026-10-29");
+        assert_eq!((w.people, w.rows, w.report_replaced), (1, 2, true));
+        // Ids are whole words: `bob` stays.
+        assert_eq!(column(&raw, SCORES_FILE, "user_id"), ["ana", "bob"]);
+        assert_eq!(column(&raw, REJECTS_FILE, "raw_value"), ["bob,y,2", "z"]);
+        let report = std::fs::read_to_string(raw.join(REPORT_FILE)).unwrap();
+        assert!(report.contains("Report of 2026-10-29 withdrawn") && !report.contains(">bo<"));
+        let manifest = read_json(&raw.join(MANIFEST_FILE)).unwrap();
+        assert_eq!(manifest["withdrawn"][0]["by_run_of"], "2026-10-31");
+        // The run of another key is untouched; a second pass changes nothing.
+        assert_eq!(column(&keyed, SCORES_FILE, "user_id"), ["ana", "bo", "bob"]);
+        let again = withdraw_opted_out(&layout, current, &opted).unwrap();
+        assert!(again.runs.is_empty());
+        let manifest = read_json(&raw.join(MANIFEST_FILE)).unwrap();
+        assert_eq!(manifest["withdrawn"].as_array().unwrap().len(), 1);
+    }
 }

@@ -409,7 +409,20 @@ fn a_candidate_who_opts_out_is_not_named_by_the_next_run_and_leaves_the_earlier_
     };
     names_nobody(&earlier);
     let html = std::fs::read_to_string(earlier.join("report.html")).unwrap();
-    assert!(!html.contains(&top) && html.contains("Report of 2026-10-30 withdrawn"));
+    assert!(
+        !html.contains(&top),
+        "the earlier report names the person who opted out"
+    );
+    assert!(
+        html.contains(
+            "<b>Note:</b> 1 person who opted out after this run was taken out of this report \
+             and its tables later (last by the run of 2026-10-31)"
+        ),
+        "the earlier report does not say it was rendered again"
+    );
+    // Its shortlist is the earlier run's, less that person.
+    let shortlist = read_parquet(&earlier.join("candidates.parquet"));
+    assert_eq!(shortlist.height(), candidates.height() - 1);
     let manifest = adept::outputs::read_manifest(&earlier).unwrap();
     let withdrawn = &manifest.withdrawn;
     assert_eq!(withdrawn.len(), 1, "{withdrawn:?}");
