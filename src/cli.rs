@@ -455,11 +455,12 @@ fn withdrawn_line(withdrawn: &crate::runs::Withdrawn) -> String {
                 ""
             };
             let people = if w.people == 1 { "person" } else { "people" };
-            format!("{date} ({} {people}, {} rows{report})", w.people, w.rows)
+            let rows = if w.rows == 1 { "row" } else { "rows" };
+            format!("{date} ({} {people}, {} {rows}{report})", w.people, w.rows)
         })
         .collect();
     format!(
-        "opted out since: taken out of {} earlier run(s): {}\n",
+        "opted out since: taken out of {} other run(s): {}\n",
         runs.len(),
         runs.join("; ")
     )
@@ -588,11 +589,16 @@ fn run_warnings(
             .map(|d| d.to_string())
             .collect();
         warnings.push(format!(
-            "{} earlier run(s) under the root ({}) were made with another pseudonym key (or with \
-             raw ids): the people who have opted out cannot be found in them, and may still be \
-             there. Remove those runs, or rerun them with this key",
+            "{} other run(s) under the root ({}) have pseudonyms of another key (or pseudonyms \
+             while this run has raw ids): the people who have opted out cannot be found in them, \
+             and may still be there. Remove those runs, or rerun them with this key",
             dates.len(),
             dates.join(", ")
+        ));
+    }
+    for (date, why) in &outcome.withdrawn.not_done {
+        warnings.push(format!(
+            "the people who have opted out were not taken out of the run of {date}: {why}"
         ));
     }
     if outcome.stages.analysis.headline.figures.people == 0 {

@@ -382,8 +382,13 @@ pub fn run_in_root(
     match result {
         Ok(mut outcome) => {
             let target = publish(&layout, &staging, as_of)?;
-            // After publishing: a run that fails leaves the earlier runs as they were.
-            outcome.withdrawn = withdraw_opted_out(&layout, as_of, &outcome.opted_out)?;
+            // After publishing: a run that fails leaves the earlier runs as they were. What
+            // cannot be done is warned of; the run itself has succeeded.
+            outcome.withdrawn = withdraw_opted_out(&layout, as_of, &outcome.opted_out)
+                .unwrap_or_else(|e| Withdrawn {
+                    not_done: vec![(as_of, format!("the runs under the root: {e}"))],
+                    ..Withdrawn::default()
+                });
             outcome.written = outcome
                 .written
                 .iter()

@@ -294,8 +294,12 @@ fn feature_infos(
         .map(|((app, feature), &id)| {
             let entry = catalog.get(&(app.clone(), feature.clone()));
             let (area, level, has_shortcut) = entry.cloned().unwrap_or((None, None, None));
-            let in_catalog = entry.is_some() || catalog.is_empty();
-            let area = area.unwrap_or_else(|| app_area(app, in_catalog));
+            let place = match (catalog.is_empty(), entry.is_some()) {
+                (true, _) => Placed::NoCatalog,
+                (false, true) => Placed::NoArea,
+                (false, false) => Placed::NotInCatalog,
+            };
+            let area = area.unwrap_or_else(|| app_area(app, place));
             let next = area_ids.len();
             let area = *area_ids.entry(area).or_insert(next);
             let users = usage.users_of_feature[id];
@@ -324,18 +328,22 @@ fn feature_infos(
     (infos, areas)
 }
 
-/// The area of a feature the catalog does not place: its app; without one, "(all features)",
-/// or "(features not in the catalog)" for those a catalog leaves out (so that a presenter of
-/// them is not read as one for everything).
-fn app_area(app: &str, in_catalog: bool) -> String {
-    match (app.is_empty(), in_catalog) {
+/// The area of a feature the catalog does not place: its app; without one, "(all features)"
+/// where there is no catalog, else what the catalog lacks (so that a presenter of them is not
+/// read as one for everything).
+fn app_area(app: &str, place: Placed) -> String {
+    match (app.is_empty(), place) {
         (false, _) => app.to_string(),
-        (true, true) => ALL_FEATURES.to_string(),
-        (true, false) => NOT_IN_CATALOG.to_string(),
+        (true, Placed::NoCatalog) => "(all features)".to_string(),
+        (true, Placed::NoArea) => "(features without an area in the catalog)".to_string(),
+        (true, Placed::NotInCatalog) => "(features not in the catalog)".to_string(),
     }
 }
 
-/// The one area of an export without a catalog or apps.
-const ALL_FEATURES: &str = "(all features)";
-/// The area of the features a catalog leaves out, in an export without apps.
-const NOT_IN_CATALOG: &str = "(features not in the catalog)";
+/// Why a feature has no area from the catalog.
+#[derive(Clone, Copy)]
+enum Placed {
+    NoCatalog,
+    NoArea,
+    NotInCatalog,
+}

@@ -70,8 +70,10 @@ pub struct Ingested {
     /// Every person id in the accepted rows of any table, events included: the ids to replace
     /// wherever they appear in free text.
     pub person_ids: HashSet<String>,
-    /// The ids of the people who opted out (as the input writes them): runs published before
-    /// they did are cleared of them (`runs::withdraw_opted_out`).
+    /// The ids of the people whose `opt_out` is true (as the input writes them): runs published
+    /// before they opted out are cleared of them (`runs::withdraw_opted_out`). An opt-out taken
+    /// from a value that is neither true nor false keeps the person out of this run, but is no
+    /// ground for changing earlier ones.
     pub opted_out: BTreeSet<String>,
     pub as_of: NaiveDate,
     max_reject_rate: f64,
@@ -306,6 +308,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
     };
     let mut ledgers = Vec::new();
     let mut opted_out: Arc<PlHashSet<String>> = Arc::default();
+    let mut explicit_opt_outs = BTreeSet::new();
     let mut person_ids: HashSet<String> = HashSet::new();
 
     for table in TableKind::ALL {
@@ -351,6 +354,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
                 sources.push(Some(source));
             }
             let mut ids = opted_out_ids(frames.iter())?;
+            explicit_opt_outs = ids.iter().cloned().collect();
             ids.extend(unreadable);
             opted_out = Arc::new(ids);
             let reopen = |i: usize, file: &SourceFile| {
@@ -385,7 +389,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
         rejects,
         summary,
         person_ids,
-        opted_out: opted_out.iter().cloned().collect(),
+        opted_out: explicit_opt_outs,
         as_of: options.as_of,
         max_reject_rate: options.config.ingest.max_reject_rate,
     })

@@ -66,7 +66,20 @@ const DATE_FORMATS: [&str; 2] = ["%Y-%m-%d", "%d.%m.%Y"];
 fn written_date(text: &str) -> Option<NaiveDate> {
     DATE_FORMATS
         .iter()
+        .filter(|_| full_year(text))
         .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+}
+
+/// Whether a date written day first with points has its year in four digits (`15.03.24` could
+/// be 1924 or 2024); text in other forms passes.
+fn full_year(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.get(2) != Some(&b'.') || b.get(5) != Some(&b'.') {
+        return true;
+    }
+    b.len() >= 10
+        && b[6..10].iter().all(u8::is_ascii_digit)
+        && b.get(10).is_none_or(|c| !c.is_ascii_digit())
 }
 
 const OFFSET_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"];
@@ -118,6 +131,7 @@ fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
     }
     NAIVE_FORMATS
         .iter()
+        .filter(|_| full_year(text))
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .or_else(|| written_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
         .map(Instant::WallClock)
@@ -310,8 +324,8 @@ pub fn parse_resolution(text: &str) -> Option<bool> {
         | "accepted" => Some(true),
         // A request closed without a solution (`Won't fix`, `Rejected`) stays a pain point.
         "open" | "unresolved" | "pending" | "new" | "in progress" | "reopened" | "waiting"
-        | "on hold" | "not accepted" | "unaccepted" | "won't fix" | "wont fix" | "wontfix"
-        | "will not fix" | "rejected" | "declined" => Some(false),
+        | "on hold" | "not accepted" | "unaccepted" | "won't fix" | "won\u{2019}t fix"
+        | "wont fix" | "wontfix" | "will not fix" | "rejected" | "declined" => Some(false),
         _ => parse_bool(text),
     }
 }
@@ -848,8 +862,11 @@ mod tests {
         for midnight in ["2025-10-31", "31.10.2025"] {
             assert_eq!(parse_timestamp(midnight, utc()), Some(1_761_868_800_000));
         }
-        // Points put the day first; a date that does not exist that way is not read.
-        assert_eq!(parse_timestamp("10.31.2025", utc()), None);
+        // Points put the day first; a date that does not exist that way is not read, nor one
+        // whose year has two digits.
+        for other in ["10.31.2025", "31.10.25", "31.10.25 08:15", "31.10.202"] {
+            assert_eq!(parse_timestamp(other, utc()), None, "{other}");
+        }
         // A compact date is that date, not epoch seconds in 1970; unless seconds are asked for.
         assert_eq!(parse_timestamp("20251031", utc()), Some(1_761_868_800_000));
         let seconds = TimestampRules {

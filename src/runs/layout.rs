@@ -83,6 +83,24 @@ impl RunLayout {
         Ok(dates)
     }
 
+    /// The failed runs kept under `failed/`, by as-of date.
+    pub fn failed_runs(&self) -> Result<Vec<(NaiveDate, PathBuf)>> {
+        let failed = self.root.join("failed");
+        let mut runs = Vec::new();
+        if !failed.exists() {
+            return Ok(runs);
+        }
+        for entry in fs::read_dir(&failed).map_err(|e| Error::unreadable(&failed, e))? {
+            let path = entry.map_err(|e| Error::unreadable(&failed, e))?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(date) = name.and_then(|n| NaiveDate::parse_from_str(&n, "%Y-%m-%d").ok()) {
+                runs.push((date, path));
+            }
+        }
+        runs.sort();
+        Ok(runs)
+    }
+
     /// Removes staging directories left by runs that were killed.
     pub fn clean_stale_staging(&self) -> Result<()> {
         for (path, name) in self.entries()? {

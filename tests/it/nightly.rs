@@ -461,8 +461,8 @@ fn a_candidate_who_opts_out_is_not_named_by_the_next_run_and_leaves_the_earlier_
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         stderr.contains(
-            "2 earlier run(s) under the root (2026-10-30, 2026-10-31) were made with \
-                         another pseudonym key"
+            "2 other run(s) under the root (2026-10-30, 2026-10-31) have pseudonyms of \
+             another key"
         ),
         "{stderr}"
     );
