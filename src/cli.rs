@@ -295,6 +295,9 @@ fn validate(args: ValidateArgs) -> Result<()> {
                     eprintln!("warning: {warning}");
                 }
             }
+            for warning in crate::features::ingested_case_warnings(ingested)? {
+                eprintln!("warning: {warning}");
+            }
             announce_key(key_source.as_ref())?;
             let ledger = pipeline::write_ledger(&out, ingested, &pseudonyms)?;
             say(&format!(

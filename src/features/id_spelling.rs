@@ -5,6 +5,41 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::contract::TableKind;
+use crate::error::Result;
+use crate::frames::text_column;
+use crate::ingest::Ingested;
+
+/// [`case_only_warnings`] for what ingest kept, before any feature is computed: `adept validate`
+/// says what `adept run` would, over everyone with accepted events.
+pub fn ingested_case_warnings(ingested: &Ingested) -> Result<Vec<String>> {
+    let columns = [
+        (TableKind::People, &["user_id"][..]),
+        (TableKind::Help, &["helper_id", "helped_id"][..]),
+        (TableKind::Training, &["user_id"][..]),
+        (TableKind::Feedback, &["user_id"][..]),
+    ];
+    let mut ids: Vec<(&str, BTreeSet<String>)> = Vec::new();
+    for (table, names) in columns {
+        let Some(frame) = ingested.table(table) else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        for name in names.iter().filter(|n| frame.column(n).is_ok()) {
+            seen.extend(text_column(frame, name)?.into_iter().flatten());
+        }
+        ids.push((table.name(), seen));
+    }
+    let tables: Vec<(&str, BTreeSet<&str>)> = ids
+        .iter()
+        .map(|(t, ids)| (*t, ids.iter().map(String::as_str).collect()))
+        .collect();
+    Ok(case_only_warnings(
+        ingested.event_person_ids.iter().map(String::as_str),
+        &tables,
+    ))
+}
+
 /// One warning per table (in the order given) with ids that match a person with usage only
 /// when letter case is ignored: how many, and whether the events write them in lower case. No
 /// id is named: warnings reach the report, whose ids are pseudonyms.

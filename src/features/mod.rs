@@ -20,6 +20,7 @@ mod usage;
 
 pub use catalog::{CatalogCoverage, LOW_COVERAGE};
 pub use definitions::{Feature, Signal, UserStatus};
+pub use id_spelling::ingested_case_warnings;
 pub use pagerank::expertise_rank;
 pub use params::FeatureParams;
 pub use people_coverage::PeopleCoverage;

@@ -75,6 +75,9 @@ pub struct Ingested {
     /// from a value that is neither true nor false keeps the person out of this run, but is no
     /// ground for changing earlier ones.
     pub opted_out: BTreeSet<String>,
+    /// The person ids of the accepted events: who has usage, for `adept validate`'s check of how
+    /// the other tables spell them (the run checks the people active in its window).
+    pub event_person_ids: HashSet<String>,
     pub as_of: NaiveDate,
     max_reject_rate: f64,
 }
@@ -309,6 +312,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
     let mut ledgers = Vec::new();
     let mut opted_out: Arc<PlHashSet<String>> = Arc::default();
     let mut explicit_opt_outs = BTreeSet::new();
+    let mut event_person_ids = HashSet::new();
     let mut person_ids: HashSet<String> = HashSet::new();
 
     for table in TableKind::ALL {
@@ -371,6 +375,9 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
             )?
         };
         summary.tables.push(pass.summary);
+        if table == TableKind::Events {
+            event_person_ids = pass.person_ids.clone();
+        }
         person_ids.extend(pass.person_ids);
         ledgers.push(pass.ledger);
         if let Some(frame) = kept.finish() {
@@ -390,6 +397,7 @@ fn read_tables(options: &IngestOptions, events: &mut dyn RowSink) -> Result<Inge
         summary,
         person_ids,
         opted_out: explicit_opt_outs,
+        event_person_ids,
         as_of: options.as_of,
         max_reject_rate: options.config.ingest.max_reject_rate,
     })

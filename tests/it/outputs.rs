@@ -27,6 +27,18 @@ fn adept_run(input: &Path, out: &Path, config: Option<&str>) -> Output {
     command.output().unwrap()
 }
 
+fn adept_validate(input: &Path, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_adept"))
+        .args(["validate", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(["--as-of", "2026-10-31"])
+        .env("ADEPT_PSEUDONYM_KEY", "outputs test key")
+        .output()
+        .unwrap()
+}
+
 fn generated(users: usize, days: u32, format: adept::generate::OutputFormat) -> tempfile::TempDir {
     let dir = tempdir().unwrap();
     let params = adept::generate::GenerateParams {
@@ -745,15 +757,7 @@ fn an_event_id_that_repeats_for_most_events_is_reported_loudly() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.contains("<b>Warning:</b> 285 of 288 valid rows of"));
     // `adept validate`, run before a first run, says it as well.
-    let o = Command::new(env!("CARGO_BIN_EXE_adept"))
-        .args(["validate", "--input"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(out.path())
-        .args(["--as-of", "2026-10-31"])
-        .env("ADEPT_PSEUDONYM_KEY", "outputs test key")
-        .output()
-        .unwrap();
+    let o = adept_validate(dir.path(), out.path());
     assert!(String::from_utf8_lossy(&o.stderr).contains(said));
 
     // A replayed export repeats a few: no warning.
@@ -955,6 +959,10 @@ fn ids_spelt_in_another_case_in_a_record_table_are_warned_of_in_the_run_and_the_
     let report = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(report.contains(&said.replace('`', "&#96;")) || report.contains(said));
     assert!(!report.contains("User0@x.org") && !stderr.contains("User0@x.org"));
+    // `adept validate` says it before any run.
+    let o = adept_validate(dir.path(), out.path());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && stderr.contains(said), "{stderr}");
     // Spelt alike, nothing to say.
     write(dir.path(), "help.csv", help.replace("User", "user"));
     let o = adept_run(dir.path(), out.path(), None);
