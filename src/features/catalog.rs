@@ -182,6 +182,13 @@ impl Catalog {
         let mut missing: Vec<&(FeatureKey, f64)> =
             used.iter().filter(|((_, f), _)| !named(f)).collect();
         missing.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        // A name used in two apps is one example.
+        let mut seen = BTreeSet::new();
+        let missing_names: Vec<&str> = missing
+            .iter()
+            .map(|((_, f), _)| f.as_str())
+            .filter(|f| seen.insert(*f))
+            .collect();
         let used_names: BTreeSet<String> = used.iter().map(|((_, f), _)| loose(f)).collect();
         let unused: BTreeSet<&str> = self
             .entries
@@ -212,7 +219,7 @@ impl Catalog {
              [tables.catalog] columns; otherwise add those names to the catalog",
             missing.len(),
             used.len(),
-            quoted(&mut missing.iter().map(|((_, f), _)| f.as_str())),
+            quoted(&mut missing_names.into_iter()),
         )
     }
 
@@ -298,6 +305,20 @@ mod tests {
                 "3 of the 3 features used have a name the catalog does not have \
                               (e.g. `x`, `a`, `y`); 2 of the catalog's names no event uses \
                               (e.g. `p`, `q`)"
+            ),
+            "{warning}"
+        );
+        // A name used in two apps is given once.
+        let two_apps = [
+            (key("a1", "x"), 30.0),
+            (key("a2", "x"), 20.0),
+            (key("", "y"), 5.0),
+        ];
+        let warning = other.coverage(&two_apps).unwrap().warning.unwrap();
+        assert!(
+            warning.contains(
+                "3 of the 3 features used have a name the catalog does not have \
+                              (e.g. `x`, `y`)"
             ),
             "{warning}"
         );
