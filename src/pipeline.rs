@@ -287,7 +287,14 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         &config.privacy,
     )?);
     if let Some(layout) = &options.history {
-        let earlier = earlier_snapshots(layout, options.as_of)?;
+        // People who opted out are left out of earlier runs' figures here, as they are taken
+        // out of those runs' files once this run is published (`withdraw_opted_out`).
+        let left_out: std::collections::BTreeSet<String> = ingested
+            .opted_out
+            .iter()
+            .flat_map(|id| [id.clone(), pseudonyms.id(id)])
+            .collect();
+        let earlier = earlier_snapshots(layout, options.as_of, &left_out)?;
         let current = snapshot(options.as_of, &stages, &published);
         let history = analysis::history(&earlier, &current);
         written.push(outputs::write_history(

@@ -306,7 +306,8 @@ fn scored_on(data: &ReportData) -> String {
 fn summary(page: &mut String, data: &ReportData) {
     let m = &data.manifest;
     let o = &data.organisation;
-    let mut figures = vec![(data.candidates.len().to_string(), "candidates")];
+    // As the run made them (the shortlist below loses people who opted out later).
+    let mut figures = vec![(m.candidates.to_string(), "candidates")];
     // Where nobody's department is known, there is no count to give.
     if departments_known(data) {
         figures.push((
@@ -364,7 +365,8 @@ fn withdrawn(data: &ReportData) -> String {
     };
     format!(
         "<p class=\"muted\"><b>Note:</b> {who} taken out of this report and its tables later \
-         (last by the run of {}). The counts of people above are as this run made them.</p>",
+         (last by the run of {}). The counts of people and rows in this report are as this run \
+         made them.</p>",
         last.by_run_of
     )
 }

@@ -29,8 +29,15 @@ fn parse<T>(
     })
 }
 
-/// A run's snapshot, read from its `scores.parquet` and `features.parquet`.
-pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
+/// A run's snapshot, read from its `scores.parquet` and `features.parquet`, without the people
+/// in `left_out` (who opted out after it: the same whether or not they were already taken out
+/// of its files, so that a rerun gives the same history).
+pub fn load_snapshot(
+    dir: &Path,
+    as_of: NaiveDate,
+    left_out: &BTreeSet<String>,
+) -> Result<RunSnapshot> {
+    let kept = |id: &Option<String>| id.as_ref().is_none_or(|id| !left_out.contains(id));
     let scores = OutputTable::read(dir, SCORES_FILE)?;
     let (ids, values, tiers) = (
         scores.strings("user_id")?,
@@ -39,7 +46,7 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
     );
     let mut tier_of = BTreeMap::new();
     let mut people = BTreeMap::new();
-    for i in 0..scores.height() {
+    for i in (0..scores.height()).filter(|i| kept(&ids[*i])) {
         let tier = parse(&scores, "tier", tiers[i].as_deref(), Tier::from_name)?;
         if let Some(id) = &ids[i] {
             tier_of.insert(id.clone(), tier);
@@ -57,7 +64,7 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
     );
     let mut rows = Vec::new();
     let mut unscored = BTreeSet::new();
-    for i in 0..features.height() {
+    for i in (0..features.height()).filter(|i| kept(&f_ids[*i])) {
         let status = parse(
             &features,
             "status",
@@ -81,13 +88,13 @@ pub fn load_snapshot(dir: &Path, as_of: NaiveDate) -> Result<RunSnapshot> {
         people,
         unscored,
         headline: figures(&rows),
-        segments: last_segments(dir)?,
+        segments: last_segments(dir, left_out)?,
     })
 }
 
 /// Each person's segment in the last week of a run's `segments.parquet` (none for a run from
 /// before segments).
-fn last_segments(dir: &Path) -> Result<BTreeMap<String, Segment>> {
+fn last_segments(dir: &Path, left_out: &BTreeSet<String>) -> Result<BTreeMap<String, Segment>> {
     if !dir.join(SEGMENTS_FILE).exists() {
         return Ok(BTreeMap::new());
     }
@@ -105,7 +112,9 @@ fn last_segments(dir: &Path) -> Result<BTreeMap<String, Segment>> {
         if weeks[i].as_ref() != Some(&last) {
             continue;
         }
-        if let (Some(id), Some(name)) = (&ids[i], segments[i].as_deref()) {
+        if let (Some(id), Some(name)) = (&ids[i], segments[i].as_deref())
+            && !left_out.contains(id)
+        {
             let segment = parse(&table, "segment", Some(name), Segment::from_name)?;
             by_id.insert(id.clone(), segment);
         }
@@ -114,8 +123,12 @@ fn last_segments(dir: &Path) -> Result<BTreeMap<String, Segment>> {
 }
 
 /// Snapshots of the last [`HISTORY_RUNS`] complete runs under `layout` before `as_of`, oldest
-/// first.
-pub fn earlier_snapshots(layout: &RunLayout, as_of: NaiveDate) -> Result<Vec<RunSnapshot>> {
+/// first, without the people in `left_out` (see [`load_snapshot`]).
+pub fn earlier_snapshots(
+    layout: &RunLayout,
+    as_of: NaiveDate,
+    left_out: &BTreeSet<String>,
+) -> Result<Vec<RunSnapshot>> {
     let earlier: Vec<NaiveDate> = layout
         .complete_runs()?
         .into_iter()
@@ -123,6 +136,6 @@ pub fn earlier_snapshots(layout: &RunLayout, as_of: NaiveDate) -> Result<Vec<Run
         .collect();
     earlier[earlier.len().saturating_sub(HISTORY_RUNS)..]
         .iter()
-        .map(|date| load_snapshot(&layout.run_dir(*date), *date))
+        .map(|date| load_snapshot(&layout.run_dir(*date), *date, left_out))
         .collect()
 }

@@ -420,6 +420,9 @@ fn a_candidate_who_opts_out_is_not_named_by_the_next_run_and_leaves_the_earlier_
         ),
         "the earlier report does not say it was rendered again"
     );
+    // Its counts are the run's, as the note says, though its shortlist is one shorter.
+    let figure = format!("<b>{}</b>candidates", candidates.height());
+    assert!(html.contains(&figure), "no {figure}");
     // Its shortlist is the earlier run's, less that person.
     let shortlist = read_parquet(&earlier.join("candidates.parquet"));
     assert_eq!(shortlist.height(), candidates.height() - 1);
@@ -429,11 +432,14 @@ fn a_candidate_who_opts_out_is_not_named_by_the_next_run_and_leaves_the_earlier_
     let w = &withdrawn[0];
     assert_eq!(w.by_run_of.to_string(), "2026-10-31");
     assert!(w.people == 1 && w.rows > 3 && w.report_replaced, "{w:?}");
-    // A rerun finds nothing more to take out, and leaves the earlier run as it is.
+    // A rerun finds nothing more to take out, leaves the earlier run as it is, and writes the
+    // same history: the first run left the person out of the earlier figures already.
     let (counts, report) = (rows(&earlier), html);
+    let history = std::fs::read(latest.join("history.parquet")).unwrap();
     let o = nightly(input.path(), "2026-10-31", root.path());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(rows(&earlier), counts);
+    assert!(std::fs::read(latest.join("history.parquet")).unwrap() == history);
     assert_eq!(
         std::fs::read_to_string(earlier.join("report.html")).unwrap(),
         report
