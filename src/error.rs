@@ -153,6 +153,13 @@ impl Error {
 /// What to do about a missing column: map one of the file's to it, or, where the config
 /// already maps it to a name the file lacks, correct that name.
 fn mapping_advice(table: &str, column: &str, canonical: &str) -> String {
+    if column.contains('.') && column != canonical {
+        return format!(
+            "The config maps `{canonical}` to `{column}`: adept reads top-level keys and columns \
+             only, so a nested value must first be lifted to a key of its own (for JSON Lines, \
+             e.g. `jq -c '.{canonical} = .{column}'`), and mapped by that name"
+        );
+    }
     if column == canonical {
         format!(
             "Map a column of yours to `{column}` under [tables.{table}.columns] in the config file"

@@ -222,6 +222,24 @@ fn a_missing_required_column_names_the_file_the_column_and_what_exists() {
     assert!(text.contains("events.csv"), "{text}");
     assert!(text.contains("`user_id`"), "{text}");
     assert!(text.contains("`user`, `timestamp`, `feature`"), "{text}");
+    // A nested key mapped as a path: the message says how to lift it.
+    write(
+        dir.path(),
+        "events.jsonl",
+        "{\"context\":{\"user\":{\"id\":\"u1\"}},\"timestamp\":\"2026-10-30T08:00:00Z\",\"feature\":\"x\"}\n",
+    );
+    std::fs::remove_file(dir.path().join("events.csv")).unwrap();
+    let err = ingest_with_config(
+        dir.path(),
+        "[tables.events]\ncolumns = { user_id = \"context.user.id\" }",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("a nested value must first be lifted to a key of its own")
+            && err.contains("jq -c '.user_id = .context.user.id'"),
+        "{err}"
+    );
 
     let dir = tempdir().unwrap();
     write(dir.path(), "people.csv", "user_id\nu1\n");
