@@ -267,6 +267,10 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     });
     let mut stages = stages?;
     let inputs = inputs??;
+    let opted_out = OptedOut {
+        ids: ingested.opted_out.clone(),
+        pseudonyms: pseudonyms.clone(),
+    };
     let published = privacy::publish(
         &stages.features,
         &stages.clustering,
@@ -289,12 +293,7 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     if let Some(layout) = &options.history {
         // People who opted out are left out of earlier runs' figures here, as they are taken
         // out of those runs' files once this run is published (`withdraw_opted_out`).
-        let left_out: std::collections::BTreeSet<String> = ingested
-            .opted_out
-            .iter()
-            .flat_map(|id| [id.clone(), pseudonyms.id(id)])
-            .collect();
-        let earlier = earlier_snapshots(layout, options.as_of, &left_out)?;
+        let earlier = earlier_snapshots(layout, options.as_of, &opted_out.every_spelling())?;
         let current = snapshot(options.as_of, &stages, &published);
         let history = analysis::history(&earlier, &current);
         written.push(outputs::write_history(
@@ -327,10 +326,6 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
     // An earlier failed run's ledger, kept apart, is of no more use beside a complete run.
     let _ = std::fs::remove_dir_all(options.out.join(FAILED_RUN_DIR));
     progress.finish_and_clear();
-    let opted_out = OptedOut {
-        ids: ingested.opted_out.clone(),
-        pseudonyms,
-    };
     Ok(RunOutcome {
         ingested,
         stages,

@@ -42,6 +42,17 @@ pub struct OptedOut {
     pub pseudonyms: Pseudonymizer,
 }
 
+impl OptedOut {
+    /// Their ids both as the input writes them and as this run's key makes them.
+    pub fn every_spelling(&self) -> BTreeSet<String> {
+        let mut ids = self.ids.clone();
+        if self.pseudonyms.is_active() {
+            ids.extend(self.ids.iter().map(|id| self.pseudonyms.id(id)));
+        }
+        ids
+    }
+}
+
 /// What a run withdrew from the runs before it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Withdrawn {
@@ -84,11 +95,13 @@ pub fn withdraw_opted_out(
     if opted.ids.is_empty() {
         return Ok(withdrawn);
     }
+    // A ledger may hold an id as the input wrote it, in a line that could not be read.
+    let ledger_ids = opted.every_spelling();
     for date in layout.complete_runs()? {
         if date == current {
             continue;
         }
-        match withdraw_run(&layout.run_dir(date), date, current, opted) {
+        match withdraw_run(&layout.run_dir(date), date, current, opted, &ledger_ids) {
             Ok(Fate::Withdrawn(w)) => withdrawn.runs.push((date, w)),
             Ok(Fate::Untouched) => {}
             Ok(Fate::OtherKey) => withdrawn.other_key.push(date),
@@ -97,11 +110,10 @@ pub fn withdraw_opted_out(
         }
     }
     for (date, dir) in layout.failed_runs()? {
-        let ids = every_spelling(opted);
         if let Err(e) = drop_rows(
             &dir.join(REJECTS_FILE),
             "raw_value",
-            &ids,
+            &ledger_ids,
             &mut BTreeSet::new(),
             mentions,
         ) {
@@ -111,16 +123,13 @@ pub fn withdraw_opted_out(
     Ok(withdrawn)
 }
 
-/// The opted-out people's ids both as the input writes them and as this run's key makes them.
-fn every_spelling(opted: &OptedOut) -> BTreeSet<String> {
-    let mut ids = opted.ids.clone();
-    if opted.pseudonyms.is_active() {
-        ids.extend(opted.ids.iter().map(|id| opted.pseudonyms.id(id)));
-    }
-    ids
-}
-
-fn withdraw_run(dir: &Path, date: NaiveDate, current: NaiveDate, opted: &OptedOut) -> Result<Fate> {
+fn withdraw_run(
+    dir: &Path,
+    date: NaiveDate,
+    current: NaiveDate,
+    opted: &OptedOut,
+    ledger_ids: &BTreeSet<String>,
+) -> Result<Fate> {
     let mut manifest = read_json(&dir.join(MANIFEST_FILE))?;
     let Some(ids) = published_ids(&manifest, opted) else {
         return Ok(Fate::OtherKey);
@@ -128,10 +137,7 @@ fn withdraw_run(dir: &Path, date: NaiveDate, current: NaiveDate, opted: &OptedOu
     if let Some(why) = too_many(dir, &ids)? {
         return Ok(Fate::TooMany(why));
     }
-    // The ledger may hold an id as the input wrote it, in a line that could not be read.
-    let mut ledger_ids = ids.clone();
-    ledger_ids.extend(opted.ids.iter().cloned());
-    let Some(w) = withdraw_from(dir, date, current, &ids, &ledger_ids)? else {
+    let Some(w) = withdraw_from(dir, date, current, &ids, ledger_ids)? else {
         return Ok(Fate::Untouched);
     };
     record(dir, &mut manifest, &w)?;
@@ -192,13 +198,17 @@ fn withdraw_from(
     for name in PERSON_TABLES {
         rows += drop_rows(&dir.join(name), "user_id", ids, &mut found, is_one_of)?;
     }
+    // People are counted by the ids the run published; a raw id met in the ledger is the same
+    // person as its pseudonym.
+    let mut in_ledger = BTreeSet::new();
     rows += drop_rows(
         &dir.join(REJECTS_FILE),
         "raw_value",
         ledger_ids,
-        &mut found,
+        &mut in_ledger,
         mentions,
     )?;
+    found.extend(in_ledger.into_iter().filter(|id| ids.contains(id)));
     let report = dir.join(REPORT_FILE);
     let named = match std::fs::read_to_string(&report) {
         Ok(text) => mentioned(&text, ids),
