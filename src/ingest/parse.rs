@@ -64,9 +64,11 @@ const DATE_FORMATS: [&str; 2] = ["%Y-%m-%d", "%d.%m.%Y"];
 
 /// A date written in one of [`DATE_FORMATS`].
 fn written_date(text: &str) -> Option<NaiveDate> {
+    if !full_year(text) {
+        return None;
+    }
     DATE_FORMATS
         .iter()
-        .filter(|_| full_year(text))
         .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
 }
 
@@ -129,9 +131,11 @@ fn parse_instant(text: &str, rules: TimestampRules) -> Option<Instant> {
     if let Some(millis) = with_seconds(text).as_deref().and_then(with_offset) {
         return Some(Instant::Utc(millis));
     }
+    if !full_year(text) {
+        return None;
+    }
     NAIVE_FORMATS
         .iter()
-        .filter(|_| full_year(text))
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
         .or_else(|| written_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
         .map(Instant::WallClock)
@@ -482,13 +486,13 @@ pub fn clean_text(column: &Column) -> PolarsResult<Column> {
 /// vocabulary words (compared in any case): R's and spreadsheets' `NA` and `#N/A`, SQL's `NULL`,
 /// Python's `None`, `NaN` and `NaT`, ARFF's `?`. Read there as missing, like empty text. `-` is
 /// not among them: in a count it may mean zero.
-pub const MISSING_MARKERS: [&str; 8] = ["na", "n/a", "#n/a", "null", "none", "nan", "nat", "?"];
+const MISSING_MARKERS: [&str; 8] = ["na", "n/a", "#n/a", "null", "none", "nan", "nat", "?"];
 
 /// The longest of [`MISSING_MARKERS`], in bytes.
 const LONGEST_MARKER: usize = 4;
 
 /// Whether text is one of [`MISSING_MARKERS`], in any case.
-pub fn is_missing_marker(text: &str) -> bool {
+fn is_missing_marker(text: &str) -> bool {
     text.len() <= LONGEST_MARKER && MISSING_MARKERS.iter().any(|m| text.eq_ignore_ascii_case(m))
 }
 

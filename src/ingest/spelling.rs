@@ -72,11 +72,16 @@ impl Spellings {
     /// What the config says `text` means in a column of true/false (`resolved = { "Won't fix"
     /// = "false" }`); None where it says nothing.
     pub fn configured_truth(&self, text: &str) -> Option<bool> {
-        let word = basic_form(text);
+        self.configured_meaning(&basic_form(text))
+            .map(|meant| meant == "true")
+    }
+
+    /// The word the config says `word` (in basic form) means.
+    fn configured_meaning(&self, word: &str) -> Option<&str> {
         self.configured
             .iter()
-            .find(|(spelling, _)| *spelling == word)
-            .map(|(_, meant)| meant == "true")
+            .find(|(spelling, _)| spelling == word)
+            .map(|(_, meant)| meant.as_str())
     }
 
     /// Whether [`Spellings::normalise`] leaves `text` as it is.
@@ -89,14 +94,12 @@ impl Spellings {
     }
 
     fn meaning(&self, word: &str) -> Option<&str> {
-        let configured = self
-            .configured
-            .iter()
-            .map(|(s, m)| (s.as_str(), m.as_str()));
-        configured
-            .chain(SYNONYMS.iter().copied())
-            .find(|(spelling, _)| *spelling == word)
-            .map(|(_, meant)| meant)
+        self.configured_meaning(word).or_else(|| {
+            SYNONYMS
+                .iter()
+                .find(|(spelling, _)| *spelling == word)
+                .map(|(_, meant)| *meant)
+        })
     }
 }
 
