@@ -145,25 +145,15 @@ fn scored(
         .filter_map(|f| sim.slot[*f as usize].map(|s| (*f, s)))
         .collect();
     // Every slot at once, one known feature after another: the same sums, in the same order,
-    // as one candidate at a time, over contiguous rows.
+    // as one candidate at a time, over contiguous rows (a plain sum, which the compiler
+    // vectorises; which known feature points to a candidate most is found afterwards, for the
+    // few candidates kept).
     let n = sim.n();
     let mut score = vec![0.0; n];
-    // The largest positive part so far (0.0: none yet) and which known feature gave it: one
-    // comparison per slot, with no Option to test.
-    let mut best = vec![0.0; n];
-    let mut best_known = vec![0usize; n];
-    for (k, &(_, b)) in known_slots.iter().enumerate() {
+    for &(_, b) in &known_slots {
         let row = &sim.part[b * n..(b + 1) * n];
-        let slots = score
-            .iter_mut()
-            .zip(best.iter_mut())
-            .zip(best_known.iter_mut());
-        for (((score, best), best_known), &part) in slots.zip(row) {
+        for (score, &part) in score.iter_mut().zip(row) {
             *score += part;
-            if part > *best {
-                *best = part;
-                *best_known = k;
-            }
         }
     }
     let mut out = Vec::new();
@@ -173,13 +163,7 @@ fn scored(
         if *known || !positive {
             continue;
         }
-        let because = (best[a] > 0.0).then(|| {
-            let (g, b) = known_slots[best_known[a]];
-            // The person knows g and not f: the share is of the others who know g.
-            let others = (sim.users[b] - 1.0).max(1.0);
-            (g, f64::from(sim.both[a * n + b]) / others, others as u64)
-        });
-        out.push((f as u32, score[a] * weight(f as u32), because));
+        out.push((f as u32, score[a] * weight(f as u32), None));
     }
     // Best first; features are distinct, so the first `first` are the same whether the rest
     // are sorted or only set aside.
@@ -189,7 +173,31 @@ fn scored(
         out.truncate(first);
     }
     out.sort_by(order);
+    for candidate in &mut out {
+        if let Some(a) = sim.slot[candidate.0 as usize] {
+            candidate.2 = because(sim, &known_slots, a);
+        }
+    }
     out
+}
+
+/// The known feature whose part in candidate slot `a`'s score is largest (the first of equals,
+/// in the order the person's features are known; None when no part is positive), the share of
+/// the other people who know it who know the candidate, and how many they are.
+fn because(sim: &Similarity, known_slots: &[(u32, usize)], a: usize) -> Option<(u32, f64, u64)> {
+    let n = sim.n();
+    let mut best: Option<(f64, u32, usize)> = None;
+    for &(g, b) in known_slots {
+        let part = sim.part[b * n + a];
+        if part > best.map_or(0.0, |(p, _, _)| p) {
+            best = Some((part, g, b));
+        }
+    }
+    best.map(|(_, g, b)| {
+        // The person knows g and not the candidate: the share is of the others who know g.
+        let others = (sim.users[b] - 1.0).max(1.0);
+        (g, f64::from(sim.both[a * n + b]) / others, others as u64)
+    })
 }
 
 fn level_weight(features: &FeatureTable) -> impl Fn(u32) -> f64 + '_ {
@@ -363,6 +371,24 @@ mod tests {
         );
         // Fewer users than the minimum group size: no share.
         assert!(!recs[recs.len() - 1].why(&f, 50).contains('%'));
+    }
+
+    #[test]
+    fn the_reason_names_the_known_feature_that_goes_with_the_recommendation() {
+        // Ten people use b and c, ten others a only; the last person uses a and b. c goes with
+        // b, not with a: the reason names b, used with c by all ten others who use b.
+        let mut people = vec![(vec![1, 2], vec![]); 10];
+        people.extend(vec![(vec![0], vec![]); 10]);
+        people.push((vec![0, 1], vec![]));
+        let f = table(&people, &[("a", None), ("b", None), ("c", None)]);
+        let recs = recommendations(&f);
+        let last: Vec<&Recommendation> = recs.iter().filter(|r| r.person == 20).collect();
+        assert_eq!(last.len(), 1, "{recs:?}");
+        assert_eq!((last[0].feature, last[0].because), (2, Some((1, 1.0, 10))));
+        assert_eq!(
+            last[0].why(&f, 5),
+            "used by 100% of the other people who use b, which you use"
+        );
     }
 
     #[test]
