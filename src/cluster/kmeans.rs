@@ -1,12 +1,12 @@
-//! Fits k-means with linfa on scored users' profiles and turns clusters into named personas.
+//! Fits k-means (linfa's, see `lloyd`) on scored users' profiles and turns clusters into named
+//! personas.
 
-use linfa::prelude::*;
-use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::{Array1, Array2};
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 use rayon::prelude::*;
 
+use super::lloyd::Lloyd;
 use super::naming::persona_name;
 use super::params::ClusterParams;
 use super::silhouette::Distances;
@@ -80,16 +80,19 @@ fn fit(
     k: usize,
     params: &ClusterParams,
 ) -> Result<(Array1<usize>, Array2<f64>)> {
-    let dataset = DatasetBase::from(data.clone());
-    let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(params.seed))
-        .n_runs(params.n_runs)
-        .init_method(KMeansInit::KMeansPlusPlus)
-        .max_n_iterations(300)
-        .tolerance(1e-6)
-        .fit(&dataset)
-        .map_err(|e| Error::Internal(format!("k-means with k = {k} failed: {e}")))?;
-    let labels = model.predict(data);
-    Ok((labels, model.centroids().clone()))
+    let lloyd = Lloyd {
+        k,
+        n_runs: params.n_runs,
+        max_iterations: 300,
+        tolerance: 1e-6,
+    };
+    lloyd
+        .fit(data, &Xoshiro256Plus::seed_from_u64(params.seed))
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "k-means with k = {k} failed: no run had a finite inertia"
+            ))
+        })
 }
 
 /// Evenly spaced rows (by user-id order), at most `size` of them.

@@ -4,6 +4,7 @@
 //! Not for: scoring or ranking; clusters describe, they do not decide who is a candidate.
 
 mod kmeans;
+mod lloyd;
 mod naming;
 mod params;
 mod silhouette;
