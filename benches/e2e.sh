@@ -3,7 +3,9 @@
 # alternating (ROUNDS rounds, medians printed), with peak resident memory (/usr/bin/time -v):
 #   - the I/O floor: a bare polars scan + group-by of the events by user and feature (benches/floor.rs);
 #   - the peer: the Python polars + scikit-learn script an analyst would write instead (benches/peer.py);
-#   - `adept run` (its stages from the last round).
+#   - `adept run` (its stages from the last round);
+#   - with PANDAS=1, the same script in pandas (benches/peer_pandas.py), once per size, after the
+#     rounds: it takes about a minute at 10M events.
 #
 #   bash benches/e2e.sh [USERS...]        default: 600 6000 (about 1M and 10M events over 90 days);
 #                                         add 60000 for about 100M (needs ~15 GB for the floor,
@@ -59,14 +61,22 @@ for users in "${sizes[@]}"; do
             timed "$work/before-$users.log" "$BEFORE" run --input "$data" --out "$work/before-out-$users" --as-of 2026-10-31 --log-format json
         fi
     done
+    if [ "${PANDAS:-0}" = 1 ] && [ "$peer" = 1 ]; then
+        if "$python" -c "import pandas, pyarrow" 2>/dev/null; then
+            timed "$work/pandas-$users.log" "$python" benches/peer_pandas.py "$data" "$work/pandas-out-$users" 2026-10-31
+        else
+            echo "pandas peer skipped: $python lacks pandas and pyarrow (pip install -r benches/requirements.txt)"
+        fi
+    fi
     stages=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{s}={t:.2f}s' for s,t in d['timings']))" "$work/adept-$users.log.out")
     declare -A wall peak
-    for tool in floor peer adept before; do
+    for tool in floor peer pandas adept before; do
         [ -f "$work/$tool-$users.log" ] || continue
         wall[$tool]=$(cut -d' ' -f1 "$work/$tool-$users.log" | median)
         peak[$tool]=$(cut -d' ' -f2 "$work/$tool-$users.log" | median)
         cpu=$(cut -d' ' -f3 "$work/$tool-$users.log" | median)
-        echo "users=$users events=$events $tool: wall ${wall[$tool]}s (median of $rounds), peak ${peak[$tool]} MiB, cpu ${cpu}s"
+        runs=$(wc -l < "$work/$tool-$users.log")
+        echo "users=$users events=$events $tool: wall ${wall[$tool]}s (median of $runs), peak ${peak[$tool]} MiB, cpu ${cpu}s"
     done
     echo "users=$users adept stages (last round): $stages"
     ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
