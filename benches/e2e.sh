@@ -61,11 +61,11 @@ for users in "${sizes[@]}"; do
             timed "$work/before-$users.log" "$BEFORE" run --input "$data" --out "$work/before-out-$users" --as-of 2026-10-31 --log-format json
         fi
     done
-    if [ "${PANDAS:-0}" = 1 ] && [ "$peer" = 1 ]; then
-        if "$python" -c "import pandas, pyarrow" 2>/dev/null; then
+    if [ "${PANDAS:-0}" = 1 ]; then
+        if "$python" -c "import pandas, pyarrow, sklearn" 2>/dev/null; then
             timed "$work/pandas-$users.log" "$python" benches/peer_pandas.py "$data" "$work/pandas-out-$users" 2026-10-31
         else
-            echo "pandas peer skipped: $python lacks pandas and pyarrow (pip install -r benches/requirements.txt)"
+            echo "pandas peer skipped: $python lacks pandas, pyarrow or scikit-learn (pip install -r benches/requirements.txt)"
         fi
     fi
     stages=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{s}={t:.2f}s' for s,t in d['timings']))" "$work/adept-$users.log.out")
@@ -75,7 +75,7 @@ for users in "${sizes[@]}"; do
         wall[$tool]=$(cut -d' ' -f1 "$work/$tool-$users.log" | median)
         peak[$tool]=$(cut -d' ' -f2 "$work/$tool-$users.log" | median)
         cpu=$(cut -d' ' -f3 "$work/$tool-$users.log" | median)
-        runs=$(wc -l < "$work/$tool-$users.log")
+        runs=$(( $(wc -l < "$work/$tool-$users.log") ))
         echo "users=$users events=$events $tool: wall ${wall[$tool]}s (median of $runs), peak ${peak[$tool]} MiB, cpu ${cpu}s"
     done
     echo "users=$users adept stages (last round): $stages"

@@ -18,7 +18,7 @@
 //!        v
 //!  score      robust scaling against peers, weighted composite, rank, tier, explanation
 //!        v
-//!  cluster    personas (linfa k-means), a table of their own
+//!  cluster    personas (k-means as linfa fits it), a table of their own
 //!        v
 //!  analysis   every decision about people and groups: candidates, area experts, adoption,
 //!             proposed group and presenters, movement across runs (analysis::history)

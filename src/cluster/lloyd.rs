@@ -20,12 +20,16 @@ pub struct Lloyd {
 
 impl Lloyd {
     /// The label of every row of `data` and the centroids; None where no run's inertia is
-    /// finite (values that are not numbers), where linfa fails too.
+    /// finite (values that are not numbers), where linfa fails too, or where `data` has no
+    /// columns (a profile always has one: volume).
     pub fn fit(
         &self,
         data: &Array2<f64>,
         rng: &Xoshiro256Plus,
     ) -> Option<(Array1<usize>, Array2<f64>)> {
+        if data.ncols() == 0 {
+            return None;
+        }
         let points = Points::of(data);
         let mut rng = rng.clone();
         let mut best: Option<(f64, Vec<f64>)> = None;
@@ -114,7 +118,7 @@ fn closest(centroids: &[f64], dim: usize, point: &[f64]) -> (usize, f64) {
 fn updated(old: &[f64], points: &Points, members: &[usize]) -> Vec<f64> {
     let dim = points.dim;
     let mut sums = vec![0.0; old.len()];
-    let mut counts = vec![1usize; old.len() / dim.max(1)];
+    let mut counts = vec![1usize; old.len() / dim];
     for (i, &m) in members.iter().enumerate() {
         for (sum, x) in sums[m * dim..(m + 1) * dim].iter_mut().zip(points.row(i)) {
             *sum += x;
@@ -124,7 +128,7 @@ fn updated(old: &[f64], points: &Points, members: &[usize]) -> Vec<f64> {
     for (sum, old) in sums.iter_mut().zip(old) {
         *sum += old;
     }
-    for (centroid, &count) in sums.chunks_exact_mut(dim.max(1)).zip(&counts) {
+    for (centroid, &count) in sums.chunks_exact_mut(dim).zip(&counts) {
         for value in centroid {
             *value /= count as f64;
         }
@@ -160,15 +164,38 @@ mod tests {
     use linfa_clustering::{KMeans, KMeansInit};
     use rand_xoshiro::rand_core::SeedableRng;
 
-    fn linfa_fit(data: &Array2<f64>, k: usize, seed: u64) -> (Array1<usize>, Array2<f64>) {
+    /// linfa's fit; None where it fails.
+    fn linfa_fit(data: &Array2<f64>, k: usize, seed: u64) -> Option<(Array1<usize>, Array2<f64>)> {
         let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
             .n_runs(5)
             .init_method(KMeansInit::KMeansPlusPlus)
             .max_n_iterations(300)
             .tolerance(1e-6)
             .fit(&DatasetBase::from(data.clone()))
-            .unwrap();
-        (model.predict(data), model.centroids().clone())
+            .ok()?;
+        Some((model.predict(data), model.centroids().clone()))
+    }
+
+    /// Ours and linfa's fits agree to the last bit (or both fail) for k from 2 to `k_max`.
+    fn agrees_with_linfa(data: &Array2<f64>, k_max: usize, seed: u64) {
+        for k in 2..=k_max {
+            let lloyd = Lloyd {
+                k,
+                n_runs: 5,
+                max_iterations: 300,
+                tolerance: 1e-6,
+            };
+            let ours = lloyd.fit(data, &Xoshiro256Plus::seed_from_u64(seed));
+            let theirs = linfa_fit(data, k, seed);
+            let n = data.nrows();
+            let (Some(ours), Some(theirs)) = (&ours, &theirs) else {
+                assert_eq!(ours.is_some(), theirs.is_some(), "n {n}, k {k}");
+                continue;
+            };
+            assert_eq!(ours.0, theirs.0, "labels, n {n}, k {k}");
+            let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&ours.1), bits(&theirs.1), "centroids, n {n}, k {k}");
+        }
     }
 
     #[test]
@@ -198,38 +225,39 @@ mod tests {
                     };
                 }
             }
-            for k in 2..=8 {
-                let seed = 42 + case as u64;
-                let lloyd = Lloyd {
-                    k,
-                    n_runs: 5,
-                    max_iterations: 300,
-                    tolerance: 1e-6,
-                };
-                let ours = lloyd
-                    .fit(&data, &Xoshiro256Plus::seed_from_u64(seed))
-                    .unwrap();
-                let theirs = linfa_fit(&data, k, seed);
-                assert_eq!(ours.0, theirs.0, "labels, n {n}, k {k}");
-                let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&ours.1), bits(&theirs.1), "centroids, n {n}, k {k}");
-            }
+            agrees_with_linfa(&data, 8, 42 + case as u64);
         }
+        // Fewer distinct points than centroids: k-means++ runs out of points to draw.
+        let few = Array2::from_shape_fn((30, 2), |(i, j)| ((i % 3) * (j + 1)) as f64);
+        agrees_with_linfa(&few, 8, 7);
+        // As many centroids as points.
+        let small = Array2::from_shape_fn((6, 2), |(i, j)| (i * i + j) as f64);
+        agrees_with_linfa(&small, 6, 9);
     }
 
     #[test]
-    fn values_that_are_not_numbers_fit_nothing() {
-        let data = Array2::from_elem((10, 2), f64::NAN);
+    fn values_that_are_not_numbers_fit_what_linfa_fits() {
         let lloyd = Lloyd {
             k: 3,
-            n_runs: 2,
+            n_runs: 5,
             max_iterations: 300,
             tolerance: 1e-6,
         };
+        let nothing = Array2::from_elem((10, 2), f64::NAN);
         assert!(
             lloyd
-                .fit(&data, &Xoshiro256Plus::seed_from_u64(1))
+                .fit(&nothing, &Xoshiro256Plus::seed_from_u64(1))
                 .is_none()
         );
+        assert!(linfa_fit(&nothing, 3, 1).is_none());
+        // A few rows not numbers among numbers.
+        let some = Array2::from_shape_fn((40, 2), |(i, j)| {
+            if i % 13 == 5 {
+                f64::NAN
+            } else {
+                (i % 4 + j) as f64
+            }
+        });
+        agrees_with_linfa(&some, 4, 3);
     }
 }

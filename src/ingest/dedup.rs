@@ -1,13 +1,13 @@
 //! Remembers which event ids ingest has already accepted, so a repeated event counts once.
 //!
 //! Ids are kept as 64-bit xxh3 hashes, 8 bytes each whatever the id's length: 100M events need
-//! about 1.1 GB instead of the ids themselves. A new id is taken for a duplicate only if its hash
-//! equals one of the stored hashes met on the way to its slot (under 9 on average in a table
-//! filled to three quarters, about 3 at its usual fill), each equal by chance with probability
-//! 2^-64: at most one new id in 2 x 10^18 lost, about 5 x 10^-11 over all of 100M events, far
-//! below any other source of error here. (A 128-bit hash, kept until
-//! 2026-12-02, took twice the memory; on virtual machines that back fresh memory slowly, making
-//! the 10M-event set alone cost a quarter of a second before any event was read.)
+//! about 1.1 GB instead of the ids themselves. A new id whose hash equals that of an id already
+//! kept is taken for a duplicate: two different ids share a hash with probability about
+//! n^2 / 2^65, about 3 x 10^-6 for 10M ids, 3 x 10^-4 for 100M (one run in about 3,700 would
+//! count one event as a duplicate of another) and 3 x 10^-2 for 1,000M. A 128-bit hash, kept
+//! until 2026-12-02 (about 10^-23 for 100M ids), took twice the memory; on virtual machines that
+//! back fresh memory slowly, that made the whole run about a tenth slower at 10M events
+//! (docs/performance.md).
 //!
 //! The set is an open-addressing table probed linearly, filled to at most three quarters. With
 //! millions of ids it is far larger than the processor's caches, so nearly every lookup waits for
