@@ -5,7 +5,7 @@
 #   - the peer: the Python polars + scikit-learn script an analyst would write instead (benches/peer.py);
 #   - `adept run` (its stages from the last round);
 #   - with PANDAS=1, the same script in pandas (benches/peer_pandas.py), once per size, after the
-#     rounds: it takes about a minute at 10M events.
+#     rounds: it takes 15 to 20 s at 10M events on 2 cores.
 #
 #   bash benches/e2e.sh [USERS...]        default: 600 6000 (about 1M and 10M events over 90 days);
 #                                         add 60000 for about 100M (needs ~15 GB for the floor,
