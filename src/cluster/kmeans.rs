@@ -80,13 +80,7 @@ fn fit(
     k: usize,
     params: &ClusterParams,
 ) -> Result<(Array1<usize>, Array2<f64>)> {
-    let lloyd = Lloyd {
-        k,
-        n_runs: params.n_runs,
-        max_iterations: 300,
-        tolerance: 1e-6,
-    };
-    lloyd
+    Lloyd::new(k, params.n_runs)
         .fit(data, &Xoshiro256Plus::seed_from_u64(params.seed))
         .ok_or_else(|| {
             Error::Internal(format!(

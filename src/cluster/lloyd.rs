@@ -10,15 +10,31 @@ use ndarray::{Array1, Array2};
 use ndarray_rand::rand::distributions::{Distribution, WeightedIndex};
 use rand_xoshiro::Xoshiro256Plus;
 
+/// Iterations at most per run, as adept has always asked of linfa.
+const MAX_ITERATIONS: u64 = 300;
+/// A run stops when the centroids move less than this (linfa's measure: the distance between
+/// the old and new centroid matrices).
+const TOLERANCE: f64 = 1e-6;
+
 /// What a fit is asked for (linfa's `KMeansParams` of the same names).
 pub struct Lloyd {
-    pub k: usize,
-    pub n_runs: usize,
-    pub max_iterations: u64,
-    pub tolerance: f64,
+    k: usize,
+    n_runs: usize,
+    max_iterations: u64,
+    tolerance: f64,
 }
 
 impl Lloyd {
+    /// `k` centroids, the best of `n_runs` runs.
+    pub fn new(k: usize, n_runs: usize) -> Lloyd {
+        Lloyd {
+            k,
+            n_runs,
+            max_iterations: MAX_ITERATIONS,
+            tolerance: TOLERANCE,
+        }
+    }
+
     /// The label of every row of `data` and the centroids; None where no run's inertia is
     /// finite (values that are not numbers), where linfa fails too, or where `data` has no
     /// columns (a profile always has one: volume).
@@ -142,6 +158,8 @@ fn updated(old: &[f64], points: &Points, members: &[usize]) -> Vec<f64> {
 fn plus_plus(points: &Points, k: usize, rng: &mut Xoshiro256Plus) -> Vec<f64> {
     let dim = points.dim;
     let mut centroids = vec![0.0; k * dim];
+    // Drawn as a weighted draw over equal weights, not a uniform index: that is how linfa draws
+    // it, and another way would take other numbers from the generator.
     let ones = vec![1.0f64; points.n];
     let first = WeightedIndex::new(ones.iter()).map_or(0, |w| w.sample(rng));
     centroids[..dim].copy_from_slice(points.row(first));
@@ -169,8 +187,8 @@ mod tests {
         let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
             .n_runs(5)
             .init_method(KMeansInit::KMeansPlusPlus)
-            .max_n_iterations(300)
-            .tolerance(1e-6)
+            .max_n_iterations(MAX_ITERATIONS)
+            .tolerance(TOLERANCE)
             .fit(&DatasetBase::from(data.clone()))
             .ok()?;
         Some((model.predict(data), model.centroids().clone()))
@@ -179,13 +197,7 @@ mod tests {
     /// Ours and linfa's fits agree to the last bit (or both fail) for k from 2 to `k_max`.
     fn agrees_with_linfa(data: &Array2<f64>, k_max: usize, seed: u64) {
         for k in 2..=k_max {
-            let lloyd = Lloyd {
-                k,
-                n_runs: 5,
-                max_iterations: 300,
-                tolerance: 1e-6,
-            };
-            let ours = lloyd.fit(data, &Xoshiro256Plus::seed_from_u64(seed));
+            let ours = Lloyd::new(k, 5).fit(data, &Xoshiro256Plus::seed_from_u64(seed));
             let theirs = linfa_fit(data, k, seed);
             let n = data.nrows();
             let (Some(ours), Some(theirs)) = (&ours, &theirs) else {
@@ -237,12 +249,7 @@ mod tests {
 
     #[test]
     fn values_that_are_not_numbers_fit_what_linfa_fits() {
-        let lloyd = Lloyd {
-            k: 3,
-            n_runs: 5,
-            max_iterations: 300,
-            tolerance: 1e-6,
-        };
+        let lloyd = Lloyd::new(3, 5);
         let nothing = Array2::from_elem((10, 2), f64::NAN);
         assert!(
             lloyd
