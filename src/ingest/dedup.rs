@@ -1,102 +1,266 @@
 //! Remembers which event ids ingest has already accepted, so a repeated event counts once.
 //!
-//! Ids are kept as 64-bit xxh3 hashes, 8 bytes each whatever the id's length: 100M events need
-//! about 1.1 GB instead of the ids themselves. A new id whose hash equals that of an id already
-//! kept is taken for a duplicate: two different ids share a hash with probability about
-//! n^2 / 2^65, about 3 x 10^-6 for 10M ids, 3 x 10^-4 for 100M (one run in about 3,700 would
-//! count one event as a duplicate of another) and 3 x 10^-2 for 1,000M. A 128-bit hash, kept
-//! until 2026-12-02 (about 10^-23 for 100M ids), took twice the memory; on virtual machines that
-//! back fresh memory slowly, that made the whole run about a tenth slower at 10M events
-//! (docs/performance.md).
+//! Each id is hashed to 128 bits (xxh3) and remembered by the hash's first *w* bits, its
+//! fingerprint, in 8 bytes: the slot's place in the table holds the fingerprint's first bits, and
+//! the slot holds the next ones and how far it lies from that place. *w* is 56 plus the base-2
+//! logarithm of the slots the set starts with (enough for the first file's rows, at least 2^20),
+//! and stays so as the set grows: at least 76 bits, 80 for a 10M-event Parquet file (whose row
+//! count sizes the set at once), 83 for 100M events. Two different ids are taken for one only if
+//! their fingerprints agree: for n ids a chance of about n^2 / 2^(w+1), 4 x 10^-11 for 10M ids
+//! and 5 x 10^-10 for 100M. The 128-bit hashes themselves (kept until 2026-12-02: about 10^-23
+//! for 100M ids) took twice the memory, and 64-bit hashes (for one day) gave 3 x 10^-4 for 100M
+//! ids; docs/performance.md says why memory is time here.
 //!
-//! The set is an open-addressing table probed linearly, filled to at most three quarters. With
-//! millions of ids it is far larger than the processor's caches, so nearly every lookup waits for
-//! main memory; [`SeenIds::first_times`] therefore loads a group of ids' slots before it looks
-//! any of them up, so that the waits overlap instead of following one another.
+//! The set is an open-addressing table probed linearly in "Robin Hood" order (along a run of
+//! filled slots, fingerprints lie in the order of their places, so a lookup stops where one from
+//! a later place begins), filled to at most three quarters. With millions of ids it is far larger
+//! than the processor's caches, so nearly every lookup waits for main memory;
+//! [`SeenIds::first_times`] therefore asks for the next group of ids' slots while it looks up a
+//! group, so that the waits overlap instead of following one another.
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::xxh3_128;
 
-/// Marks an empty slot. A hash equal to it is stored as [`EMPTY_STAND_IN`] (the two hashes are
-/// then one: a chance of 2^-63 per id).
+/// Marks an empty slot; a filled one never equals it (its distance is stored plus one).
 const EMPTY: u64 = 0;
-const EMPTY_STAND_IN: u64 = 1;
-/// Ids whose slots are loaded together (about as many misses as a core keeps in flight).
+/// Low bits of a slot that hold the slot's distance from its fingerprint's place, plus one.
+const DISTANCE_BITS: u32 = 8;
+/// Bits of a slot left for the fingerprint.
+const REMAINDER_BITS: u32 = u64::BITS - DISTANCE_BITS;
+/// The farthest a fingerprint may lie from its place; the set grows before one would lie farther
+/// (at three quarters full, runs that long practically never occur).
+const MAX_DISTANCE: usize = (1 << DISTANCE_BITS) - 2;
+/// The base-2 logarithm of the smallest set made (1M slots, 8 MiB): it keeps fingerprints at
+/// least 76 bits long when the first file read is small.
+const MIN_SLOT_BITS: u32 = 20;
+/// Ids whose slots are fetched together (about as many misses as a core keeps in flight).
 const GROUP: usize = 16;
 
 /// The event ids seen so far.
-#[derive(Default)]
 pub struct SeenIds {
-    /// A power of two long (or empty).
+    /// `1 << slot_bits` long, or empty before the first id.
     slots: Vec<u64>,
+    slot_bits: u32,
+    /// The fingerprint's length in bits, set when the first slots are made.
+    width: u32,
     len: usize,
+    max_distance: usize,
+    min_slot_bits: u32,
+}
+
+impl Default for SeenIds {
+    fn default() -> Self {
+        SeenIds::with_limits(MIN_SLOT_BITS, MAX_DISTANCE)
+    }
+}
+
+/// What placing a fingerprint found.
+enum Placed {
+    New,
+    Seen,
+    /// A fingerprint would have lain farther than allowed from its place: the set must grow. It
+    /// holds the fingerprint then left without a slot: none if the one offered was not placed (it
+    /// must be offered again), else one it moved on (the one offered is placed, and new).
+    Full(Option<u128>),
 }
 
 impl SeenIds {
+    fn with_limits(min_slot_bits: u32, max_distance: usize) -> Self {
+        SeenIds {
+            slots: Vec::new(),
+            slot_bits: 0,
+            width: 0,
+            len: 0,
+            max_distance,
+            min_slot_bits,
+        }
+    }
+
     /// The hash an id is remembered by.
-    pub fn hash(id: &str) -> u64 {
-        xxh3_64(id.as_bytes())
+    pub fn hash(id: &str) -> u128 {
+        xxh3_128(id.as_bytes())
     }
 
     /// Makes room for `more` ids without growing again.
     pub fn reserve(&mut self, more: usize) {
-        let needed = self.len + more;
-        if needed * 4 > self.slots.len() * 3 {
-            self.resize((needed * 4 / 3 + 1).next_power_of_two());
+        let bits = slot_bits_for(self.len + more);
+        if self.slots.is_empty() {
+            self.slot_bits = bits.max(self.min_slot_bits);
+            self.width = self.slot_bits + REMAINDER_BITS;
+            self.slots = empty_slots(1 << self.slot_bits);
+        } else if bits > self.slot_bits {
+            self.grow(bits, None);
         }
     }
 
     /// True the first time a hash is offered, false after.
     #[cfg(test)]
-    pub fn first_time(&mut self, hash: u64) -> bool {
-        self.reserve(1);
-        self.insert(stored(hash))
+    pub fn first_time(&mut self, hash: u128) -> bool {
+        self.first_times(&[hash])[0]
     }
 
     /// [`first_time`](Self::first_time) for each hash, in order (a hash repeated within `hashes`
     /// is new only the first time).
-    pub fn first_times(&mut self, hashes: &[u64]) -> Vec<bool> {
+    pub fn first_times(&mut self, hashes: &[u128]) -> Vec<bool> {
         self.reserve(hashes.len());
+        let fingerprints: Vec<u128> = hashes.iter().map(|h| self.fingerprint(*h)).collect();
         let mut out = Vec::with_capacity(hashes.len());
-        for group in hashes.chunks(GROUP) {
-            // Independent loads: the processor fetches all of the group's slots at once, and the
-            // inserts below find them in cache.
-            let touched = group
-                .iter()
-                .fold(0u64, |acc, h| acc ^ self.slots[self.home(stored(*h))]);
-            std::hint::black_box(touched);
-            out.extend(group.iter().map(|h| self.insert(stored(*h))));
+        let mut groups = fingerprints.chunks(GROUP).peekable();
+        if let Some(first) = groups.peek() {
+            self.prefetch(first);
+        }
+        while let Some(group) = groups.next() {
+            // The next group's slots are fetched while this group is looked up.
+            if let Some(next) = groups.peek() {
+                self.prefetch(next);
+            }
+            out.extend(group.iter().map(|f| self.offer(*f)));
         }
         out
     }
 
-    fn home(&self, hash: u64) -> usize {
-        (hash as usize) & (self.slots.len() - 1)
+    /// Asks the processor to fetch the slots where `fingerprints` belong, without waiting.
+    fn prefetch(&self, fingerprints: &[u128]) {
+        for f in fingerprints {
+            let slot = &self.slots[self.place_of(*f)];
+            // SAFETY: a prefetch reads nothing and changes nothing (here of a slot that exists); the
+            // SSE it needs is part of every x86_64 processor.
+            #[cfg(target_arch = "x86_64")]
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    (slot as *const u64).cast(),
+                );
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            std::hint::black_box(*slot);
+        }
     }
 
-    /// Inserts a stored hash; true if it was not there. Room must have been reserved.
-    fn insert(&mut self, hash: u64) -> bool {
-        let mask = self.slots.len() - 1;
-        let mut at = self.home(hash);
+    /// Places a fingerprint, growing the set as often as a run of slots grows too long.
+    fn offer(&mut self, fingerprint: u128) -> bool {
         loop {
-            match self.slots[at] {
-                EMPTY => {
-                    self.slots[at] = hash;
-                    self.len += 1;
-                    return true;
+            match self.place(fingerprint) {
+                Placed::New => return true,
+                Placed::Seen => return false,
+                Placed::Full(moved) => {
+                    self.grow(self.slot_bits + 1, moved);
+                    if moved.is_some() {
+                        return true;
+                    }
                 }
-                there if there == hash => return false,
-                _ => at = (at + 1) & mask,
             }
         }
     }
 
-    fn resize(&mut self, slots: usize) {
-        let old = std::mem::replace(&mut self.slots, empty_slots(slots));
-        self.len = 0;
-        for hash in old.into_iter().filter(|h| *h != EMPTY) {
-            self.insert(hash);
+    fn fingerprint(&self, hash: u128) -> u128 {
+        hash >> (u128::BITS - self.width)
+    }
+
+    /// How many of a fingerprint's bits its slot holds (the rest are its place).
+    fn shift(&self) -> u32 {
+        self.width - self.slot_bits
+    }
+
+    fn place_of(&self, fingerprint: u128) -> usize {
+        (fingerprint >> self.shift()) as usize
+    }
+
+    fn place(&mut self, fingerprint: u128) -> Placed {
+        let mask = self.slots.len() - 1;
+        let rest = (fingerprint as u64) & ((1u64 << self.shift()) - 1);
+        let mut at = self.place_of(fingerprint);
+        for dist in 0..=self.max_distance {
+            let slot = self.slots[at];
+            let mine = pack(rest, dist);
+            if slot == EMPTY {
+                self.slots[at] = mine;
+                self.len += 1;
+                return Placed::New;
+            }
+            if slot == mine {
+                return Placed::Seen;
+            }
+            if distance(slot) < dist {
+                // From here on, the run holds fingerprints of later places: this one is new. It
+                // takes the slot, and the one there moves on.
+                self.slots[at] = mine;
+                self.len += 1;
+                return match self.move_on(slot, at) {
+                    Ok(()) => Placed::New,
+                    Err(moved) => Placed::Full(Some(moved)),
+                };
+            }
+            at = (at + 1) & mask;
+        }
+        Placed::Full(None)
+    }
+
+    /// Puts the slot taken from `from` further along its run; on a run too long, the fingerprint
+    /// left without a slot.
+    fn move_on(&mut self, mut slot: u64, mut from: usize) -> Result<(), u128> {
+        let mask = self.slots.len() - 1;
+        loop {
+            let dist = distance(slot) + 1;
+            let at = (from + 1) & mask;
+            let rest = slot >> DISTANCE_BITS;
+            if dist > self.max_distance {
+                let place = at.wrapping_sub(dist) & mask;
+                return Err(((place as u128) << self.shift()) | u128::from(rest));
+            }
+            slot = pack(rest, dist);
+            let there = self.slots[at];
+            if there == EMPTY {
+                self.slots[at] = slot;
+                return Ok(());
+            }
+            if distance(there) < dist {
+                self.slots[at] = slot;
+                slot = there;
+            }
+            from = at;
         }
     }
+
+    /// Moves every fingerprint (and `extra`, if any) into a set of `1 << slot_bits` slots, or
+    /// more where a run would grow too long. The old slots are held until all have moved.
+    fn grow(&mut self, slot_bits: u32, extra: Option<u128>) {
+        let old = std::mem::take(&mut self.slots);
+        let old_shift = self.shift();
+        let held = |at: usize, slot: u64| {
+            let place = at.wrapping_sub(distance(slot)) & (old.len() - 1);
+            ((place as u128) << old_shift) | u128::from(slot >> DISTANCE_BITS)
+        };
+        let mut slot_bits = slot_bits.min(self.width);
+        loop {
+            self.slot_bits = slot_bits;
+            self.slots = empty_slots(1 << slot_bits);
+            self.len = 0;
+            let mut fingerprints = old
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| **slot != EMPTY)
+                .map(|(at, slot)| held(at, *slot))
+                .chain(extra);
+            // All differ, so none is seen twice; a run too long starts again with more slots.
+            if fingerprints.all(|f| matches!(self.place(f), Placed::New | Placed::Seen)) {
+                return;
+            }
+            slot_bits += 1;
+        }
+    }
+}
+
+/// The base-2 logarithm of the slots `ids` ids need, filling at most three quarters.
+fn slot_bits_for(ids: usize) -> u32 {
+    (ids * 4 / 3 + 1).next_power_of_two().trailing_zeros()
+}
+
+fn pack(rest: u64, dist: usize) -> u64 {
+    (rest << DISTANCE_BITS) | (dist as u64 + 1)
+}
+
+/// How far a filled slot lies from its fingerprint's place.
+fn distance(slot: u64) -> usize {
+    (slot & ((1 << DISTANCE_BITS) - 1)) as usize - 1
 }
 
 /// `n` empty slots, each memory page written once, in order. A zeroed allocation leaves fresh
@@ -115,13 +279,10 @@ fn empty_slots(n: usize) -> Vec<u64> {
     slots
 }
 
-fn stored(hash: u64) -> u64 {
-    if hash == EMPTY { EMPTY_STAND_IN } else { hash }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
     fn an_id_is_new_once() {
@@ -134,27 +295,71 @@ mod tests {
         assert!(seen.first_time(SeenIds::hash("E1")));
     }
 
-    #[test]
-    fn a_batch_agrees_with_one_id_at_a_time_while_the_set_grows() {
-        // Repeats within a batch, across batches, and the hash that marks an empty slot.
-        let ids: Vec<u64> = (0..5_000u64)
+    /// Hashes of `n` ids drawn with repeats, some sharing their first 64 bits.
+    fn hashes(n: u64) -> Vec<u128> {
+        (0..n)
             .map(|i| {
-                if i % 7 == 3 {
-                    0
-                } else {
-                    SeenIds::hash(&(i % 1_300).to_string())
-                }
+                let h = SeenIds::hash(&(i % 1_300).to_string());
+                // Every seventh keeps the first 64 bits of the hash of `i % 1_300` and differs in
+                // the 65th: a different id that a 64-bit hash would have taken for that one, and
+                // that any set made with at least 2^9 slots tells apart.
+                if i % 7 == 3 { h ^ (1 << 63) } else { h }
             })
-            .collect();
-        let mut one = SeenIds::default();
-        let expected: Vec<bool> = ids.iter().map(|h| one.first_time(*h)).collect();
-        let mut batched = SeenIds::default();
-        let got: Vec<bool> = ids
-            .chunks(333)
-            .flat_map(|batch| batched.first_times(batch))
-            .collect();
-        assert_eq!(got, expected);
-        assert_eq!(expected.iter().filter(|new| **new).count(), 1_301);
-        assert_eq!(batched.len, 1_301);
+            .collect()
+    }
+
+    fn expected(hashes: &[u128]) -> Vec<bool> {
+        let mut set = HashSet::new();
+        hashes.iter().map(|h| set.insert(*h)).collect()
+    }
+
+    #[test]
+    fn a_batch_agrees_with_a_plain_set_while_the_set_grows() {
+        let ids = hashes(5_000);
+        let expected = expected(&ids);
+        for (min_slot_bits, max_distance) in [(MIN_SLOT_BITS, MAX_DISTANCE), (9, MAX_DISTANCE)] {
+            let mut batched = SeenIds::with_limits(min_slot_bits, max_distance);
+            let got: Vec<bool> = ids
+                .chunks(333)
+                .flat_map(|batch| batched.first_times(batch))
+                .collect();
+            assert_eq!(got, expected, "min_slot_bits {min_slot_bits}");
+            assert_eq!(batched.len, expected.iter().filter(|new| **new).count());
+        }
+        assert!(expected.iter().filter(|new| **new).count() > 1_300);
+    }
+
+    #[test]
+    fn runs_too_long_grow_the_set_without_losing_an_id() {
+        // Runs of at most two slots: the set grows again and again, also while a fingerprint
+        // moved on by a new one is in hand.
+        let ids = hashes(3_000);
+        let mut seen = SeenIds::with_limits(9, 2);
+        let got: Vec<bool> = ids.iter().map(|h| seen.first_time(*h)).collect();
+        assert_eq!(got, expected(&ids));
+        assert!(
+            seen.slots.len() > 1 << slot_bits_for(seen.len),
+            "it grew for runs, not only to fill"
+        );
+        for (at, slot) in seen.slots.iter().enumerate().filter(|(_, s)| **s != EMPTY) {
+            assert!(distance(*slot) <= 2, "slot {at}");
+        }
+    }
+
+    #[test]
+    fn ids_are_told_apart_by_their_first_bits_only() {
+        let mut seen = SeenIds::default();
+        let h = SeenIds::hash("e1");
+        assert_eq!(seen.width, 0);
+        assert!(seen.first_time(h));
+        assert_eq!(seen.width, MIN_SLOT_BITS + REMAINDER_BITS);
+        // The last bit of the fingerprint tells two hashes apart; the bits after it do not.
+        let last = u128::BITS - seen.width;
+        assert!(seen.first_time(h ^ (1u128 << last)));
+        assert!(!seen.first_time(h ^ (1u128 << (last - 1))));
+        // A set made for more ids keeps longer fingerprints.
+        let mut big = SeenIds::default();
+        big.reserve(10_000_000);
+        assert_eq!(big.width, 24 + REMAINDER_BITS);
     }
 }

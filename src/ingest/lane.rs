@@ -163,7 +163,7 @@ impl Shared {
             return Ok(());
         };
         let ids = batch.column(key)?.str()?;
-        let (rows, hashes): (Vec<usize>, Vec<u64>) = status
+        let (rows, hashes): (Vec<usize>, Vec<u128>) = status
             .iter()
             .zip(ids.iter())
             .enumerate()
