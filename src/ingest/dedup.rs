@@ -4,19 +4,26 @@
 //! fingerprint, in 8 bytes: the slot's place in the table holds the fingerprint's first bits, and
 //! the slot holds the next ones and how far it lies from that place. *w* is 56 plus the base-2
 //! logarithm of the slots the set starts with (enough for the first file's rows, at least 2^20),
-//! and stays so as the set grows: at least 76 bits, 80 for a 10M-event Parquet file (whose row
-//! count sizes the set at once), 83 for 100M events. Two different ids are taken for one only if
-//! their fingerprints agree: for n ids a chance of about n^2 / 2^(w+1), 4 x 10^-11 for 10M ids
-//! and 5 x 10^-10 for 100M. The 128-bit hashes themselves (kept until 2026-12-02: about 10^-23
-//! for 100M ids) took twice the memory, and 64-bit hashes (for one day) gave 3 x 10^-4 for 100M
-//! ids; docs/performance.md says why memory is time here.
+//! and stays so as the set grows. Two different ids are taken for one only if their fingerprints
+//! agree: for n ids a chance of about n^2 / 2^(w+1). Whatever the files, w is at least 76: at
+//! most about 7 x 10^-8 for 100M ids. Daily files of about a million events give 77; one Parquet
+//! file of 10M events, whose row count sizes the set at once, 80 (4 x 10^-11), and of 100M, 83
+//! (5 x 10^-10). The 128-bit hashes themselves (kept until 2026-12-02: about 10^-23 for 100M
+//! ids) took twice the memory, and 64-bit hashes (for one day) gave 3 x 10^-4 for 100M ids;
+//! docs/performance.md says why memory is time here.
 //!
 //! The set is an open-addressing table probed linearly in "Robin Hood" order (along a run of
 //! filled slots, fingerprints lie in the order of their places, so a lookup stops where one from
-//! a later place begins), filled to at most three quarters. With millions of ids it is far larger
+//! a later place begins), filled to at most three quarters. A fingerprint that would lie farther
+//! from its place than a slot can say goes to a small overflow set instead. Random ids practically
+//! never do (filled to three quarters, the farthest lay 25 to 33 slots away with 12.6M ids, 30
+//! with 100.7M); ids made to share their first bits then cost lookups, not memory, where a table
+//! that grew for them would double until they parted. With millions of ids the table is far larger
 //! than the processor's caches, so nearly every lookup waits for main memory;
 //! [`SeenIds::first_times`] therefore asks for the next group of ids' slots while it looks up a
 //! group, so that the waits overlap instead of following one another.
+
+use std::collections::BTreeSet;
 
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -26,8 +33,8 @@ const EMPTY: u64 = 0;
 const DISTANCE_BITS: u32 = 8;
 /// Bits of a slot left for the fingerprint.
 const REMAINDER_BITS: u32 = u64::BITS - DISTANCE_BITS;
-/// The farthest a fingerprint may lie from its place; the set grows before one would lie farther
-/// (at three quarters full, runs that long practically never occur).
+/// The farthest a fingerprint may lie from its place; one that would lie farther goes to the
+/// overflow set.
 const MAX_DISTANCE: usize = (1 << DISTANCE_BITS) - 2;
 /// The base-2 logarithm of the smallest set made (1M slots, 8 MiB): it keeps fingerprints at
 /// least 76 bits long when the first file read is small.
@@ -42,7 +49,10 @@ pub struct SeenIds {
     slot_bits: u32,
     /// The fingerprint's length in bits, set when the first slots are made.
     width: u32,
+    /// Fingerprints in the slots.
     len: usize,
+    /// Fingerprints that would have lain more than `max_distance` from their place.
+    overflow: BTreeSet<u128>,
     max_distance: usize,
     min_slot_bits: u32,
 }
@@ -53,16 +63,6 @@ impl Default for SeenIds {
     }
 }
 
-/// What placing a fingerprint found.
-enum Placed {
-    New,
-    Seen,
-    /// A fingerprint would have lain farther than allowed from its place: the set must grow. It
-    /// holds the fingerprint then left without a slot: none if the one offered was not placed (it
-    /// must be offered again), else one it moved on (the one offered is placed, and new).
-    Full(Option<u128>),
-}
-
 impl SeenIds {
     fn with_limits(min_slot_bits: u32, max_distance: usize) -> Self {
         SeenIds {
@@ -70,6 +70,7 @@ impl SeenIds {
             slot_bits: 0,
             width: 0,
             len: 0,
+            overflow: BTreeSet::new(),
             max_distance,
             min_slot_bits,
         }
@@ -82,13 +83,17 @@ impl SeenIds {
 
     /// Makes room for `more` ids without growing again.
     pub fn reserve(&mut self, more: usize) {
-        let bits = slot_bits_for(self.len + more);
+        let bits = slot_bits_for(self.len + self.overflow.len() + more);
         if self.slots.is_empty() {
+            if more == 0 {
+                // The first slots fix the fingerprint's length: not before there are ids.
+                return;
+            }
             self.slot_bits = bits.max(self.min_slot_bits);
             self.width = self.slot_bits + REMAINDER_BITS;
             self.slots = empty_slots(1 << self.slot_bits);
         } else if bits > self.slot_bits {
-            self.grow(bits, None);
+            self.grow(bits);
         }
     }
 
@@ -135,19 +140,12 @@ impl SeenIds {
         }
     }
 
-    /// Places a fingerprint, growing the set as often as a run of slots grows too long.
+    /// True if the fingerprint is new, which it then is no more.
     fn offer(&mut self, fingerprint: u128) -> bool {
-        loop {
-            match self.place(fingerprint) {
-                Placed::New => return true,
-                Placed::Seen => return false,
-                Placed::Full(moved) => {
-                    self.grow(self.slot_bits + 1, moved);
-                    if moved.is_some() {
-                        return true;
-                    }
-                }
-            }
+        match self.place(fingerprint) {
+            Some(new) => new,
+            // As far along its run as a slot can say, it was not found: the overflow set decides.
+            None => self.overflow.insert(fingerprint),
         }
     }
 
@@ -164,7 +162,11 @@ impl SeenIds {
         (fingerprint >> self.shift()) as usize
     }
 
-    fn place(&mut self, fingerprint: u128) -> Placed {
+    /// Looks a fingerprint up along its run and places it if new: Some(true) if new, Some(false)
+    /// if there, None if `max_distance` slots along it was neither found nor placed. The run's
+    /// slots never empty and only fill with fingerprints farther from their places, so a lookup
+    /// of it later goes as far.
+    fn place(&mut self, fingerprint: u128) -> Option<bool> {
         let mask = self.slots.len() - 1;
         let rest = (fingerprint as u64) & ((1u64 << self.shift()) - 1);
         let mut at = self.place_of(fingerprint);
@@ -174,28 +176,30 @@ impl SeenIds {
             if slot == EMPTY {
                 self.slots[at] = mine;
                 self.len += 1;
-                return Placed::New;
+                return Some(true);
             }
             if slot == mine {
-                return Placed::Seen;
+                return Some(false);
             }
             if distance(slot) < dist {
                 // From here on, the run holds fingerprints of later places: this one is new. It
                 // takes the slot, and the one there moves on.
                 self.slots[at] = mine;
-                self.len += 1;
-                return match self.move_on(slot, at) {
-                    Ok(()) => Placed::New,
-                    Err(moved) => Placed::Full(Some(moved)),
-                };
+                match self.move_on(slot, at) {
+                    Ok(()) => self.len += 1,
+                    Err(moved) => {
+                        self.overflow.insert(moved);
+                    }
+                }
+                return Some(true);
             }
             at = (at + 1) & mask;
         }
-        Placed::Full(None)
+        None
     }
 
-    /// Puts the slot taken from `from` further along its run; on a run too long, the fingerprint
-    /// left without a slot.
+    /// Puts the slot taken from `from` further along its run; where it would lie too far, the
+    /// fingerprint then in hand.
     fn move_on(&mut self, mut slot: u64, mut from: usize) -> Result<(), u128> {
         let mask = self.slots.len() - 1;
         loop {
@@ -220,31 +224,22 @@ impl SeenIds {
         }
     }
 
-    /// Moves every fingerprint (and `extra`, if any) into a set of `1 << slot_bits` slots, or
-    /// more where a run would grow too long. The old slots are held until all have moved.
-    fn grow(&mut self, slot_bits: u32, extra: Option<u128>) {
+    /// Moves every fingerprint, those of the overflow set too, into `1 << slot_bits` slots. The
+    /// old slots are held until all have moved.
+    fn grow(&mut self, slot_bits: u32) {
         let old = std::mem::take(&mut self.slots);
         let old_shift = self.shift();
-        let held = |at: usize, slot: u64| {
-            let place = at.wrapping_sub(distance(slot)) & (old.len() - 1);
-            ((place as u128) << old_shift) | u128::from(slot >> DISTANCE_BITS)
-        };
-        let mut slot_bits = slot_bits.min(self.width);
-        loop {
-            self.slot_bits = slot_bits;
-            self.slots = empty_slots(1 << slot_bits);
-            self.len = 0;
-            let mut fingerprints = old
-                .iter()
-                .enumerate()
-                .filter(|(_, slot)| **slot != EMPTY)
-                .map(|(at, slot)| held(at, *slot))
-                .chain(extra);
-            // All differ, so none is seen twice; a run too long starts again with more slots.
-            if fingerprints.all(|f| matches!(self.place(f), Placed::New | Placed::Seen)) {
-                return;
-            }
-            slot_bits += 1;
+        let overflow = std::mem::take(&mut self.overflow);
+        self.slot_bits = slot_bits.min(self.width);
+        self.slots = empty_slots(1 << self.slot_bits);
+        self.len = 0;
+        let mask = old.len() - 1;
+        for (at, slot) in old.iter().enumerate().filter(|(_, slot)| **slot != EMPTY) {
+            let place = at.wrapping_sub(distance(*slot)) & mask;
+            self.offer(((place as u128) << old_shift) | u128::from(slot >> DISTANCE_BITS));
+        }
+        for fingerprint in overflow {
+            self.offer(fingerprint);
         }
     }
 }
@@ -330,20 +325,71 @@ mod tests {
     }
 
     #[test]
-    fn runs_too_long_grow_the_set_without_losing_an_id() {
-        // Runs of at most two slots: the set grows again and again, also while a fingerprint
-        // moved on by a new one is in hand.
+    fn runs_too_long_go_to_the_overflow_set_and_the_set_grows_only_to_fill() {
+        // Runs of at most two slots: many fingerprints go to the overflow set, some of them
+        // moved on by a new one, and come back to the slots as the set grows.
         let ids = hashes(3_000);
         let mut seen = SeenIds::with_limits(9, 2);
         let got: Vec<bool> = ids.iter().map(|h| seen.first_time(*h)).collect();
         assert_eq!(got, expected(&ids));
-        assert!(
-            seen.slots.len() > 1 << slot_bits_for(seen.len),
-            "it grew for runs, not only to fill"
+        assert!(!seen.overflow.is_empty());
+        assert_eq!(
+            seen.len + seen.overflow.len(),
+            got.iter().filter(|n| **n).count()
+        );
+        assert_eq!(
+            seen.slots.len(),
+            1 << slot_bits_for(seen.len + seen.overflow.len())
         );
         for (at, slot) in seen.slots.iter().enumerate().filter(|(_, s)| **s != EMPTY) {
             assert!(distance(*slot) <= 2, "slot {at}");
         }
+    }
+
+    #[test]
+    fn runs_wrap_round_the_end_of_the_slots() {
+        // First bits 000000, 000011, 111100, 111111 in 4 slots, then 8: runs that cross the
+        // end of the slots, longer than the one slot allowed.
+        let hashes: Vec<u128> = [0b000000u128, 0b000011, 0b111100, 0b111111]
+            .iter()
+            .map(|b| (b << 122) | 0x1234)
+            .collect();
+        let mut seen = SeenIds::with_limits(2, 1);
+        let first: Vec<bool> = hashes.iter().map(|h| seen.first_time(*h)).collect();
+        let again: Vec<bool> = hashes.iter().map(|h| seen.first_time(*h)).collect();
+        assert_eq!((first, again), (vec![true; 4], vec![false; 4]));
+    }
+
+    #[test]
+    fn ids_made_to_share_their_first_bits_cost_no_memory() {
+        // 600 different hashes with the same first 58 bits: one run, far longer than a slot can
+        // say. A set that grew for long runs would double until they parted (2^58 slots).
+        let hashes: Vec<u128> = (0..600u128).map(|i| (0xABCD << 112) | (i << 60)).collect();
+        let mut seen = SeenIds::default();
+        assert_eq!(
+            seen.first_times(&hashes),
+            vec![true; 600],
+            "all new the first time"
+        );
+        assert_eq!(
+            seen.first_times(&hashes),
+            vec![false; 600],
+            "all seen after"
+        );
+        assert_eq!(seen.slots.len(), 1 << MIN_SLOT_BITS);
+        assert_eq!(seen.overflow.len(), 600 - MAX_DISTANCE - 1);
+    }
+
+    #[test]
+    fn nothing_is_made_before_the_first_id() {
+        let mut seen = SeenIds::default();
+        seen.reserve(0);
+        assert!(seen.first_times(&[]).is_empty());
+        assert!(seen.slots.is_empty());
+        assert_eq!(
+            seen.width, 0,
+            "the fingerprint's length waits for the first file's ids"
+        );
     }
 
     #[test]
