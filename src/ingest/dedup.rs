@@ -207,8 +207,7 @@ impl SeenIds {
             let at = (from + 1) & mask;
             let rest = slot >> DISTANCE_BITS;
             if dist > self.max_distance {
-                let place = at.wrapping_sub(dist) & mask;
-                return Err(((place as u128) << self.shift()) | u128::from(rest));
+                return Err(joined(at.wrapping_sub(dist) & mask, rest, self.shift()));
             }
             slot = pack(rest, dist);
             let there = self.slots[at];
@@ -236,7 +235,7 @@ impl SeenIds {
         let mask = old.len() - 1;
         for (at, slot) in old.iter().enumerate().filter(|(_, slot)| **slot != EMPTY) {
             let place = at.wrapping_sub(distance(*slot)) & mask;
-            self.offer(((place as u128) << old_shift) | u128::from(slot >> DISTANCE_BITS));
+            self.offer(joined(place, slot >> DISTANCE_BITS, old_shift));
         }
         for fingerprint in overflow {
             self.offer(fingerprint);
@@ -247,6 +246,11 @@ impl SeenIds {
 /// The base-2 logarithm of the slots `ids` ids need, filling at most three quarters.
 fn slot_bits_for(ids: usize) -> u32 {
     (ids * 4 / 3 + 1).next_power_of_two().trailing_zeros()
+}
+
+/// The fingerprint whose first bits are `place` and whose last `shift` bits are `rest`.
+fn joined(place: usize, rest: u64, shift: u32) -> u128 {
+    ((place as u128) << shift) | u128::from(rest)
 }
 
 fn pack(rest: u64, dist: usize) -> u64 {
