@@ -20,19 +20,12 @@ const TOLERANCE: f64 = 1e-6;
 pub struct Lloyd {
     k: usize,
     n_runs: usize,
-    max_iterations: u64,
-    tolerance: f64,
 }
 
 impl Lloyd {
     /// `k` centroids, the best of `n_runs` runs.
     pub fn new(k: usize, n_runs: usize) -> Lloyd {
-        Lloyd {
-            k,
-            n_runs,
-            max_iterations: MAX_ITERATIONS,
-            tolerance: TOLERANCE,
-        }
+        Lloyd { k, n_runs }
     }
 
     /// The label of every row of `data` and the centroids; None where no run's inertia is
@@ -77,7 +70,7 @@ impl Lloyd {
             let shift = squared_distance(&centroids, &moved).sqrt();
             centroids = moved;
             iterations += 1;
-            if shift < self.tolerance || iterations == self.max_iterations {
+            if shift < TOLERANCE || iterations == MAX_ITERATIONS {
                 // ndarray's own sum, whose order of additions linfa's inertia has.
                 return (centroids, dists.sum());
             }
