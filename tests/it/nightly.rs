@@ -179,10 +179,17 @@ fn a_failed_or_killed_run_leaves_earlier_runs_and_latest_alone() {
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
-        let finished = child.wait().unwrap().success();
+        let exited = child.wait().unwrap().success();
         let now = latest(root.path());
+        // A kill that lands after the run published (while it checks earlier runs for
+        // opt-outs, or prints its summary) finds a complete run: `latest` may point at it.
+        let finished = exited || now == "runs/2026-10-31";
         if finished {
             assert_eq!(now, "runs/2026-10-31");
+            assert!(
+                root.path().join("runs/2026-10-31/manifest.json").exists(),
+                "latest points at an incomplete run"
+            );
         } else {
             assert_eq!(now, "runs/2026-10-30", "latest moved for a killed run");
             assert!(
