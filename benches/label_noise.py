@@ -1,9 +1,14 @@
 """What the label-noise scenario's figures can show, for docs/scoring.md: after `python
 benches/calibration.py SEED USERS [SHARE] label-noise`, each method's precision@k and average
-precision on the measured people against the labels it was judged by (a tenth of them flipped)
-and against the planted labels before the flip (the same organisation generated as `planted`),
-and the precision@k that a perfect ranking of the real power users scores against the flipped
-labels: no ranking of people by what they did can be expected to beat it.
+precision on the measured people against the labels it was judged by (each label flipped with
+probability 0.1) and against the planted labels before the flip (the same organisation generated
+as `planted`), and the precision@k that a perfect ranking of the real power users scores against
+the flipped labels: no ranking of people by what they did can be expected to beat it.
+
+Methods: each signal alone, the default composite, the calibrated one and the two oracles
+(`adept evaluate`'s raw-volume and habitual-user baselines are left out). k is the number of
+positives in the labels a figure is measured against: the flipped ones in the first column, the
+planted ones in the second.
 
 usage: python benches/label_noise.py SEED USERS [SHARE]   (ADEPT_BIN as for calibration.py)
 """
@@ -19,7 +24,7 @@ sh("generate", "--users", USERS, "--days", "90", "--seed", SEED, "--scenario", "
 read = lambda path: {r["user_id"]: r["is_power_user"] == "true" for r in csv.DictReader(open(path))}
 planted, noisy = read(f"{d}/planted/truth.csv"), read(f"{d}/test_truth.csv")
 with open(f"{d}/planted_test.csv", "w") as f:
-    f.write("user_id,is_power_user\n" + "".join(f"{i},{str(planted[i]).lower()}\n" for i in sorted(noisy)))
+    f.write("user_id,is_power_user\n" + "".join(f"{i},{str(planted.get(i, False)).lower()}\n" for i in sorted(noisy)))
 def evaluate(out, truth):
     return {r["method"]: r["metrics"] for r in json.loads(sh("evaluate", "--scores", out, "--truth", truth, "--format", "json"))["results"]}
 rows = {}
@@ -29,7 +34,7 @@ for name, out in [("default composite", "default"), ("calibrated", "nominations3
         rows.update({m: (n[m], p[m]) for m in n if m.startswith("signal_")})
     rows[name] = (n["adept"], p["adept"])
 k = sum(noisy.values())
-real = [i for i in noisy if planted[i]]; others = [i for i in noisy if not planted[i]]
+real = [i for i in noisy if planted.get(i, False)]; others = [i for i in noisy if not planted.get(i, False)]
 kept = sum(noisy[i] for i in real); flipped_in = sum(noisy[i] for i in others)
 # Real power users first (in any order), then the others in any order: the flipped-in are drawn at random.
 perfect = (min(k, len(real)) * kept / len(real) + max(0, k - len(real)) * flipped_in / len(others)) / k

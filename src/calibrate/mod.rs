@@ -278,10 +278,12 @@ pub enum Choice {
     /// The defaults, the best by [`choose`]'s order: no fit and no part alone put more of the
     /// labelled people in the top tier of the held-out folds.
     DefaultsBest,
-    /// The defaults, which beat the best alternative by more than the spread.
+    /// The defaults, which the best alternative puts a few more positives in the top tier
+    /// than, within the spread, but which beat it in ROC AUC by more than the spread.
     DefaultsBetter,
-    /// The defaults, because no weighting ranks the labelled people above chance beyond the
-    /// spread: the labels define nothing the data can follow.
+    /// The defaults, because no fit and no part alone ranks the labelled people above chance
+    /// beyond the spread: the labels define nothing the data can learn from (the defaults,
+    /// learnt from nothing, may still rank them above chance; they are kept either way).
     LabelsAtChance,
 }
 
@@ -291,8 +293,8 @@ pub enum Choice {
 /// candidates), ties broken by ROC AUC, then by the order of `results` (the defaults first). The
 /// defaults also come back when they beat the best other weighting by more than the spread over
 /// folds ([`beats`]; level in top-tier recall, they may still be clearly ahead in ROC AUC), or
-/// when no weighting ranks the labelled people above chance by more than the spread in ROC AUC
-/// (labels that define nothing the data can follow).
+/// when no fit and no part alone ranks the labelled people above chance by more than the spread
+/// in ROC AUC (labels that define nothing the data can learn from).
 ///
 /// The defaults compete on the same folds as every other weighting: until 2026-12-02 they were
 /// left out of the comparison and kept only when clearly better, so noisy nominations replaced
@@ -636,13 +638,13 @@ impl Calibration {
                  folds.\n{}",
                 self.close_line()
             ),
-            Choice::DefaultsBetter => "Kept: the default weights, which beat the best \
-                 alternative by more than the spread over folds (in top-tier recall, or level \
-                 there and in ROC AUC).\n"
+            Choice::DefaultsBetter => "Kept: the default weights. The best alternative put \
+                 a few more positives in the top tier, by less than the spread over folds, and \
+                 the defaults beat it in ROC AUC by more than that spread.\n"
                 .to_string(),
-            Choice::LabelsAtChance => "Kept: the default weights. No weighting ranks the \
-                 labelled people above chance by more than the spread over folds, so these \
-                 labels give nothing to learn from.\n"
+            Choice::LabelsAtChance => "Kept: the default weights. No fit and no signal or \
+                 feature alone ranks the labelled people above chance by more than the spread \
+                 over folds, so these labels give nothing to learn from.\n"
                 .to_string(),
         };
         text + &verdict
@@ -953,7 +955,10 @@ mod tests {
         assert_eq!(chosen, (0, Choice::DefaultsBetter));
         let kept = calibration(results, chosen.0, chosen.1);
         assert!(kept.close_alternatives().is_empty());
-        assert!(kept.table().contains("which beat the best alternative"));
+        assert!(
+            kept.table()
+                .contains("the defaults beat it in ROC AUC by more than that spread")
+        );
     }
 
     #[test]
@@ -979,6 +984,70 @@ mod tests {
         ];
         let chosen = choose(&results, &candidates(&results));
         assert_eq!(chosen, (0, Choice::LabelsAtChance));
+    }
+
+    #[test]
+    fn defaults_level_with_the_best_are_kept() {
+        // Level in the top tier, the defaults ahead in ROC AUC only within the spread.
+        let results = vec![
+            with_top(
+                "default weights",
+                &[0.6; 5],
+                &[0.91, 0.89, 0.93, 0.88, 0.92],
+            ),
+            with_top(
+                "calibrated signal weights",
+                &[0.6; 5],
+                &[0.90, 0.91, 0.89, 0.90, 0.90],
+            ),
+            with_top("calibrated feature weights", &[0.5; 5], &[0.95; 5]),
+        ];
+        assert!(!beats(&results[0], &results[1]));
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (0, Choice::DefaultsBest));
+        let kept = calibration(results.clone(), chosen.0, chosen.1);
+        assert_eq!(kept.close_alternatives(), ["calibrated signal weights"]);
+        // The same figures exactly: the defaults.
+        let mut tie = results;
+        tie[1] = with_top(
+            "calibrated signal weights",
+            &[0.6; 5],
+            &[0.91, 0.89, 0.93, 0.88, 0.92],
+        );
+        assert_eq!(choose(&tie, &candidates(&tie)), (0, Choice::DefaultsBest));
+    }
+
+    #[test]
+    fn labels_at_chance_keep_the_defaults_whatever_their_top_tier() {
+        let chance = [0.52, 0.47, 0.55, 0.49, 0.51];
+        let results = vec![
+            with_top("default weights", &[0.4; 5], &chance),
+            with_top("calibrated signal weights", &[0.1; 5], &chance),
+            with_top("calibrated feature weights", &[0.2; 5], &chance),
+        ];
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (0, Choice::LabelsAtChance));
+        let table = calibration(results, chosen.0, chosen.1).table();
+        assert!(table.contains("No fit and no signal or feature alone ranks the labelled"));
+    }
+
+    #[test]
+    fn fits_at_chance_keep_the_defaults_even_where_a_fit_has_more_in_the_top_tier() {
+        // The defaults rank the labelled above chance; nothing learnt from them does, though
+        // a fit's top tier is ahead by luck.
+        let chance = [0.52, 0.47, 0.55, 0.49, 0.51];
+        let results = vec![
+            with_top("default weights", &[0.2; 5], &[0.80; 5]),
+            with_top("calibrated signal weights", &[0.4; 5], &chance),
+            with_top("calibrated feature weights", &[0.1; 5], &chance),
+        ];
+        let chosen = choose(&results, &candidates(&results));
+        assert_eq!(chosen, (0, Choice::LabelsAtChance));
+        let table = calibration(results, chosen.0, chosen.1).table();
+        assert!(
+            table.contains("Kept: the default weights. No fit and no signal"),
+            "{table}"
+        );
     }
 
     #[test]
